@@ -1,0 +1,27 @@
+"""pixelarena games: batched grid games with pixels / grid / vector observations, registered with Gymnasium.
+
+Importing this package registers ``pixelarena/<Game>-v0`` for every game. It needs numpy, gymnasium and,
+for windows only, pygame; never torch.
+"""
+
+from envs.adapters import GameEnv, GameVectorEnv, MaskedGameEnv
+from envs.chase import Chase
+from envs.core import BatchedGame
+from envs.observations import OBS_MODES
+from envs.registration import GAMES, make, make_vec, register_games, resolve_env_id
+
+register_games()
+
+__all__ = [
+    "GAMES",
+    "OBS_MODES",
+    "BatchedGame",
+    "Chase",
+    "GameEnv",
+    "GameVectorEnv",
+    "MaskedGameEnv",
+    "make",
+    "make_vec",
+    "register_games",
+    "resolve_env_id",
+]

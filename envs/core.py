@@ -1,0 +1,224 @@
+"""The batched game core: the state of N games in numpy arrays, stepped and observed in one vectorized pass.
+
+A game subclasses :class:`BatchedGame` and fills in a few hooks:
+
+- ``_allocate()``: create the state arrays, first axis = game index;
+- ``_reset_games(idx)``: start new episodes for the games ``idx`` (an int array), drawing from ``self.rng``;
+- ``_step_games(actions)``: advance every game one step, return ``(reward, terminated)``;
+- ``_objects()``: ``(ys, xs)`` int arrays ``(N, max_count)`` per kind of ``KINDS``, absent objects at
+  ``y == height``; pixels, grid and vector observations are all built from this one list;
+- ``_action_space()``, and optionally ``_extras()``, ``action_masks()``, ``expert_actions()``.
+
+The single Gymnasium env and the vector env (``envs.adapters``) are views of this class with N = 1 and N = n.
+Randomness comes from :class:`envs.rng.BatchRNG`, one stream per game, so game ``i`` of a batch seeded ``s``
+plays exactly like a single game seeded ``s + i``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from envs.observations import Observer, observation_space, vector_layout
+from envs.render import Kind, render_frames
+from envs.rng import BatchRNG
+
+# The moves shared by the grid games: index -> (dy, dx).
+MOVES = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]], dtype=np.int64)
+MOVE_NAMES = ("stay", "up", "down", "left", "right")
+# Arrow keys and WASD for the five moves, as pygame key names.
+MOVE_KEYS = {
+    "space": 0, ".": 0, "up": 1, "w": 1, "down": 2, "s": 2, "left": 3, "a": 3, "right": 4, "d": 4,
+}  # fmt: skip
+
+MIN_SIZE = 5
+MAX_SIZE = 256
+
+
+def check_positive_int(name: str, value: object, minimum: int = 1, maximum: int | None = None) -> int:
+    """Validate a game kwarg, raising a one-line ValueError that says what is allowed."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return int(value)
+
+
+def check_fraction(name: str, value: object) -> float:
+    """Validate a probability-like kwarg in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+class BatchedGame(ABC):
+    """N games of one kind, stepped together.
+
+    Args:
+        num_games: N, the batch size.
+        size: map side length in cells (square maps), 5..256.
+        obs: observation mode, one of "pixels", "grid", "vector" (see ``envs.observations``).
+        cell_px: pixels per cell in "pixels" observations (sprites are distinguishable from 3 up).
+        max_steps: episode length limit (truncation); ``None`` takes the game's default.
+    """
+
+    KINDS: ClassVar[tuple[Kind, ...]]
+    EXTRA_FEATURES: ClassVar[tuple[str, ...]] = ()
+    DEFAULT_MAX_STEPS: ClassVar[int] = 200
+    # Documented reference scores (mean episode return), measured with `pixelarena bench --scores`.
+    RANDOM_SCORE: ClassVar[float]
+    SOLVED_SCORE: ClassVar[float]
+    # Human play: pygame key name -> action; None fps means the game waits for each input.
+    HUMAN_KEYS: ClassVar[dict[str, int]] = MOVE_KEYS
+    HUMAN_FPS: ClassVar[int | None] = None
+    HAS_ACTION_MASKS: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        num_games: int = 1,
+        *,
+        size: int = 12,
+        obs: str = "pixels",
+        cell_px: int = 1,
+        max_steps: int | None = None,
+    ) -> None:
+        self.num_games = check_positive_int("num_games", num_games)
+        self.height = self.width = check_positive_int("size", size, MIN_SIZE, MAX_SIZE)
+        self.cell_px = check_positive_int("cell_px", cell_px, 1, 64)
+        self.max_steps = check_positive_int("max_steps", self.DEFAULT_MAX_STEPS if max_steps is None else max_steps)
+        self.obs_mode = obs
+        self.rng = BatchRNG(self.num_games)
+        self.steps = np.zeros(self.num_games, dtype=np.int64)
+        self._allocate()
+        self._observer = Observer(obs, self.num_games, self.height, self.width, self.cell_px, self.KINDS)
+        self.slot_counts = tuple(ys.shape[1] for ys, _ in self._objects())
+        self.single_action_space = self._action_space()
+        self.single_observation_space = observation_space(
+            obs, self.height, self.width, self.cell_px, len(self.KINDS), len(self.vector_layout())
+        )
+        self._seeded = False
+
+    # ----------------------------------------------------------------------------------------- hooks
+    @abstractmethod
+    def _allocate(self) -> None:
+        """Create the state arrays (first axis: game)."""
+
+    @abstractmethod
+    def _reset_games(self, idx: np.ndarray) -> None:
+        """Start new episodes for the games ``idx``."""
+
+    @abstractmethod
+    def _step_games(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Advance every game one step with validated ``actions``; return float32 reward, bool terminated."""
+
+    @abstractmethod
+    def _objects(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(ys, xs)`` per kind of ``KINDS``, each ``(N, max_count)``; absent objects at ``y == height``."""
+
+    @abstractmethod
+    def _action_space(self) -> gym.spaces.Space:
+        """The action space of one game."""
+
+    def _extras(self) -> np.ndarray | None:
+        """Extra vector features ``(N, len(EXTRA_FEATURES))`` in [-1, 1], or None."""
+        return None
+
+    def expert_actions(self) -> np.ndarray:
+        """A scripted good policy's actions for every game (the reference for the "solved" score)."""
+        raise NotImplementedError(f"{type(self).__name__} has no scripted policy")
+
+    def action_masks(self) -> np.ndarray:
+        """Valid actions per game, flattened as sb3-contrib's MaskablePPO expects."""
+        raise NotImplementedError(f"{type(self).__name__} has no action masks")
+
+    def human_action(self, key_action: int | None, click: tuple[int, int] | None) -> np.ndarray | int | None:
+        """Game 0's action for a human input (a key's action, or a clicked ``(row, col)``), or None to wait."""
+        return key_action
+
+    # ------------------------------------------------------------------------------------------ API
+    def reset(self, idx: np.ndarray | None = None, seeds: np.ndarray | None = None) -> None:
+        """Start new episodes for games ``idx`` (all when None); ``seeds`` restarts their random streams."""
+        idx = np.arange(self.num_games) if idx is None else np.asarray(idx, dtype=np.int64)
+        if seeds is not None:
+            self.rng.seed(np.asarray(seeds, dtype=np.uint64), idx)
+            self._seeded = True
+        elif not self._seeded:
+            # Unseeded use still gets distinct, fresh streams per game.
+            base = np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0]
+            self.rng.seed(base + np.arange(self.num_games, dtype=np.uint64))
+            self._seeded = True
+        self.steps[idx] = 0
+        if len(idx):
+            self._reset_games(idx)
+
+    def step(
+        self, actions: np.ndarray, reset_instead: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Step every game; return float32 reward, bool terminated, bool truncated, each ``(N,)``.
+
+        ``reset_instead`` (bool mask) makes those games start a new episode *instead* of stepping, with zero
+        reward and no termination, as Gymnasium's next-step autoreset wants. They are stepped with the rest
+        (one vectorized pass), then their random streams are rewound and their state overwritten by a reset,
+        so each game's random stream is exactly what it would be alone.
+        """
+        actions = self.check_actions(actions)
+        redo = None if reset_instead is None or not reset_instead.any() else np.flatnonzero(reset_instead)
+        saved = None if redo is None else self.rng.counters[redo].copy()
+        reward, terminated = self._step_games(actions)
+        self.steps += 1
+        truncated = (self.steps >= self.max_steps) & ~terminated
+        if redo is not None:
+            self.rng.counters[redo] = saved
+            self.reset(redo)
+            reward[redo], terminated[redo], truncated[redo] = 0.0, False, False
+        return reward, terminated, truncated
+
+    def observe(self) -> np.ndarray:
+        """Observations of all games, a fresh array ``(N, *single_observation_space.shape)``."""
+        return self._observer(self._objects(), self._extras())
+
+    def render(self, cell_px: int = 24) -> np.ndarray:
+        """RGB frames of all games at ``cell_px`` pixels per cell, uint8 ``(N, H * cell_px, W * cell_px, 3)``."""
+        return render_frames(self._objects(), self.num_games, self.height, self.width, cell_px, self.KINDS)
+
+    def vector_layout(self) -> list[str]:
+        """Names of the entries of a "vector" observation."""
+        return vector_layout(self.KINDS, self.slot_counts, self.EXTRA_FEATURES)
+
+    def check_actions(self, actions: np.ndarray) -> np.ndarray:
+        """Return ``actions`` as an int64 array ``(N, ...)``, or raise ValueError naming the expected space."""
+        space = self.single_action_space
+        shape = (self.num_games, *space.shape)
+        arr = np.asarray(actions)
+        if arr.shape != shape or arr.dtype.kind not in "iu":
+            raise ValueError(
+                f"invalid actions: expected integers of shape {shape} (a batch of {space}), "
+                f"got {arr.dtype} array of shape {arr.shape}"
+            )
+        high = space.nvec if isinstance(space, gym.spaces.MultiDiscrete) else space.n
+        if (arr < 0).any() or (arr >= high).any():
+            raise ValueError(f"invalid actions: each must lie in {space}, got values {arr.min()}..{arr.max()}")
+        return arr.astype(np.int64, copy=False)
+
+    # --------------------------------------------------------------------------------- for subclasses
+    def free_cells_pick(self, idx: np.ndarray, occupied: np.ndarray) -> np.ndarray:
+        """One random free cell per game of ``idx`` (``occupied``: bool ``(len(idx), H*W)``); flat index.
+
+        Draws exactly ``H * W`` numbers from each game's stream, whatever is occupied, so the streams stay
+        aligned between batched and single games. A game with no free cell gets its first cell.
+        """
+        keys = self.rng.uniform(idx, self.height * self.width)
+        keys[occupied] = -1.0
+        return keys.argmax(axis=1)
+
+    def occupancy(self, idx: np.ndarray, objects: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Bool ``(len(idx), H*W)``: cells of games ``idx`` holding any of ``objects`` (``(ys, xs)`` pairs)."""
+        occ = np.zeros((len(idx), (self.height + 1) * self.width), dtype=bool)
+        rows = np.arange(len(idx))[:, None]
+        for ys, xs in objects:
+            occ[rows, ys[idx] * self.width + xs[idx]] = True
+        return occ[:, : self.height * self.width]

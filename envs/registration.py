@@ -1,0 +1,60 @@
+"""Registration of the games with Gymnasium, and short-name resolution ("chase" -> "pixelarena/Chase-v0")."""
+
+from __future__ import annotations
+
+import difflib
+from functools import partial
+from typing import Any
+
+import gymnasium as gym
+
+from envs.adapters import GameVectorEnv, game_env
+from envs.chase import Chase
+from envs.core import BatchedGame
+
+NAMESPACE = "pixelarena"
+GAMES: dict[str, type[BatchedGame]] = {"Chase": Chase}
+
+
+def game_id(name: str) -> str:
+    """The registered id of a game's short name (any case) or full id."""
+    return f"{NAMESPACE}/{name}-v0"
+
+
+def register_games() -> None:
+    """Register every game as ``pixelarena/<Game>-v0``, with the batched vector entry point."""
+    for name, game in GAMES.items():
+        if game_id(name) not in gym.registry:
+            gym.register(
+                id=game_id(name),
+                entry_point=partial(game_env, game),
+                vector_entry_point=partial(GameVectorEnv, game),
+            )
+
+
+def resolve_env_id(name: str) -> str:
+    """Map "Chase", "chase", "Chase-v0" or "pixelarena/Chase-v0" to the registered id.
+
+    Raises:
+        ValueError: the name is neither a game nor a registered id; the message names the nearest match.
+    """
+    by_lower = {n.lower(): n for n in GAMES}
+    short = name.removeprefix(f"{NAMESPACE}/").removesuffix("-v0").lower()
+    if short in by_lower:
+        return game_id(by_lower[short])
+    if name in gym.registry:
+        return name
+    choices = list(GAMES) + [i for i in gym.registry if not i.startswith(NAMESPACE)]
+    near = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    raise ValueError(f"unknown env {name!r}: expected one of {', '.join(GAMES)} or a registered Gymnasium id{hint}")
+
+
+def make(name: str, **kwargs: Any) -> gym.Env:
+    """``gym.make`` with short game names."""
+    return gym.make(resolve_env_id(name), **kwargs)
+
+
+def make_vec(name: str, num_envs: int = 1, **kwargs: Any) -> gym.vector.VectorEnv:
+    """``gym.make_vec`` with short game names; pixelarena games step as one batched object."""
+    return gym.make_vec(resolve_env_id(name), num_envs=num_envs, **kwargs)
