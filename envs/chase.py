@@ -68,7 +68,9 @@ class Chase(BatchedGame):
         super().__init__(num_games, **common)
         cells = self.height * self.width
         if 1 + self.n_enemies + self.n_coins > cells:
-            raise ValueError(f"{1 + self.n_enemies + self.n_coins} objects do not fit a {self.height}x{self.width} map")
+            raise ValueError(
+                f"{1 + self.n_enemies + self.n_coins} objects do not fit a {self.height}x{self.width} map"
+            )
 
     def _allocate(self) -> None:
         n = self.num_games
@@ -79,6 +81,13 @@ class Chase(BatchedGame):
         self.cy = np.zeros((n, self.n_coins), dtype=np.int64)
         self.cx = np.zeros((n, self.n_coins), dtype=np.int64)
         self._lower = np.tril(np.ones((self.n_enemies, self.n_enemies), dtype=bool), k=-1)
+        self._others = ~np.eye(self.n_enemies, dtype=bool)
+        self._speed_threshold = np.uint64(round(self.enemy_speed * (1 << 24)))
+        self._noise_threshold = np.uint64(round(self.enemy_noise * (1 << 24)))
+        # |row - r| and |col - c| for every cell, looked up by r and c (Manhattan distance = their sum).
+        cell_y, cell_x = np.divmod(np.arange(self.height * self.width), self.width)
+        self._row_distance = np.abs(cell_y - np.arange(self.height)[:, None]).astype(np.int16)
+        self._col_distance = np.abs(cell_x - np.arange(self.width)[:, None]).astype(np.int16)
 
     def _action_space(self) -> gym.spaces.Space:
         return gym.spaces.Discrete(5)
@@ -88,24 +97,27 @@ class Chase(BatchedGame):
 
     def _reset_games(self, idx: np.ndarray) -> None:
         w, cells = self.width, self.height * self.width
-        # Player anywhere; enemies at least spawn_distance away; coins on the remaining free cells.
-        player = self.rng.uniform(idx, cells).argmax(axis=1)
-        py, px = player // w, player % w
-        all_y, all_x = np.divmod(np.arange(cells), w)
-        near = np.abs(all_y - py[:, None]) + np.abs(all_x - px[:, None]) < self.spawn_distance
-        keys = self.rng.uniform(idx, cells)
-        keys[near] = -1.0 - keys[near]  # still ordered, but after every far cell
-        enemies = np.argsort(-keys, axis=1)[:, : self.n_enemies]
-        taken = np.zeros((len(idx), cells), dtype=bool)
-        rows = np.arange(len(idx))[:, None]
-        taken[rows, enemies] = True
-        taken[rows[:, 0], player] = True
-        keys = self.rng.uniform(idx, cells)
-        keys[taken] = -1.0
-        coins = np.argsort(-keys, axis=1)[:, : self.n_coins]
+        # One draw per cell gives two independent 24-bit placement keys (high and low bits).
+        bits = self.rng.bits(idx, cells)
+        first = (bits >> np.uint64(40)).astype(np.float32)
+        second = (bits & np.uint64(0xFFFFFF)).astype(np.float32)
+        # Player anywhere; enemies at least spawn_distance away (near cells rank after every far one);
+        # coins on the remaining cells.
+        player = first.argmax(axis=1)
+        py, px = np.divmod(player, w)
+        near = self._row_distance[py] + self._col_distance[px] < self.spawn_distance
+        first[near] -= 1 << 25
+        rows = np.arange(len(idx))
+        second[rows, player] = -1.0
+        for slot in range(self.n_enemies):  # a few argmax passes beat argpartition on short rows
+            cell = first.argmax(axis=1)
+            first[rows, cell] = second[rows, cell] = -np.inf
+            self.ey[idx, slot], self.ex[idx, slot] = np.divmod(cell, w)
+        for slot in range(self.n_coins):
+            cell = second.argmax(axis=1)
+            second[rows, cell] = -np.inf
+            self.cy[idx, slot], self.cx[idx, slot] = np.divmod(cell, w)
         self.py[idx, 0], self.px[idx, 0] = py, px
-        self.ey[idx], self.ex[idx] = np.divmod(enemies, w)
-        self.cy[idx], self.cx[idx] = np.divmod(coins, w)
 
     def _step_games(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         h, w = self.height, self.width
@@ -130,27 +142,28 @@ class Chase(BatchedGame):
 
     def _move_enemies(self) -> None:
         """Each enemy steps towards the player with chance enemy_speed, at random a fraction of the time."""
-        e = self.n_enemies
+        e, w = self.n_enemies, self.width
         if e == 0:
             return
-        u = self.rng.uniform(slice(None), 2 * e)
-        moves, choice = u[:, :e] < self.enemy_speed, u[:, e:]
+        # One 64-bit draw per enemy, split into independent fields: move?, noisy?, tie-break and direction.
+        bits = self.rng.bits(slice(None), e)
+        moves = (bits >> np.uint64(40)) < self._speed_threshold
+        noisy = ((bits >> np.uint64(16)) & np.uint64(0xFFFFFF)) < self._noise_threshold
+        tie = (bits & np.uint64(1)).astype(bool)
+        random_dir = ((bits >> np.uint64(1)) & np.uint64(3)).astype(np.int64) + 1
         dy, dx = self.py - self.ey, self.px - self.ex
-        vertical = (np.abs(dy) > np.abs(dx)) | ((np.abs(dy) == np.abs(dx)) & (choice < (1 + self.enemy_noise) / 2))
-        step_y = np.where(vertical, np.sign(dy), 0)
-        step_x = np.where(vertical, 0, np.sign(dx))
-        noisy = choice < self.enemy_noise
-        random_dir = MOVES[1 + (choice * 4 / max(self.enemy_noise, 1e-9)).astype(np.int64).clip(0, 3)]
-        step_y = np.where(noisy, random_dir[..., 0], step_y) * moves
-        step_x = np.where(noisy, random_dir[..., 1], step_x) * moves
+        ady, adx = np.abs(dy), np.abs(dx)
+        vertical = (ady > adx) | ((ady == adx) & tie)
+        step_y = np.where(noisy, MOVES[random_dir, 0], np.sign(dy) * vertical) * moves
+        step_x = np.where(noisy, MOVES[random_dir, 1], np.sign(dx) * ~vertical) * moves
         ty = np.clip(self.ey + step_y, 0, self.height - 1)
-        tx = np.clip(self.ex + step_x, 0, self.width - 1)
+        tx = np.clip(self.ex + step_x, 0, w - 1)
         # No two enemies share a cell: a move is cancelled if its target holds another enemy now, or is
         # the target of a lower-numbered enemy. Cancelled enemies stay where no one else may go.
-        here = (ty[:, :, None] == self.ey[:, None, :]) & (tx[:, :, None] == self.ex[:, None, :])
-        here &= ~np.eye(e, dtype=bool)
-        same_target = (ty[:, :, None] == ty[:, None, :]) & (tx[:, :, None] == tx[:, None, :]) & self._lower
-        blocked = (here | same_target).any(axis=2)
+        here, there = self.ey * w + self.ex, ty * w + tx
+        blocked = (there[:, :, None] == here[:, None, :]) & self._others
+        blocked |= (there[:, :, None] == there[:, None, :]) & self._lower
+        blocked = blocked.any(axis=2)
         self.ey[:] = np.where(blocked, self.ey, ty)
         self.ex[:] = np.where(blocked, self.ex, tx)
 
@@ -160,10 +173,14 @@ class Chase(BatchedGame):
         cand_x = np.clip(self.px + MOVES[:, 1], 0, self.width - 1)
         score = np.zeros(cand_y.shape)
         if self.n_enemies:
-            d_enemy = np.abs(cand_y[:, :, None] - self.ey[:, None]) + np.abs(cand_x[:, :, None] - self.ex[:, None])
+            d_enemy = np.abs(cand_y[:, :, None] - self.ey[:, None]) + np.abs(
+                cand_x[:, :, None] - self.ex[:, None]
+            )
             score -= 100.0 * (d_enemy <= 1).any(axis=2) + 4.0 * np.exp(-0.7 * d_enemy).sum(axis=2)
         if self.n_coins:
-            d_coin = np.abs(cand_y[:, :, None] - self.cy[:, None]) + np.abs(cand_x[:, :, None] - self.cx[:, None])
+            d_coin = np.abs(cand_y[:, :, None] - self.cy[:, None]) + np.abs(
+                cand_x[:, :, None] - self.cx[:, None]
+            )
             score -= 0.5 * d_coin.min(axis=2)
         # Edges and corners are traps: prefer open space a little.
         edge = np.minimum.reduce([cand_y, cand_x, self.height - 1 - cand_y, self.width - 1 - cand_x])

@@ -23,15 +23,19 @@ class GridBuffer:
     def __init__(self, num_games: int, height: int, width: int, num_kinds: int) -> None:
         self.h = height
         self.grid = np.zeros((num_games, num_kinds, height + 1, width), dtype=np.uint8)
-        self._rows = np.arange(num_games)[:, None]
-        self._drawn: list[tuple[np.ndarray, np.ndarray]] = []
+        self._flat = self.grid.reshape(-1)
+        plane = (height + 1) * width
+        self._base = (np.arange(num_games, dtype=np.int64) * num_kinds * plane)[:, None]
+        self._plane, self._w = plane, width
+        self._drawn = np.zeros(0, dtype=np.int64)
 
     def draw(self, objects: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        for k, (ys, xs) in enumerate(self._drawn):
-            self.grid[self._rows, k, ys, xs] = 0
-        for k, (ys, xs) in enumerate(objects):
-            self.grid[self._rows, k, ys, xs] = 1
-        self._drawn = [(ys.copy(), xs.copy()) for ys, xs in objects]
+        self._flat[self._drawn] = 0
+        cells = [
+            (self._base + k * self._plane + ys * self._w + xs).ravel() for k, (ys, xs) in enumerate(objects)
+        ]
+        self._drawn = np.concatenate(cells)
+        self._flat[self._drawn] = 1
 
     def maps(self) -> np.ndarray:
         """A fresh uint8 array ``(N, K, height, width)``."""
@@ -55,9 +59,13 @@ def pack_vector(
     return np.concatenate(parts, axis=1)
 
 
-def vector_layout(kinds: tuple[Kind, ...], counts: tuple[int, ...], extra_names: tuple[str, ...]) -> list[str]:
+def vector_layout(
+    kinds: tuple[Kind, ...], counts: tuple[int, ...], extra_names: tuple[str, ...]
+) -> list[str]:
     """Name of every entry of the packed vector, e.g. ``enemy[2].x``."""
-    names = [f"{kind.name}[{i}].{field}" for kind, m in zip(kinds, counts) for i in range(m) for field in "xyp"]
+    names = [
+        f"{kind.name}[{i}].{field}" for kind, m in zip(kinds, counts) for i in range(m) for field in "xyp"
+    ]
     return names + list(extra_names)
 
 

@@ -58,7 +58,9 @@ class FrameBuffer:
     """Pixel frames of N games, kept up to date by redrawing only the cells objects left or entered.
 
     A full palette lookup of 1024 16x16 frames costs about a millisecond; erasing and redrawing the few cells
-    that hold objects costs a few tens of microseconds, which is what lets a batch step at ~1M steps/s.
+    that hold objects costs tens of microseconds, which is what lets a batch step at ~1M steps/s. Writes go
+    through flat byte offsets (1-D fancy indexing is numpy's fastest scatter): a cell's sprite is its block
+    origin plus a fixed table of pixel offsets.
     """
 
     def __init__(self, num_games: int, height: int, width: int, px: int, kinds: tuple[Kind, ...]) -> None:
@@ -67,18 +69,41 @@ class FrameBuffer:
         # Row `height` is the hidden parking row for absent objects.
         self.frame = np.empty((num_games, height + 1, px, width, px, 3), dtype=np.uint8)
         self.frame[:] = BACKGROUND
-        self._rows = np.arange(num_games)[:, None]
-        self._drawn: list[tuple[np.ndarray, np.ndarray]] = []
+        self._flat = self.frame.reshape(-1)
+        self._row_stride = px * width * px * 3
+        self._col_stride = px * 3
+        self._game_base = (np.arange(num_games, dtype=np.int64) * (height + 1) * self._row_stride)[:, None]
+        i, j, c = np.meshgrid(np.arange(px), np.arange(px), np.arange(3), indexing="ij")
+        block = (i * width * px * 3 + j * 3 + c).ravel()
+        self._erase = (block, self.atlas[0].ravel())
+        # Only the bytes that differ from the background need writing when drawing a sprite.
+        self._sprites = []
+        for sprite in self.atlas[1:]:
+            differs = sprite.ravel() != self.atlas[0].ravel()
+            self._sprites.append((block[differs], sprite.ravel()[differs]))
+        self._drawn = np.zeros(0, dtype=np.int64)
+        self._tiled: dict[tuple[int, int], np.ndarray] = {}
+
+    def _write(self, origins: np.ndarray, sprite: int, offsets: np.ndarray, values: np.ndarray) -> None:
+        if len(offsets) <= 3:  # cell_px == 1: one scatter per colour channel is the cheapest
+            for offset, value in zip(offsets, values):
+                self._flat[origins + offset] = value
+            return
+        # 1-D indices with a full-length value array: several times faster than a broadcast 2-D scatter.
+        key = (sprite, len(origins))
+        if key not in self._tiled:
+            self._tiled[key] = np.tile(values, len(origins))
+        self._flat[np.add.outer(origins, offsets).ravel()] = self._tiled[key]
 
     def draw(self, objects: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Erase what was drawn last time, then draw ``objects`` (``(ys, xs)`` per kind, in draw order)."""
-        # frame[rows, ys, :, xs] selects (N, M, px, px, 3) blocks: one sprite-sized block per object.
-        for ys, xs in self._drawn:
-            self.frame[self._rows, ys, :, xs] = self.atlas[0]
-        for k, (ys, xs) in enumerate(objects, start=1):
-            self.frame[self._rows, ys, :, xs] = self.atlas[k]
-        # Copies, because games update their position arrays in place.
-        self._drawn = [(ys.copy(), xs.copy()) for ys, xs in objects]
+        self._write(self._drawn, 0, *self._erase)
+        origins = [
+            (self._game_base + ys * self._row_stride + xs * self._col_stride).ravel() for ys, xs in objects
+        ]
+        for k, (origin, (offsets, values)) in enumerate(zip(origins, self._sprites), start=1):
+            self._write(origin, k, offsets, values)
+        self._drawn = np.concatenate(origins)
 
     def pixels(self) -> np.ndarray:
         """The visible frames, a fresh uint8 array ``(N, height * px, width * px, 3)``."""

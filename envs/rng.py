@@ -17,10 +17,13 @@ _INV_2_53 = 1.0 / (1 << 53)
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: a bijection on uint64 with good avalanche."""
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
+    """splitmix64's finaliser, in place on ``z``: a bijection on uint64 with good avalanche."""
+    z ^= z >> np.uint64(30)
+    z *= _MIX1
+    z ^= z >> np.uint64(27)
+    z *= _MIX2
+    z ^= z >> np.uint64(31)
+    return z
 
 
 class BatchRNG:
@@ -36,7 +39,7 @@ class BatchRNG:
 
     def seed(self, seeds: np.ndarray, index: np.ndarray | slice = slice(None)) -> None:
         """Restart the streams at ``index`` from integer ``seeds`` (one per stream)."""
-        seeds = np.asarray(seeds, dtype=np.uint64)
+        seeds = np.atleast_1d(np.asarray(seeds, dtype=np.uint64))
         self.keys[index] = _mix(seeds * _GOLDEN + _GOLDEN)
         self.counters[index] = 0
 
@@ -45,8 +48,10 @@ class BatchRNG:
         keys = self.keys[index]
         counters = self.counters[index]
         self.counters[index] = counters + np.uint64(k)
-        steps = np.arange(1, k + 1, dtype=np.uint64)
-        return _mix(keys[:, None] + (counters[:, None] + steps) * _GOLDEN)
+        z = counters[:, None] + np.arange(1, k + 1, dtype=np.uint64)
+        z *= _GOLDEN
+        z += keys[:, None]
+        return _mix(z)
 
     def uniform(self, index: np.ndarray | slice, k: int) -> np.ndarray:
         """``k`` floats in [0, 1) for each selected stream, shape ``(len(index), k)``."""
