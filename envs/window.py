@@ -39,6 +39,15 @@ class Window:
         if fps:
             self._clock.tick(fps)
 
+    def events(self) -> list[Any]:
+        """Pending pygame events (key presses, clicks, resizes, quit)."""
+        return self._pg.event.get()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Current ``(width, height)`` of the drawing area in pixels."""
+        return self._surface.get_size() if self._surface is not None else (self._size or (0, 0))
+
     def close(self) -> None:
         if self._surface is not None:
             self._pg.display.quit()

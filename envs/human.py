@@ -1,0 +1,102 @@
+"""Human play: pygame events -> a game's actions, kept apart from the event loop so tests can feed events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from envs.core import BatchedGame
+
+
+class HumanInput:
+    """Maps pygame events to actions for game 0 of ``game``.
+
+    Keys come from the game's ``HUMAN_KEYS`` (pygame key names), clicks are turned into the clicked cell.
+
+    Args:
+        game: the game being played.
+        view_size: ``(width, height)`` in screen pixels of the area showing the game, to map clicks to cells.
+    """
+
+    def __init__(self, game: BatchedGame, view_size: tuple[int, int]) -> None:
+        import pygame
+
+        self._pg = pygame
+        self.game = game
+        self.view_size = view_size
+        self.key_codes = {pygame.key.key_code(name): action for name, action in game.HUMAN_KEYS.items()}
+
+    def handle(self, event: Any) -> np.ndarray | int | None:
+        """The action an event asks for, or None when it asks for none."""
+        pg = self._pg
+        if event.type == pg.KEYDOWN and event.key in self.key_codes:
+            return self.game.human_action(self.key_codes[event.key], None)
+        if event.type == pg.MOUSEBUTTONDOWN and event.button == 1:
+            x, y = event.pos
+            col = int(x * self.game.width // max(self.view_size[0], 1))
+            row = int(y * self.game.height // max(self.view_size[1], 1))
+            if 0 <= row < self.game.height and 0 <= col < self.game.width:
+                return self.game.human_action(None, (row, col))
+        return None
+
+    def idle(self) -> np.ndarray | int | None:
+        """The action of a real-time game's tick with no input (e.g. Snake keeps its heading)."""
+        return self.game.human_action(None, None)
+
+
+QUIT_KEYS = ("escape", "q")
+
+
+def play_human(env_name: str, seed: int | None = None, scale: int = 32, **game_kwargs: Any) -> list[float]:
+    """Play a game yourself in a pygame window; returns the episode returns. Esc / q quits, r restarts."""
+    import pygame
+
+    from envs.registration import make
+    from envs.window import Window
+
+    env = make(env_name, **game_kwargs)
+    game: BatchedGame = env.unwrapped.game
+    env.reset(seed=seed)
+    window = Window(f"pixelarena: {type(game).__name__} (you play)", (game.width * scale, game.height * scale))
+    human = HumanInput(game, window.size)
+    quit_keys = {pygame.key.key_code(name) for name in QUIT_KEYS}
+    returns, episode_return = [], 0.0
+    print(f"Playing {type(game).__name__}: {describe_controls(game)}; r restarts, Esc or q quits.")
+    try:
+        while True:
+            window.show(game.render(scale)[0], fps=game.HUMAN_FPS or 30)
+            human.view_size = window.size
+            actions = []
+            for event in window.events():
+                if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key in quit_keys):
+                    return returns
+                if event.type == pygame.KEYDOWN and event.key == pygame.K_r:
+                    env.reset()
+                    episode_return = 0.0
+                    continue
+                action = human.handle(event)
+                if action is not None:
+                    actions.append(action)
+            if not actions and game.HUMAN_FPS is not None:
+                actions.append(human.idle())
+            for action in actions[:1]:  # one step per frame, like a real-time game
+                _, reward, terminated, truncated, _ = env.step(action)
+                episode_return += reward
+                if terminated or truncated:
+                    print(f"episode return {episode_return:+.1f}")
+                    returns.append(episode_return)
+                    episode_return = 0.0
+                    env.reset()
+    finally:
+        window.close()
+        env.close()
+
+
+def describe_controls(game: BatchedGame) -> str:
+    """A one-line description of a game's human controls."""
+    if not game.HUMAN_KEYS:
+        return "click a cell to act there"
+    keys = ", ".join(f"{name}" for name in game.HUMAN_KEYS)
+    pace = "the game waits for you" if game.HUMAN_FPS is None else f"real time at {game.HUMAN_FPS} steps/s"
+    return f"keys {keys} ({pace})"
