@@ -49,7 +49,7 @@ def pack_vector(
     parts = []
     for ys, xs in objects:
         present = ys < height
-        slot = np.empty(ys.shape + (3,), dtype=np.float32)
+        slot = np.empty((*ys.shape, 3), dtype=np.float32)
         slot[..., 0] = np.where(present, xs / max(width - 1, 1), 0.0)
         slot[..., 1] = np.where(present, ys / max(height - 1, 1), 0.0)
         slot[..., 2] = present

@@ -1,0 +1,91 @@
+"""Benchmarks: env steps/second (batched vs Gymnasium's SyncVectorEnv), reference scores, encoder speed."""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode
+
+import envs
+
+
+@dataclass
+class EnvSpeed:
+    game: str
+    num_envs: int
+    batched_sps: float
+    sync_sps: float | None
+
+    @property
+    def speedup(self) -> float | None:
+        return None if self.sync_sps is None else self.batched_sps / self.sync_sps
+
+
+def _steps_per_second(vec: gym.vector.VectorEnv, seconds: float, seed: int = 0) -> float:
+    """Random-action steps/second of a vector env (env steps = batch steps x num_envs), after a warm-up."""
+    space = vec.single_action_space
+    high = space.nvec if isinstance(space, gym.spaces.MultiDiscrete) else space.n
+    actions = np.random.default_rng(seed).integers(0, high, size=(64, vec.num_envs, *space.shape))
+    vec.reset(seed=seed)
+    for a in actions[:4]:
+        vec.step(a)
+    steps, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        vec.step(actions[steps % len(actions)])
+        steps += 1
+    return steps * vec.num_envs / elapsed
+
+
+def bench_env_speed(
+    games: list[str], sizes: tuple[int, ...] = (256, 1024), map_size: int = 16, seconds: float = 2.0,
+    sync_at: int = 256, obs: str = "pixels", cell_px: int = 1,
+) -> list[EnvSpeed]:  # fmt: skip
+    """Batched ``gym.make_vec`` vs ``SyncVectorEnv`` over single envs, same game and settings, one after the other."""
+    rows = []
+    kwargs = {"size": map_size, "obs": obs, "cell_px": cell_px}
+    for game in games:
+        for n in sizes:
+            batched = _steps_per_second(envs.make_vec(game, num_envs=n, **kwargs), seconds)
+            sync = None
+            if n == sync_at:
+                sync_env = gym.vector.SyncVectorEnv([lambda: envs.make(game, **kwargs) for _ in range(n)])
+                sync = _steps_per_second(sync_env, seconds)
+            rows.append(EnvSpeed(game, n, batched, sync))
+    return rows
+
+
+def policy_scores(
+    game: str, policy: Callable[[envs.BatchedGame, np.random.Generator], np.ndarray], episodes: int = 1000, seed: int = 0
+) -> tuple[float, float]:
+    """Mean and standard deviation of the return of ``episodes`` episodes (played ``episodes`` at a time)."""
+    vec = envs.make_vec(game, num_envs=episodes, autoreset_mode=AutoresetMode.DISABLED)
+    vec.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    returns = np.zeros(episodes)
+    running = np.ones(episodes, dtype=bool)
+    while running.any():
+        _, reward, terminated, truncated, _ = vec.step(policy(vec.unwrapped.game, rng))
+        returns += reward * running
+        running &= ~(terminated | truncated)
+    return float(returns.mean()), float(returns.std())
+
+
+def random_policy(game: envs.BatchedGame, rng: np.random.Generator) -> np.ndarray:
+    space = game.single_action_space
+    high = space.nvec if isinstance(space, gym.spaces.MultiDiscrete) else space.n
+    return rng.integers(0, high, size=(game.num_games, *space.shape))
+
+
+def expert_policy(game: envs.BatchedGame, rng: np.random.Generator) -> np.ndarray:
+    return game.expert_actions()
+
+
+def machine_description() -> str:
+    import os
+
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -1,0 +1,60 @@
+"""Runs the benchmarks chosen on the command line and prints (and optionally writes) Markdown tables."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from agents.bench import bench_env_speed, expert_policy, machine_description, policy_scores, random_policy
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def env_speed_table(seconds: float) -> str:
+    import envs
+
+    rows = []
+    for r in bench_env_speed(sorted(envs.GAMES), seconds=seconds):
+        sync = "" if r.sync_sps is None else f"{r.sync_sps:,.0f}"
+        speedup = "" if r.speedup is None else f"{r.speedup:,.0f}x"
+        rows.append([r.game, str(r.num_envs), f"{r.batched_sps:,.0f}", sync, speedup])
+    return _table(["game", "N", "batched steps/s", "SyncVectorEnv steps/s", "speed-up"], rows)
+
+
+def scores_table() -> str:
+    import envs
+
+    rows = []
+    for name in sorted(envs.GAMES):
+        random_mean, random_std = policy_scores(name, random_policy)
+        expert_mean, expert_std = policy_scores(name, expert_policy)
+        rows.append([name, f"{random_mean:+.2f} ± {random_std:.2f}", f"{expert_mean:+.2f} ± {expert_std:.2f}"])
+    return _table(["game", "random policy", "scripted policy"], rows)
+
+
+def nets_table(device: str) -> str:
+    from nets.bench import bench_encoders
+
+    rows = [[str(v) for v in row.values()] for row in bench_encoders(device=device)]
+    header = list(bench_encoders.__annotations__) if not rows else None
+    return _table(header or [str(k) for k in bench_encoders(device=device, seconds=0.2)[0]], rows)
+
+
+def run_benchmarks(args: Any) -> None:
+    """Print the chosen tables; with ``args.markdown`` also write them to that file."""
+    sections = [f"Measured {datetime.date.today()} on {machine_description()}."]
+    if args.envs:
+        sections.append("## Env steps per second (16x16, cell_px=1, pixels obs, random actions)\n\n" + env_speed_table(args.seconds))
+    if args.scores:
+        sections.append("## Reference scores (mean ± std of 1,000 episodes, default settings)\n\n" + scores_table())
+    if args.nets:
+        sections.append(f"## Encoders: forward+backward samples/s, batch 256 ({args.device})\n\n" + nets_table(args.device))
+    text = "\n\n".join(sections) + "\n"
+    print(text)
+    if args.markdown is not None:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(text)
+        print(f"Written to {args.markdown}")

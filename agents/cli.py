@@ -1,0 +1,79 @@
+"""The `pixelarena` command line: one typed config dataclass per subcommand (tyro turns field docs into help)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tyro
+
+
+@dataclass
+class ListArgs:
+    """List the games, and the encoders with their architecture facts for a chosen game."""
+
+    env: str = "Chase"
+    """Game whose observation and action spaces the encoder facts are computed for."""
+    obs: str = "pixels"
+    """Observation mode for the encoder facts: pixels, grid or vector."""
+
+
+@dataclass
+class BenchArgs:
+    """Measure speed: env steps/s (batched vs SyncVectorEnv), reference scores, encoder throughput."""
+
+    envs: bool = False
+    """Env steps/second of every game, batched vs Gymnasium's SyncVectorEnv (16x16, cell_px=1, pixels)."""
+    scores: bool = False
+    """Mean return of a random and of the scripted policy of every game (1,000 episodes each)."""
+    nets: bool = False
+    """Forward+backward samples/second per encoder at batch 256."""
+    seconds: float = 2.0
+    """Seconds per env-speed measurement."""
+    device: str = "cpu"
+    """Torch device for --nets (cpu, cuda, auto)."""
+    markdown: Path | None = None
+    """Also write the tables as Markdown to this file."""
+
+
+def run_list(args: ListArgs) -> None:
+    import envs
+
+    print("Games (pixelarena/<Game>-v0):")
+    for name, game in envs.GAMES.items():
+        print(f"  {name:<8} random {game.RANDOM_SCORE:+.2f}  solved {game.SOLVED_SCORE:+.2f}")
+    from agents.listing import print_encoder_facts
+
+    print_encoder_facts(args.env, args.obs)
+
+
+def run_bench(args: BenchArgs) -> None:
+    from agents.bench_report import run_benchmarks
+
+    if not (args.envs or args.scores or args.nets):
+        raise ValueError("choose what to measure: --envs, --scores and/or --nets")
+    run_benchmarks(args)
+
+
+COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
+    "list": (ListArgs, run_list),
+    "bench": (BenchArgs, run_bench),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `pixelarena` console script and `python -m agents`."""
+    args = tyro.extras.subcommand_cli_from_dict({name: cls for name, (cls, _) in COMMANDS.items()}, args=argv)
+    runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
+    try:
+        runner(args)
+    except (ValueError, FileNotFoundError) as error:  # bad input: one line, no traceback
+        print(f"pixelarena: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pixelarena: interrupted", file=sys.stderr)
+        return 130
+    return 0
