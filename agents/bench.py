@@ -60,7 +60,10 @@ def bench_env_speed(
 
 
 def policy_scores(
-    game: str, policy: Callable[[envs.BatchedGame, np.random.Generator], np.ndarray], episodes: int = 1000, seed: int = 0
+    game: str,
+    policy: Callable[[envs.BatchedGame, np.random.Generator], np.ndarray],
+    episodes: int = 1000,
+    seed: int = 0,
 ) -> tuple[float, float]:
     """Mean and standard deviation of the return of ``episodes`` episodes (played ``episodes`` at a time)."""
     vec = envs.make_vec(game, num_envs=episodes, autoreset_mode=AutoresetMode.DISABLED)

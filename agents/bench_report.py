@@ -47,11 +47,15 @@ def run_benchmarks(args: Any) -> None:
     """Print the chosen tables; with ``args.markdown`` also write them to that file."""
     sections = [f"Measured {datetime.date.today()} on {machine_description()}."]
     if args.envs:
-        sections.append("## Env steps per second (16x16, cell_px=1, pixels obs, random actions)\n\n" + env_speed_table(args.seconds))
+        sections.append(
+            "## Env steps per second (16x16, cell_px=1, pixels obs, random actions)\n\n" + env_speed_table(args.seconds)
+        )
     if args.scores:
         sections.append("## Reference scores (mean ± std of 1,000 episodes, default settings)\n\n" + scores_table())
     if args.nets:
-        sections.append(f"## Encoders: forward+backward samples/s, batch 256 ({args.device})\n\n" + nets_table(args.device))
+        sections.append(
+            f"## Encoders: forward+backward samples/s, batch 256 ({args.device})\n\n" + nets_table(args.device)
+        )
     text = "\n\n".join(sections) + "\n"
     print(text)
     if args.markdown is not None:
