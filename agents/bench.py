@@ -6,6 +6,7 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import gymnasium as gym
 import numpy as np
@@ -53,7 +54,7 @@ def bench_env_speed(
             batched = _steps_per_second(envs.make_vec(game, num_envs=n, **kwargs), seconds)
             sync = None
             if n == sync_at:
-                sync_env = gym.vector.SyncVectorEnv([lambda: envs.make(game, **kwargs) for _ in range(n)])
+                sync_env = gym.vector.SyncVectorEnv([partial(envs.make, game, **kwargs) for _ in range(n)])
                 sync = _steps_per_second(sync_env, seconds)
             rows.append(EnvSpeed(game, n, batched, sync))
     return rows

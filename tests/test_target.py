@@ -55,6 +55,20 @@ def test_click_decoy_costs_and_respawns_it() -> None:
     assert_valid(game)
 
 
+def test_respawn_on_a_crowded_map_finds_the_free_cell() -> None:
+    # 24 objects on 25 cells: a clicked object must go to the one free cell. Half the games find it among
+    # their candidate draws, the others fall back to the draw over every cell.
+    game = new_game(64, size=5, n_targets=12, n_decoys=12, drift=0.0)
+    free = [
+        np.setdiff1d(np.arange(25), row)[0]
+        for row in np.concatenate([cells(game.ty, game.tx, 5), cells(game.dy, game.dx, 5)], axis=1)
+    ]
+    clicked = cells(game.ty, game.tx, 5)[:, 3].copy()
+    assert (game.step(clicked)[0] == 1.0).all()
+    assert (cells(game.ty, game.tx, 5)[:, 3] == free).all()
+    assert_valid(game)
+
+
 def test_click_empty_cell_does_nothing() -> None:
     game = new_game(8, drift=0.0)
     taken = np.concatenate([cells(game.ty, game.tx, game.width), cells(game.dy, game.dx, game.width)], axis=1)
@@ -151,10 +165,15 @@ def test_bad_kwargs_raise(kwargs: dict) -> None:
         Target(1, **kwargs)
 
 
-@pytest.mark.parametrize("obs", ["pixels", "grid", "vector"])
-def test_batch_matches_single_games(obs: str) -> None:
-    """8 batched games seeded s play like 8 single games seeded s..s+7, autoreset (NEXT_STEP) included."""
-    n, seed, kwargs = 8, 42, {"obs": obs, "max_steps": 23, "size": 7, "drift": 0.3}
+@pytest.mark.parametrize(
+    ("obs", "crowd"),
+    [("pixels", {}), ("grid", {}), ("vector", {}), ("pixels", {"size": 5, "n_targets": 10, "n_decoys": 10})],
+)
+def test_batch_matches_single_games(obs: str, crowd: dict) -> None:
+    """8 batched games seeded s play like 8 single games seeded s..s+7, autoreset (NEXT_STEP) included.
+
+    The crowded case makes respawns fall back to the all-cells draw now and then."""
+    n, seed, kwargs = 8, 42, {"obs": obs, "max_steps": 23, "size": 7, "drift": 0.3, **crowd}
     vec = GameVectorEnv(Target, num_envs=n, **kwargs)
     singles = [game_env(Target, **kwargs) for _ in range(n)]
     obs_v, _ = vec.reset(seed=seed)
