@@ -1,0 +1,33 @@
+"""Encoders (mlp, cnn, impala, unet), heads and the stable-baselines3 policies of pixelarena.
+
+nets/ knows torch, gymnasium spaces and stable-baselines3, nothing of the games: a policy works on any env
+with the right spaces.
+"""
+
+from nets.cnn import CnnEncoder
+from nets.encoder import PixelEncoder
+from nets.facts import ArchitectureFacts, architecture_facts
+from nets.impala import ImpalaEncoder
+from nets.mlp import MlpEncoder
+from nets.policy import MaskablePixelPolicy, PixelPolicy
+from nets.registry import ENCODERS, encoder_class
+from nets.transfer import SizeTransferError, adapt_policy, can_transfer, resize_spaces
+from nets.unet import UNetEncoder
+
+__all__ = [
+    "ENCODERS",
+    "ArchitectureFacts",
+    "CnnEncoder",
+    "ImpalaEncoder",
+    "MaskablePixelPolicy",
+    "MlpEncoder",
+    "PixelEncoder",
+    "PixelPolicy",
+    "SizeTransferError",
+    "UNetEncoder",
+    "adapt_policy",
+    "architecture_facts",
+    "can_transfer",
+    "encoder_class",
+    "resize_spaces",
+]
