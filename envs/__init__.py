@@ -9,6 +9,8 @@ from envs.chase import Chase
 from envs.core import BatchedGame
 from envs.observations import OBS_MODES
 from envs.registration import GAMES, make, make_vec, register_games, resolve_env_id
+from envs.snake import Snake
+from envs.target import Target
 
 register_games()
 
@@ -20,6 +22,8 @@ __all__ = [
     "GameEnv",
     "GameVectorEnv",
     "MaskedGameEnv",
+    "Snake",
+    "Target",
     "make",
     "make_vec",
     "register_games",

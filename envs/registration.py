@@ -11,9 +11,11 @@ import gymnasium as gym
 from envs.adapters import GameVectorEnv, game_env
 from envs.chase import Chase
 from envs.core import BatchedGame
+from envs.snake import Snake
+from envs.target import Target
 
 NAMESPACE = "pixelarena"
-GAMES: dict[str, type[BatchedGame]] = {"Chase": Chase}
+GAMES: dict[str, type[BatchedGame]] = {"Chase": Chase, "Target": Target, "Snake": Snake}
 
 
 def game_id(name: str) -> str:
