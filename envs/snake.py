@@ -17,6 +17,7 @@ TURN = np.array([[0, 2, 3], [1, 3, 2], [2, 1, 0], [3, 0, 1]], dtype=np.int64)
 # The relative action that turns `heading` into `direction` (a reversal counts as straight on).
 TO_RELATIVE = np.array([[0, 0, 1, 2], [0, 0, 2, 1], [2, 1, 0, 0], [1, 2, 0, 0]], dtype=np.int64)
 INITIAL_LENGTH = 3
+DEFAULT_MAX_LENGTH = 32  # capped at the map's free cells on small maps
 ROOM_AHEAD = 3  # free cells in front of a new snake's head (fewer on maps too small for that)
 
 
@@ -53,13 +54,15 @@ class Snake(BatchedGame):
     with empty steps.
 
     ## Arguments
-    ``size`` (12), ``n_apples`` (1), ``max_length`` (32: segments, head included; also the number of snake
-    slots of the vector observation), ``hunger`` (100: steps without an apple before truncation; 0 disables
-    it), ``relative_actions`` (False), plus ``obs``, ``cell_px``, ``max_steps``.
+    ``size`` (12), ``n_apples`` (1), ``max_length`` (32, less on maps too small for it: segments, head
+    included; also the number of snake slots of the vector observation), ``hunger`` (100: steps without an
+    apple before truncation; 0 disables it), ``relative_actions`` (False), plus ``obs``, ``cell_px``,
+    ``max_steps``.
 
-    Reference scores at the defaults (mean return, 2,000 episodes each): random policy ``RANDOM_SCORE``,
-    scripted policy ``SOLVED_SCORE`` (greedy towards the nearest apple among moves that neither crash nor
-    enter a region too small to hold the snake).
+    Reference scores at the defaults (mean return, 2,000 episodes each, one per game of a batch seeded 0):
+    random policy ``RANDOM_SCORE`` (-0.91, std 0.31; it crashes after 16 steps on average), scripted policy
+    ``SOLVED_SCORE`` (21.2, std 2.2; greedy towards the nearest apple among moves that neither crash nor
+    enter a region too small to hold the snake; it nearly always lasts the 200 steps).
 
     ## Version History
     * v0: initial release.
@@ -78,26 +81,31 @@ class Snake(BatchedGame):
         num_games: int = 1,
         *,
         n_apples: int = 1,
-        max_length: int = 32,
+        max_length: int | None = None,
         hunger: int = 100,
         relative_actions: bool = False,
         **common,
     ) -> None:
         self.n_apples = check_positive_int("n_apples", n_apples, 1, 64)
-        self.max_length = check_positive_int("max_length", max_length, INITIAL_LENGTH, 1024)
+        self._max_length = None if max_length is None else check_positive_int("max_length", max_length, 3, 1024)
         self.hunger = check_positive_int("hunger", hunger, 0)
         if not isinstance(relative_actions, bool):
             raise ValueError(f"relative_actions must be True or False, got {relative_actions!r}")
         self.relative_actions = relative_actions
         super().__init__(num_games, **common)
-        if self.max_length + self.n_apples > self.height * self.width:
-            raise ValueError(
-                f"max_length + n_apples must be at most {self.height * self.width} (the cells of the map), "
-                f"got {self.max_length + self.n_apples}"
-            )
 
     def _allocate(self) -> None:
-        n, h = self.num_games, self.height
+        n, h, cells = self.num_games, self.height, self.height * self.width
+        # Resolved here, where the map size is known: the default shrinks to fit small maps.
+        if self._max_length is None:
+            self.max_length = max(INITIAL_LENGTH, min(DEFAULT_MAX_LENGTH, cells - self.n_apples))
+        elif self._max_length + self.n_apples > cells:
+            raise ValueError(
+                f"max_length + n_apples must be at most {cells} (the cells of the map), "
+                f"got {self._max_length + self.n_apples}"
+            )
+        else:
+            self.max_length = self._max_length
         self.hy = np.zeros((n, 1), dtype=np.int64)
         self.hx = np.zeros((n, 1), dtype=np.int64)
         # Body segments from the neck to the tail; slots from `length - 1` on are parked on the hidden row.

@@ -188,6 +188,13 @@ def test_bad_kwargs_raise(kwargs: dict) -> None:
         Snake(1, **kwargs)
 
 
+def test_default_max_length_fits_small_maps() -> None:
+    assert Snake(1).max_length == 32
+    small = Snake(1, size=5, obs="vector")
+    assert small.max_length == 24
+    assert small.single_observation_space.shape == (3 * (24 + 1) + 4,)
+
+
 def mean_return(game: Snake, policy: str, steps: int) -> float:
     """Mean return of the episodes that end within ``steps`` steps (unfinished ones count as they stand)."""
     rng = np.random.default_rng(0)
