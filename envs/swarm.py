@@ -45,8 +45,10 @@ class Swarm(BatchedGame):
     ``spawn_distance`` (3: predators start at least this Manhattan distance from every unit where there is
     room), plus ``obs``, ``cell_px``, ``max_steps``.
 
-    Reference scores at the defaults (mean return, 1,000 episodes, measured by ``pixelarena bench --scores``):
-    random policy ``RANDOM_SCORE``, scripted gather-and-flee policy ``SOLVED_SCORE``.
+    Reference scores at the defaults (mean return, 1,000 episodes, one per game of a batch seeded 0):
+    random policy ``RANDOM_SCORE`` (-2.72, std 1.73; every unit is lost after 79 steps on average; always
+    staying scores -4.97), scripted gather-and-flee policy ``SOLVED_SCORE`` (93.7, std 11.0; it rarely loses
+    a unit and lasts the 150 steps; the same policy blind to predators scores 23.8).
 
     ## Version History
     * v0: initial release.

@@ -196,6 +196,7 @@ def test_batch_matches_single_games(obs):
     assert np.array_equal(obs_batch, np.stack(obs_single))
     rng = np.random.default_rng(2)
     pending = np.zeros(8, dtype=bool)
+    events = set()
     for _ in range(300):
         # A mix of random and scripted moves, so units live long enough to eat and be caught.
         actions = np.where(rng.random((8, 1)) < 0.5, rng.integers(0, 5, (8, 64)), venv.game.expert_actions())
@@ -209,6 +210,8 @@ def test_batch_matches_single_games(obs):
             assert (r, te, tr) == (reward[i], terminated[i], truncated[i])
         pending = terminated | truncated
         assert np.array_equal(venv.action_masks(), np.stack([env.action_masks() for env in singles]))
+        events.update(np.sign(reward).tolist(), 2.0 * terminated[terminated], 3.0 * truncated[truncated])
+    assert events >= {1.0, -1.0, 2.0, 3.0}  # food eaten, units lost, both kinds of episode end: all compared
 
 
 def test_masks_reach_sb3_contrib():
