@@ -19,11 +19,14 @@ from typing import Any
 import numpy as np
 import torch
 from gymnasium import spaces
+from sb3_contrib.common.maskable.distributions import MaskableMultiCategoricalDistribution
 from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
+from stable_baselines3.common.distributions import MultiCategoricalDistribution
 from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.type_aliases import Schedule
 from torch import nn
 
+from nets.distributions import MaskableUniformMultiCategoricalDistribution, UniformMultiCategoricalDistribution
 from nets.heads import ActionSpec, build_heads, resolve_action
 from nets.layout import describe_observation
 from nets.registry import encoder_class
@@ -32,6 +35,12 @@ from nets.registry import encoder_class
 _REPLACED = {
     "features_extractor_class": "choose the encoder with encoder='cnn' etc.",
     "features_extractor_kwargs": "size the encoder with encoder_kwargs",
+}
+
+# stable-baselines3's per-entry loops -> one Categorical over (batch, n, k), for MultiDiscrete([k] * n).
+_UNIFORM_DISTRIBUTIONS = {
+    MultiCategoricalDistribution: UniformMultiCategoricalDistribution,
+    MaskableMultiCategoricalDistribution: MaskableUniformMultiCategoricalDistribution,
 }
 
 
@@ -156,6 +165,10 @@ class PixelPolicyMixin:
 
     def _build(self, lr_schedule: Schedule) -> None:
         """Builds the heads, initialises weights as stable-baselines3 does, and makes the optimizer."""
+        if type(self.action_dist) in _UNIFORM_DISTRIBUTIONS:
+            nvec = np.asarray(self.action_space.nvec)
+            if np.all(nvec == nvec[0]):
+                self.action_dist = _UNIFORM_DISTRIBUTIONS[type(self.action_dist)](len(nvec), int(nvec[0]))
         self._build_mlp_extractor()
         self.action_net, self.value_net = build_heads(self.features_extractor, self.pixel.action)
         if self.ortho_init:

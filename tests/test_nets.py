@@ -1,18 +1,29 @@
 """nets/: encoder and head shapes, scaling and layouts, gradients, translation equivariance, size transfer,
-architecture facts, and use from stock stable-baselines3 policies."""
+architecture facts, use from stock stable-baselines3 policies, and tiny PPO / MaskablePPO runs with save / load.
+
+The real games live in envs/; the tiny envs at the end only exercise the three action kinds: Discrete(5)
+moves on a 12x12 RGB image, a Discrete(144) click on a one-hot grid, and per-cell MultiDiscrete moves with
+masks.
+"""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
+from safetensors.torch import load_model, save_model
+from sb3_contrib import MaskablePPO
+from sb3_contrib.common.maskable.distributions import MaskableMultiCategoricalDistribution
 from stable_baselines3 import PPO
+from stable_baselines3.common.distributions import MultiCategoricalDistribution
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.preprocessing import preprocess_obs
+from stable_baselines3.common.vec_env import VecTransposeImage
 
 from nets import (
     ENCODERS,
@@ -25,6 +36,7 @@ from nets import (
     encoder_class,
     resize_spaces,
 )
+from nets.distributions import MaskableUniformMultiCategoricalDistribution, UniformMultiCategoricalDistribution
 from nets.heads import CellLogitMap, SpatialSoftmaxHead
 from nets.layout import describe_observation
 
@@ -53,6 +65,16 @@ TINY = {
     "unet": {"base_channels": 8, "depth": 2},
 }
 CONVOLUTIONAL = ("cnn", "impala", "unet")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread() -> object:
+    """Tiny networks run fastest on one thread: OpenMP's synchronisation costs more than it saves (and
+    thrashes when the machine is busy)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def make_policy(
@@ -185,6 +207,33 @@ def test_per_cell_logits_are_cell_major_then_action() -> None:
     row, col = 5, 7
     chunk = flat[0, (row * SIDE + col) * 3 : (row * SIDE + col + 1) * 3]
     torch.testing.assert_close(chunk, per_position[0, :, row, col])
+
+
+def test_uniform_multi_categorical_matches_the_per_entry_loops() -> None:
+    n, k, batch = 6, 3, 4
+    torch.manual_seed(0)
+    flat_logits = torch.randn(batch, n * k)
+    masks = torch.rand(batch, n, k) > 0.4
+    masks[..., 1] = True  # every entry keeps a choice
+    actions = torch.full((batch, n), 1)
+    pairs = [
+        (UniformMultiCategoricalDistribution(n, k), MultiCategoricalDistribution([k] * n)),
+        (MaskableUniformMultiCategoricalDistribution(n, k), MaskableMultiCategoricalDistribution([k] * n)),
+    ]
+    for ours, theirs in pairs:
+        ours.proba_distribution(flat_logits)
+        theirs.proba_distribution(flat_logits)
+        if isinstance(ours, MaskableUniformMultiCategoricalDistribution):
+            ours.apply_masking(masks.reshape(batch, -1).numpy())
+            theirs.apply_masking(masks.reshape(batch, -1).numpy())
+            sampled = ours.sample()
+            assert torch.all(torch.gather(masks, 2, sampled.unsqueeze(2)))
+        torch.testing.assert_close(ours.log_prob(actions), theirs.log_prob(actions))
+        torch.testing.assert_close(ours.entropy(), theirs.entropy())
+        torch.testing.assert_close(ours.mode(), theirs.mode())
+    assert isinstance(make_policy("mlp", VECTOR, ACTIONS["cells"]).action_dist, UniformMultiCategoricalDistribution)
+    uneven = make_policy("cnn", OBSERVATIONS["chw_uint8_grid"], spaces.MultiDiscrete([2, 3]))
+    assert type(uneven.action_dist) is MultiCategoricalDistribution
 
 
 @pytest.mark.parametrize("action_name", list(ACTIONS))
@@ -434,3 +483,156 @@ def test_encoders_work_with_stock_sb3_policies(encoder: str) -> None:
     model.learn(16)
     action, _ = model.predict(env.reset())
     assert action.shape == (1,)
+
+
+# Tiny PPO runs ------------------------------------------------------------------------------------
+
+MOVES = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]])
+
+
+class DotEnv(gym.Env):
+    """Move a red dot (Discrete(5): stay, up, down, left, right) onto a green coin; RGB HxWx3 uint8."""
+
+    observation_space = spaces.Box(0, 255, (SIDE, SIDE, 3), np.uint8)
+    action_space = spaces.Discrete(5)
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.agent, self.coin = self.np_random.integers(0, SIDE, (2, 2))
+        self.steps = 0
+        return self._obs(), {}
+
+    def _obs(self) -> np.ndarray:
+        frame = np.zeros((SIDE, SIDE, 3), np.uint8)
+        frame[self.coin[0], self.coin[1], 1] = 255
+        frame[self.agent[0], self.agent[1], 0] = 255
+        return frame
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        self.agent = np.clip(self.agent + MOVES[action], 0, SIDE - 1)
+        self.steps += 1
+        reached = bool(np.all(self.agent == self.coin))
+        return self._obs(), float(reached), reached, self.steps >= 20, {}
+
+
+class ClickEnv(gym.Env):
+    """Click the lit cell of a one-hot 1x12x12 uint8 grid: Discrete(144), one step per episode."""
+
+    observation_space = spaces.Box(0, 1, (1, SIDE, SIDE), np.uint8)
+    action_space = spaces.Discrete(SIDE * SIDE)
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.target = int(self.np_random.integers(SIDE * SIDE))
+        grid = np.zeros((1, SIDE * SIDE), np.uint8)
+        grid[0, self.target] = 1
+        return grid.reshape(1, SIDE, SIDE), {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, _ = self.reset()
+        return obs, float(action == self.target), True, False, {}
+
+
+class CellsEnv(gym.Env):
+    """Units on a 2x12x12 bool grid (channel 0 units, channel 1 food) each pick a move: MultiDiscrete([5] * 144).
+
+    ``action_masks()`` allows only "stay" on cells without a unit; the env counts any other action there.
+    """
+
+    observation_space = spaces.Box(0, 1, (2, SIDE, SIDE), bool)
+    action_space = spaces.MultiDiscrete([5] * (SIDE * SIDE))
+
+    def __init__(self) -> None:
+        self.violations = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.grid = self.np_random.random((2, SIDE, SIDE)) < 0.1
+        self.steps = 0
+        return self.grid.copy(), {}
+
+    def action_masks(self) -> np.ndarray:
+        masks = np.ones((SIDE * SIDE, 5), bool)
+        masks[~self.grid[0].reshape(-1), 1:] = False
+        return masks.reshape(-1)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        units = self.grid[0].reshape(-1)
+        self.violations += int(np.count_nonzero(action[~units]))
+        # A unit scores by stepping up onto food.
+        food_above = np.roll(self.grid[1], 1, axis=0).reshape(-1)
+        reward = float(np.count_nonzero(units & food_above & (action == 1)))
+        self.steps += 1
+        return self.grid.copy(), reward, False, self.steps >= 8, {}
+
+
+CASES = {
+    "dot": (DotEnv, PPO, PixelPolicy),
+    "click": (ClickEnv, PPO, PixelPolicy),
+    "cells": (CellsEnv, MaskablePPO, MaskablePixelPolicy),
+}
+
+
+def predict(model: PPO, obs: np.ndarray, masks: np.ndarray | None) -> np.ndarray:
+    kwargs = {} if masks is None else {"action_masks": masks}
+    return model.policy.predict(obs, deterministic=True, **kwargs)[0]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("encoder", list(ENCODERS))
+def test_learn_then_save_and_load(encoder: str, case: str, tmp_path: Path) -> None:
+    env_class, algo, policy_class = CASES[case]
+    env = make_vec_env(env_class, n_envs=2, seed=0)
+    model = algo(
+        policy_class,
+        env,
+        n_steps=64,
+        batch_size=64,
+        n_epochs=2,
+        seed=0,
+        device="cpu",
+        policy_kwargs={"encoder": encoder, "encoder_kwargs": TINY[encoder]},
+    )
+    if case == "dot":
+        # SB3 transposes channel-last uint8 images; the policy reads the channels-first space it is given.
+        assert isinstance(model.get_env(), VecTransposeImage)
+        assert model.policy.observation_space.shape == (3, SIDE, SIDE)
+    before = {name: p.detach().clone() for name, p in model.policy.named_parameters()}
+
+    model.learn(256)
+
+    assert model.num_timesteps >= 256
+    assert np.isfinite(model.logger.name_to_value["train/loss"])
+    changed = [name for name, p in model.policy.named_parameters() if not torch.equal(p, before[name])]
+    assert changed and any(name.startswith("features_extractor") for name in changed)
+    assert any(name.startswith("action_net") for name in changed)
+    if case == "cells":
+        assert sum(env.get_attr("violations")) == 0  # masked per-cell actions were never taken
+
+    obs = model.get_env().reset()
+    masks = np.stack(env.env_method("action_masks")) if case == "cells" else None
+    expected = predict(model, obs, masks)
+
+    # Weights alone, through safetensors, into a freshly built policy (shared encoder tensors handled by
+    # save_model / load_model).
+    save_model(model.policy, str(tmp_path / "policy.safetensors"))
+    fresh = algo(
+        policy_class,
+        env,
+        n_steps=64,
+        batch_size=64,
+        seed=1,
+        device="cpu",
+        policy_kwargs={"encoder": encoder, "encoder_kwargs": TINY[encoder]},
+    )
+    load_model(fresh.policy, str(tmp_path / "policy.safetensors"))
+    np.testing.assert_array_equal(predict(fresh, obs, masks), expected)
+
+    # stable-baselines3's own round trips: the model zip, and the policy alone.
+    model.save(tmp_path / "model.zip")
+    np.testing.assert_array_equal(predict(algo.load(tmp_path / "model.zip", device="cpu"), obs, masks), expected)
+    model.policy.save(tmp_path / "policy.pt")
+    loaded_policy = policy_class.load(tmp_path / "policy.pt", device="cpu")
+    assert loaded_policy.pixel == model.policy.pixel
+    kwargs = {} if masks is None else {"action_masks": masks}
+    np.testing.assert_array_equal(loaded_policy.predict(obs, deterministic=True, **kwargs)[0], expected)
