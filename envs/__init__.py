@@ -10,6 +10,7 @@ from envs.core import BatchedGame
 from envs.observations import OBS_MODES
 from envs.registration import GAMES, make, make_vec, register_games, resolve_env_id
 from envs.snake import Snake
+from envs.swarm import Swarm
 from envs.target import Target
 
 register_games()
@@ -23,6 +24,7 @@ __all__ = [
     "GameVectorEnv",
     "MaskedGameEnv",
     "Snake",
+    "Swarm",
     "Target",
     "make",
     "make_vec",

@@ -12,10 +12,11 @@ from envs.adapters import GameVectorEnv, game_env
 from envs.chase import Chase
 from envs.core import BatchedGame
 from envs.snake import Snake
+from envs.swarm import Swarm
 from envs.target import Target
 
 NAMESPACE = "pixelarena"
-GAMES: dict[str, type[BatchedGame]] = {"Chase": Chase, "Target": Target, "Snake": Snake}
+GAMES: dict[str, type[BatchedGame]] = {"Chase": Chase, "Target": Target, "Swarm": Swarm, "Snake": Snake}
 
 
 def game_id(name: str) -> str:
