@@ -46,7 +46,9 @@ class Target(BatchedGame):
 
     Reference scores at the defaults (mean return, 1,000 episodes, measured by ``pixelarena bench --scores``):
     random policy ``RANDOM_SCORE`` (in expectation ``(n_targets - n_decoys) / size**2 * max_steps``),
-    scripted click-a-target policy ``SOLVED_SCORE`` (the maximum, one target per step).
+    scripted click-a-target policy ``SOLVED_SCORE`` (the maximum, one target per step). In a trial with stock
+    PPO on pixels, a small fully convolutional policy (one logit per cell) reached about 80 in 300k steps,
+    while a CNN with a flattened readout to a linear head was still at random level after 400k.
 
     ## Version History
     * v0: initial release.
