@@ -37,8 +37,8 @@ class Chase(BatchedGame):
     ``enemy_noise`` (0.2: chance a moving enemy steps at random), ``spawn_distance`` (4: enemies start at least
     this Manhattan distance away), plus ``obs``, ``cell_px``, ``max_steps``.
 
-    Reference scores at the defaults (mean return, 1,000 episodes, measured by ``pixelarena bench --scores``):
-    random policy ``RANDOM_SCORE``, scripted flee-and-collect policy ``SOLVED_SCORE``.
+    Reference scores at the defaults (mean return of 1,000 episodes, ``pixelarena bench --scores``): a random
+    policy -0.93 ± 0.28 (``RANDOM_SCORE``), the scripted flee-and-collect policy 9.8 ± 6.3 (``SOLVED_SCORE``).
 
     ## Version History
     * v0: initial release.
@@ -46,8 +46,8 @@ class Chase(BatchedGame):
 
     KINDS = (Kind("coin", (250, 204, 60), "diamond"), Kind("enemy", (232, 72, 72), "cross"),
              Kind("player", (86, 156, 255), "disc"))  # fmt: skip
-    RANDOM_SCORE = -0.6
-    SOLVED_SCORE = 10.0
+    RANDOM_SCORE = -0.9
+    SOLVED_SCORE = 9.8  # provisional: the scripted policy's mean; the training issue confirms it
 
     def __init__(
         self,
