@@ -93,3 +93,23 @@ def machine_description() -> str:
     import os
 
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def ppo_steps_per_second(
+    game: str = "Chase", encoder: str = "cnn", steps: int = 16_384, n_envs: int = 64, map_size: int = 16
+) -> float:
+    """End-to-end env steps/second of SB3 PPO (rollouts + updates) on a batched game, default encoder widths.
+
+    Settings: n_steps 128, batch 256, 4 epochs, pixels obs at cell_px=1; the first rollout+update is a warm-up.
+    """
+    from stable_baselines3 import PPO
+
+    from agents.vec_env import BatchedVecEnv
+    from nets import PixelPolicy
+
+    vec = BatchedVecEnv(envs.GAMES[game](n_envs, size=map_size), seed=0)
+    model = PPO(PixelPolicy, vec, n_steps=128, batch_size=256, n_epochs=4, policy_kwargs={"encoder": encoder}, seed=0)
+    model.learn(n_envs * 128)  # warm-up
+    start = time.perf_counter()
+    model.learn(steps, reset_num_timesteps=False)
+    return steps / (time.perf_counter() - start)

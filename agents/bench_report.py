@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from agents.bench import bench_env_speed, expert_policy, machine_description, policy_scores, random_policy
+from agents.bench import (
+    bench_env_speed,
+    expert_policy,
+    machine_description,
+    policy_scores,
+    ppo_steps_per_second,
+    random_policy,
+)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -38,9 +45,20 @@ def scores_table() -> str:
 def nets_table(device: str) -> str:
     from nets.bench import bench_encoders
 
-    rows = [[str(v) for v in row.values()] for row in bench_encoders(device=device)]
-    header = list(bench_encoders.__annotations__) if not rows else None
-    return _table(header or [str(k) for k in bench_encoders(device=device, seconds=0.2)[0]], rows)
+    rows = bench_encoders(device=device)
+    header = list(rows[0])
+    return _table(header, [[f"{row[c]:,}" if isinstance(row[c], int) else str(row[c]) for c in header] for row in rows])
+
+
+def ppo_table(threads: tuple[int, ...]) -> str:
+    import torch
+
+    rows = []
+    for n in threads:
+        torch.set_num_threads(n)
+        for encoder in ("cnn", "mlp"):
+            rows.append([encoder, str(n), f"{ppo_steps_per_second(encoder=encoder):,.0f}"])
+    return _table(["encoder", "torch threads", "PPO env steps/s"], rows)
 
 
 def run_benchmarks(args: Any) -> None:

@@ -31,6 +31,10 @@ class BenchArgs:
     """Mean return of a random and of the scripted policy of every game (1,000 episodes each)."""
     nets: bool = False
     """Forward+backward samples/second per encoder at batch 256."""
+    ppo: bool = False
+    """End-to-end PPO env steps/second (Chase 16x16) with the cnn and mlp encoders, 1 and 2 torch threads."""
+    threads: int = 1
+    """Torch CPU threads for --nets."""
     seconds: float = 2.0
     """Seconds per env-speed measurement."""
     device: str = "cpu"
@@ -53,8 +57,8 @@ def run_list(args: ListArgs) -> None:
 def run_bench(args: BenchArgs) -> None:
     from agents.bench_report import run_benchmarks
 
-    if not (args.envs or args.scores or args.nets):
-        raise ValueError("choose what to measure: --envs, --scores and/or --nets")
+    if not (args.envs or args.scores or args.nets or args.ppo):
+        raise ValueError("choose what to measure: --envs, --scores, --nets and/or --ppo")
     run_benchmarks(args)
 
 

@@ -1,8 +1,7 @@
-"""Forward + backward speed of each encoder with its policy heads: ``python -m nets.bench``."""
+"""Forward + backward speed of each encoder with its policy heads (shown by `pixelarena bench --nets`)."""
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -84,26 +83,3 @@ def _synchronize(device: str) -> None:
     # CUDA runs asynchronously: wait for the queued kernels so the clock measures them.
     if torch.device(device).type == "cuda":
         torch.cuda.synchronize(device)
-
-
-def main() -> None:
-    """Prints the table."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--size", type=int, default=16)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--seconds", type=float, default=2.0)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    args = parser.parse_args()
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    rows = bench_encoders(args.batch, args.size, args.device, args.seconds)
-    columns = list(rows[0])
-    widths = [max(len(c), *(len(str(row[c])) for row in rows)) for c in columns]
-    print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in rows:
-        print("  ".join(str(row[c]).rjust(w) for c, w in zip(columns, widths, strict=True)))
-
-
-if __name__ == "__main__":
-    main()
