@@ -129,6 +129,10 @@ class BatchedGame(ABC):
         """Extra vector features ``(N, len(EXTRA_FEATURES))`` in [-1, 1], or None."""
         return None
 
+    def _truncates(self) -> np.ndarray | bool:
+        """Game-specific truncation besides ``max_steps`` (e.g. Snake's hunger), bool ``(N,)``; False if none."""
+        return False
+
     def expert_actions(self) -> np.ndarray:
         """A scripted good policy's actions for every game (the reference for the "solved" score)."""
         raise NotImplementedError(f"{type(self).__name__} has no scripted policy")
@@ -172,7 +176,7 @@ class BatchedGame(ABC):
         saved = None if redo is None else self.rng.counters[redo].copy()
         reward, terminated = self._step_games(actions)
         self.steps += 1
-        truncated = (self.steps >= self.max_steps) & ~terminated
+        truncated = ((self.steps >= self.max_steps) | self._truncates()) & ~terminated
         if redo is not None:
             self.rng.counters[redo] = saved
             self.reset(redo)

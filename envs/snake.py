@@ -205,15 +205,9 @@ class Snake(BatchedGame):
         reward = eat.astype(np.float32) - dead
         return reward, dead
 
-    def step(
-        self, actions: np.ndarray, reset_instead: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """As :meth:`BatchedGame.step`, also truncating games that went ``hunger`` steps without an apple."""
-        reward, terminated, truncated = super().step(actions, reset_instead)
-        if self.hunger:
-            # Games reset instead of stepped have since_apple == 0 here, so they are never truncated.
-            truncated |= (self.since_apple >= self.hunger) & ~terminated
-        return reward, terminated, truncated
+    def _truncates(self) -> np.ndarray | bool:
+        """Games that went ``hunger`` steps without an apple end (truncated), so no episode circles forever."""
+        return self.since_apple >= self.hunger if self.hunger else False
 
     def human_action(self, key_action: int | None, click: tuple[int, int] | None) -> int:
         """Arrow keys / WASD steer; with no key pressed the snake keeps going (it moves in real time)."""
