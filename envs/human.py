@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,8 +49,20 @@ class HumanInput:
 QUIT_KEYS = ("escape", "q")
 
 
-def play_human(env_name: str, seed: int | None = None, scale: int = 32, **game_kwargs: Any) -> list[float]:
-    """Play a game yourself in a pygame window; returns the episode returns. Esc / q quits, r restarts."""
+@dataclass
+class PlaySession:
+    """What happened in a human play session."""
+
+    steps: int = 0
+    returns: list[float] = field(default_factory=list)
+
+
+def play_human(env_name: str, seed: int | None = None, scale: int = 32, **game_kwargs: Any) -> PlaySession:
+    """Play a game yourself in a pygame window. Esc / q quits, r restarts.
+
+    Games with ``HUMAN_FPS = None`` step once per key press or click; real-time games step at that rate,
+    with the game's idle action (e.g. Snake keeps its heading) when no key was pressed.
+    """
     import pygame
 
     from envs.registration import make
@@ -61,33 +74,39 @@ def play_human(env_name: str, seed: int | None = None, scale: int = 32, **game_k
     window = Window(f"pixelarena: {type(game).__name__} (you play)", (game.width * scale, game.height * scale))
     human = HumanInput(game, window.size)
     quit_keys = {pygame.key.key_code(name) for name in QUIT_KEYS}
-    returns, episode_return = [], 0.0
+    session, episode_return = PlaySession(), 0.0
     print(f"Playing {type(game).__name__}: {describe_controls(game)}; r restarts, Esc or q quits.")
+
+    def step(action: np.ndarray | int) -> None:
+        nonlocal episode_return
+        _, reward, terminated, truncated, _ = env.step(action)
+        session.steps += 1
+        episode_return += reward
+        if terminated or truncated:
+            print(f"episode return {episode_return:+.1f}")
+            session.returns.append(episode_return)
+            episode_return = 0.0
+            env.reset()
+
     try:
         while True:
             window.show(game.render(scale)[0], fps=game.HUMAN_FPS or 30)
             human.view_size = window.size
-            actions = []
+            pending = None
             for event in window.events():
                 if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key in quit_keys):
-                    return returns
+                    return session
                 if event.type == pygame.KEYDOWN and event.key == pygame.K_r:
                     env.reset()
                     episode_return = 0.0
                     continue
                 action = human.handle(event)
-                if action is not None:
-                    actions.append(action)
-            if not actions and game.HUMAN_FPS is not None:
-                actions.append(human.idle())
-            for action in actions[:1]:  # one step per frame, like a real-time game
-                _, reward, terminated, truncated, _ = env.step(action)
-                episode_return += reward
-                if terminated or truncated:
-                    print(f"episode return {episode_return:+.1f}")
-                    returns.append(episode_return)
-                    episode_return = 0.0
-                    env.reset()
+                if action is not None and game.HUMAN_FPS is None:
+                    step(action)
+                elif action is not None:
+                    pending = action  # real time: the last key of this frame steers
+            if game.HUMAN_FPS is not None:
+                step(human.idle() if pending is None else pending)
     finally:
         window.close()
         env.close()

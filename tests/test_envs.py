@@ -200,3 +200,26 @@ def test_human_keys_map_synthetic_events_to_actions() -> None:
     assert human.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE)) == 0
     assert human.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F5)) is None
     assert human.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(3, 3))) is None
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_every_human_input_gives_a_valid_action(name: str) -> None:
+    """Each bound key (and, for keyless games, a click) turns into an action of the game's action space."""
+    import pygame
+
+    from envs.human import HumanInput
+
+    pygame.display.init()
+    env = envs.make(name, size=8)
+    env.reset(seed=0)
+    game = env.unwrapped.game
+    human = HumanInput(game, view_size=(8 * 24, 8 * 24))
+    events = [pygame.event.Event(pygame.KEYDOWN, key=pygame.key.key_code(key)) for key in game.HUMAN_KEYS]
+    if not game.HUMAN_KEYS:
+        events.append(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(24 * 5 + 3, 24 * 2 + 3)))
+    for event in events:
+        action = human.handle(event)
+        assert action is not None and env.action_space.contains(np.asarray(action))
+        env.step(action)
+    if not game.HUMAN_KEYS:
+        assert human.handle(events[-1]) == 2 * 8 + 5  # row 2, column 5
