@@ -10,6 +10,9 @@ from typing import Any
 
 import tyro
 
+from agents.errors import TrainingStopped
+from agents.resolve import TrainArgs
+
 
 @dataclass
 class ListArgs:
@@ -43,6 +46,57 @@ class BenchArgs:
     """Also write the tables as Markdown to this file."""
 
 
+@dataclass
+class EvalArgs:
+    """Evaluate a trained run: mean return with a 95% CI, on its own settings or on others."""
+
+    run: tyro.conf.Positional[Path]
+    """The run directory."""
+    episodes: int = 100
+    """Episodes to play (greedy actions)."""
+    env_kwargs: tuple[str, ...] = ()
+    """Game settings to evaluate on instead, e.g. size=24 n_enemies=6 (fully convolutional policies only)."""
+    seed: int = 12345
+    """Seed of the evaluation games."""
+    json: bool = False
+    """Print the result as JSON."""
+    device: str = "cpu"
+    """Torch device."""
+
+
+def run_train(args: TrainArgs) -> None:
+    from agents.model import read_config
+    from agents.resolve import resolve
+    from agents.train import train
+    from agents.watch import show_trained
+
+    if args.resume is not None:
+        run_dir = train(read_config(args.resume), args.resume, resume=True)
+    else:
+        run_dir = train(resolve(args), args.run_dir)
+    if args.show:
+        show_trained(run_dir)
+
+
+def run_eval(args: EvalArgs) -> None:
+    import json
+
+    from agents.config import parse_env_kwargs
+    from agents.evaluate import evaluate_model
+    from agents.model import load_trained
+
+    if args.episodes <= 0:
+        raise ValueError(f"--episodes must be positive, got {args.episodes}")
+    config, model = load_trained(args.run, args.device)
+    result = evaluate_model(model, config, args.episodes, args.seed, parse_env_kwargs(args.env_kwargs))
+    if args.json:
+        print(json.dumps(result.to_json()))
+        return
+    settings = ", ".join(f"{k}={v}" for k, v in result.env_kwargs.items()) or "training settings"
+    print(f"{config.env} ({settings}): mean return {result.mean:+.2f} over {result.episodes} episodes, "
+          f"95% CI {result.ci_low:+.2f} .. {result.ci_high:+.2f}")  # fmt: skip
+
+
 def run_list(args: ListArgs) -> None:
     import envs
 
@@ -63,6 +117,8 @@ def run_bench(args: BenchArgs) -> None:
 
 
 COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
+    "train": (TrainArgs, run_train),
+    "eval": (EvalArgs, run_eval),
     "list": (ListArgs, run_list),
     "bench": (BenchArgs, run_bench),
 }
@@ -77,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:  # bad input: one line, no traceback
         print(f"pixelarena: error: {error}", file=sys.stderr)
         return 2
+    except TrainingStopped as stopped:
+        print(f"pixelarena: {stopped}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("pixelarena: interrupted", file=sys.stderr)
         return 130

@@ -70,3 +70,25 @@ def watch_scripted(
     finally:
         window.close()
     return returns
+
+
+def show_trained(run_dir: Path, episodes: int = 2, seed: int = 0) -> None:
+    """Show a trained run's agent playing: in a window, or as a video in the run directory without a display."""
+    from agents.agent_video import agent_frames
+    from agents.model import load_trained
+
+    config, model = load_trained(run_dir)
+    frames = agent_frames(model, config, episodes=episodes, seed=seed)
+    if not has_display():
+        path = write_video(Path(run_dir) / "agent.gif", frames)
+        print(f"No display found: the agent's play is in {path.resolve()}")
+        return
+    from envs.window import Window
+
+    window = Window(f"pixelarena: {config.env} ({config.encoder} agent)")
+    try:
+        for frame in frames:
+            window.show(frame, fps=8)
+            window.events()
+    finally:
+        window.close()

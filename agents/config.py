@@ -1,0 +1,120 @@
+"""Typed configuration of a training run: what the command line takes, and the resolved form a run stores.
+
+``TrainArgs`` is what a person types (anything left unset comes from the preset); ``RunConfig`` is the
+complete, validated configuration written to ``config.json``: enough to rebuild the run.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_STEP_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
+
+
+def parse_steps(text: str | int, name: str = "steps") -> int:
+    """``"500k"`` -> 500000, ``"2M"`` -> 2000000, ``"1500"`` -> 1500; a clear ValueError otherwise."""
+    if isinstance(text, int):
+        value = text
+    else:
+        match = _STEP_PATTERN.match(text)
+        if not match:
+            raise ValueError(f"{name} must be a count like 500k, 2M or 1500, got {text!r}")
+        value = float(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
+        if value != int(value):
+            raise ValueError(f"{name} must be a whole number of steps, got {text!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {text!r}")
+    return int(value)
+
+
+def parse_env_kwargs(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """``("size=24", "n_enemies=6")`` -> ``{"size": 24, "n_enemies": 6}``; values are Python literals or text."""
+    kwargs: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"env kwargs are key=value pairs like size=24, got {item!r}")
+        try:
+            kwargs[key] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            kwargs[key] = raw
+    return kwargs
+
+
+@dataclass
+class PPOSettings:
+    """PPO hyperparameters (stable-baselines3 names)."""
+
+    learning_rate: float = 3e-4
+    n_steps: int = 128
+    batch_size: int = 256
+    n_epochs: int = 4
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    ent_coef: float = 0.01
+    clip_range: float = 0.2
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run; stored as config.json in the run directory."""
+
+    env: str
+    encoder: str
+    obs: str | None
+    steps: int
+    seed: int
+    n_envs: int
+    device: str
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    encoder_kwargs: dict[str, Any] = field(default_factory=dict)
+    ppo: PPOSettings = field(default_factory=PPOSettings)
+    checkpoint_every: int = 50_000
+    eval_episodes: int = 32
+    preset: str = ""
+    threads: int = 1
+    wandb: bool = False
+    wandb_project: str = "pixelarena"
+    wandb_group: str | None = None
+    wandb_tags: tuple[str, ...] = ()
+
+    @property
+    def rollout_steps(self) -> int:
+        """Env steps per PPO rollout: training always stops on a rollout boundary."""
+        return self.n_envs * self.ppo.n_steps
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunConfig:
+        data = dict(data)
+        data["ppo"] = PPOSettings(**data.get("ppo", {}))
+        data["wandb_tags"] = tuple(data.get("wandb_tags", ()))
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"config.json has unknown fields {sorted(unknown)}")
+        return cls(**data)
+
+
+def round_up(steps: int, multiple: int) -> int:
+    """The smallest multiple of ``multiple`` that is >= ``steps``."""
+    return -(-steps // multiple) * multiple
+
+
+def run_name(config: RunConfig, time_tag: str) -> str:
+    """CleanRL-style run name: ``env__encoder__obs__s<seed>__<time>``."""
+    env = config.env.replace("/", "-").replace(":", "-")
+    return f"{env}__{config.encoder}__{config.obs or 'native'}__s{config.seed}__{time_tag}"
+
+
+def default_run_dir(config: RunConfig, time_tag: str) -> Path:
+    return Path("runs") / run_name(config, time_tag)

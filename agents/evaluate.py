@@ -1,0 +1,74 @@
+"""Evaluating a trained policy: mean episode return with a 95% bootstrap confidence interval, on the training
+settings or on others (map size, object counts) for policies that transfer."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from stable_baselines3 import PPO
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
+from stable_baselines3.common.vec_env import VecTransposeImage
+
+from agents.config import RunConfig
+from agents.model import builtin_game, make_vec_env
+from agents.stats import bootstrap_ci
+from nets import adapt_policy
+
+
+@dataclass
+class EvalResult:
+    episodes: int
+    mean: float
+    ci_low: float
+    ci_high: float
+    returns: list[float]
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _summarise(returns: list[float], env_kwargs: dict[str, Any]) -> EvalResult:
+    low, high = bootstrap_ci(returns)
+    return EvalResult(len(returns), float(np.mean(returns)), low, high, [float(r) for r in returns], env_kwargs)
+
+
+def evaluate_model(
+    model: PPO, config: RunConfig, episodes: int, seed: int, env_kwargs: dict[str, Any] | None = None
+) -> EvalResult:
+    """Play ``episodes`` episodes with the greedy (deterministic) policy.
+
+    ``env_kwargs`` replace the training env's; for a built-in game with another map size the policy is
+    adapted to the new spaces (fully convolutional policies only; others raise ``SizeTransferError``).
+    """
+    kwargs = {**config.env_kwargs, **(env_kwargs or {})}
+    game_class = builtin_game(config.env)
+    if game_class is None:
+        vec_env = make_vec_env(config, min(episodes, 8), seed=seed, env_kwargs=kwargs)
+        returns, _ = evaluate_policy(model, vec_env, n_eval_episodes=episodes, deterministic=True,
+                                     return_episode_rewards=True)  # fmt: skip
+        return _summarise(list(returns), kwargs)
+    if config.obs is not None:
+        kwargs["obs"] = config.obs
+    game = game_class(episodes, **kwargs)
+    policy = model.policy
+    obs_space = game.single_observation_space
+    if is_image_space(obs_space) and not is_image_space_channels_first(obs_space):
+        obs_space = VecTransposeImage.transpose_space(obs_space)  # as the model saw it during training
+    if obs_space != model.observation_space or game.single_action_space != model.action_space:
+        policy = adapt_policy(policy, obs_space, game.single_action_space)
+    policy.set_training_mode(False)
+    game.reset(seeds=seed + np.arange(episodes, dtype=np.uint64))
+    returns = np.zeros(episodes)
+    running = np.ones(episodes, dtype=bool)
+    while running.any():
+        masks = {"action_masks": game.action_masks()} if game.HAS_ACTION_MASKS else {}
+        actions, _ = policy.predict(game.observe(), deterministic=True, **masks)
+        reward, terminated, truncated = game.step(actions)
+        returns += reward * running
+        running &= ~(terminated | truncated)
+    return _summarise(list(returns), {k: v for k, v in kwargs.items() if k != "obs"})
