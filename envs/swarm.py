@@ -40,15 +40,17 @@ class Swarm(BatchedGame):
     Terminated when every unit is lost; truncated after ``max_steps`` (default 150).
 
     ## Arguments
-    ``size`` (12), ``n_units`` (5), ``n_food`` (4), ``n_predators`` (2), ``predator_speed`` (0.4: chance a
+    ``size`` (12), ``n_units`` (5), ``n_food`` (8), ``n_predators`` (2), ``predator_speed`` (0.4: chance a
     predator moves on a step), ``predator_noise`` (0.5: chance a moving predator steps at random),
     ``spawn_distance`` (3: predators start at least this Manhattan distance from every unit where there is
     room), plus ``obs``, ``cell_px``, ``max_steps``.
 
     Reference scores at the defaults (mean return, 1,000 episodes, one per game of a batch seeded 0):
-    random policy ``RANDOM_SCORE`` (-2.72, std 1.73; every unit is lost after 79 steps on average; always
-    staying scores -4.97), scripted gather-and-flee policy ``SOLVED_SCORE`` (93.7, std 11.0; it rarely loses
-    a unit and lasts the 150 steps; the same policy blind to predators scores 23.8).
+    random policy ``RANDOM_SCORE`` (-0.47, std 2.70; every unit is lost after 80 steps on average; always
+    staying scores -4.97), scripted gather-and-flee policy ``SOLVED_SCORE`` (160.2, std 14.4; it loses 0.08
+    units per episode and lasts the 150 steps; the same policy blind to predators scores 43.5). Food is
+    plentiful by default so that the reward is dense: with ``n_food=4`` an early PPO run (U-Net, grid
+    observations, 300k steps, one seed) gained only +1 over random; with 8 it gained +5, still climbing.
 
     ## Version History
     * v0: initial release.
@@ -57,8 +59,8 @@ class Swarm(BatchedGame):
     KINDS = (Kind("food", (250, 204, 60), "diamond"), Kind("predator", (232, 72, 72), "cross"),
              Kind("unit", (86, 156, 255), "disc"))  # fmt: skip
     DEFAULT_MAX_STEPS = 150
-    RANDOM_SCORE = -2.7
-    SOLVED_SCORE = 94.0
+    RANDOM_SCORE = -0.5
+    SOLVED_SCORE = 160.0
     HAS_ACTION_MASKS = True
 
     def __init__(
@@ -66,7 +68,7 @@ class Swarm(BatchedGame):
         num_games: int = 1,
         *,
         n_units: int = 5,
-        n_food: int = 4,
+        n_food: int = 8,
         n_predators: int = 2,
         predator_speed: float = 0.4,
         predator_noise: float = 0.5,
