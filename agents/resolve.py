@@ -11,7 +11,7 @@ import gymnasium as gym
 
 import envs
 from agents.config import PPOSettings, RunConfig, parse_env_kwargs, parse_steps
-from agents.model import builtin_game
+from agents.model import builtin_game, resolve_device
 from agents.presets import DEFAULT_ENCODER, PRESETS, Preset, preset_name
 from nets import ENCODERS
 
@@ -111,6 +111,7 @@ def resolve(args: TrainArgs) -> RunConfig:
         _choice("obs mode", args.obs, list(envs.OBS_MODES))
     for name in ("n_envs", "learning_rate", "n_steps", "batch_size", "n_epochs", "threads", "eval_episodes"):
         _positive(name, getattr(args, name))
+    resolve_device(args.device)  # fails now rather than after the run directory exists
     preset = _find_preset(args)
     env = args.env or (preset.env if preset is not None else "Chase")
     game = builtin_game(env)

@@ -78,16 +78,20 @@ class Tracker:
         """Log the evaluation and a short video of the trained agent, then close the run."""
         if self.run is None:
             return
-        import numpy as np
-        import wandb
-
-        from agents.agent_video import agent_frames
         from agents.model import builtin_game
 
         summary = {"eval/mean_return": result.mean, "eval/ci_low": result.ci_low, "eval/ci_high": result.ci_high}
         self._guard("summary", self.run.summary.update, summary)
-        if builtin_game(config.env) is not None and self.run is not None:
-            frames = np.stack(agent_frames(model, config, episodes=1, max_frames=300))
-            video = wandb.Video(frames.transpose(0, 3, 1, 2), fps=8, format="gif")
-            self._guard("video", self.run.log, {"media/agent": video}, step=model.num_timesteps)
+        if builtin_game(config.env) is not None:
+            self._guard("video", self._log_video, model, config)
         self.finish()
+
+    def _log_video(self, model: Any, config: RunConfig) -> None:
+        import wandb
+
+        from agents.agent_video import agent_frames
+        from agents.video import write_video
+
+        # A file, not raw frames: wandb encodes raw frames with moviepy, which is not a dependency.
+        path = write_video(Path(self.run.dir) / "agent.gif", agent_frames(model, config, episodes=1, max_frames=300))
+        self.run.log({"media/agent": wandb.Video(str(path), format="gif")}, step=model.num_timesteps)

@@ -1,0 +1,177 @@
+"""`pixelarena train` / `eval` end to end in subprocesses: run directories, resume after SIGKILL, SIGTERM,
+safe checkpoint loading, W&B offline, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from agents.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from agents.metrics import read_metrics
+
+TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
+ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
+
+
+def pixelarena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agents", *args], capture_output=True, text=True, timeout=timeout,
+                          env=ENV)  # fmt: skip
+
+
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "agents", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=ENV)  # fmt: skip
+
+
+def wait_for_checkpoint(run_dir: Path, process: subprocess.Popen, min_step: int, timeout: float = 120) -> None:
+    path = run_dir / "checkpoints" / "latest.safetensors"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if path.exists() and load_checkpoint(path).step >= min_step:
+            return
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.2)
+    raise AssertionError("no checkpoint in time")
+
+
+def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    result = pixelarena("train", "--env", "Chase", "--steps", "2k", "--run-dir", str(run), *TINY)
+    assert result.returncode == 0, result.stderr
+    config = json.loads((run / "config.json").read_text())
+    assert config["env"] == "Chase" and config["encoder"] == "cnn" and config["steps"] == 2048
+    rows = read_metrics(run / "metrics.jsonl")
+    assert [r["step"] for r in rows] == list(range(256, 2049, 256))
+    assert all("charts/sps" in r and "wall_time" in r for r in rows)
+    assert "losses/value_loss" in rows[-1] and "charts/episode_return" in rows[-1]
+    assert load_checkpoint(run / "model.safetensors").step == 2048
+    facts = json.loads((run / "facts.json").read_text())
+    assert facts["params"] > 0 and facts["receptive_field"] > 0
+    assert json.loads((run / "eval.json").read_text())["episodes"] == 4
+
+    evaluated = pixelarena("eval", str(run), "--episodes", "6", "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    out = json.loads(evaluated.stdout)
+    assert out["episodes"] == 6 and out["ci_low"] <= out["mean"] <= out["ci_high"]
+    bigger = pixelarena("eval", str(run), "--episodes", "3", "--env-kwargs", "size=16", "n_enemies=5", "--json")
+    assert bigger.returncode == 0, bigger.stderr
+    assert json.loads(bigger.stdout)["env_kwargs"] == {"size": 16, "n_enemies": 5}
+
+
+def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    process = start("train", "--steps", "12k", "--run-dir", str(run), "--checkpoint-every", "1k", *TINY)
+    wait_for_checkpoint(run, process, min_step=2048)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = load_checkpoint(run / "checkpoints" / "latest.safetensors").step
+    assert killed_at < 12032  # 12k rounded up to whole rollouts of 8 x 32 steps
+
+    resumed = pixelarena("train", "--resume", str(run))
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming at step {killed_at:,}" in resumed.stdout
+    steps = [r["step"] for r in read_metrics(run / "metrics.jsonl")]
+    assert steps == list(range(256, 12033, 256)), "metrics continue without gaps or repeats"
+    walls = [r["wall_time"] for r in read_metrics(run / "metrics.jsonl")]
+    assert walls == sorted(walls)
+    assert load_checkpoint(run / "model.safetensors").step == 12032
+    assert load_checkpoint(run / "checkpoints" / "latest.safetensors").optimizer is not None
+
+
+def test_sigterm_saves_a_checkpoint_and_exits_130(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    process = start("train", "--steps", "200k", "--run-dir", str(run), "--checkpoint-every", "100k", *TINY)
+    deadline = time.time() + 120
+    while not (run / "metrics.jsonl").exists() or len(read_metrics(run / "metrics.jsonl")) < 2:
+        assert time.time() < deadline and process.poll() is None
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "pixelarena train --resume" in stderr
+    step = load_checkpoint(run / "checkpoints" / "latest.safetensors").step
+    assert step >= 512 and step % 256 == 0
+
+
+def test_pickle_payload_checkpoint_is_refused_and_never_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):  # executed by pickle.load / torch.load(weights_only=False)
+            return (os.system, (f"touch {marker}",))
+
+    run = tmp_path / "run"
+    assert pixelarena("train", "--steps", "256", "--run-dir", str(run), *TINY).returncode == 0
+    torch.save({"policy": Payload()}, run / "model.safetensors")  # a pickle where our weights were
+    before = {p: p.stat().st_mtime for p in run.rglob("*")}
+    result = pixelarena("eval", str(run), "--episodes", "2")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "not a readable pixelarena checkpoint" in result.stderr
+    assert not marker.exists()
+    assert {p: p.stat().st_mtime for p in run.rglob("*")} == before, "the run directory is untouched"
+
+
+def test_truncated_checkpoint_gives_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "ckpt.safetensors"
+    save_checkpoint(path, torch.nn.Linear(3, 2), None, 7, *_spaces())
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="corrupt, truncated"):
+        load_checkpoint(path)
+
+
+def test_checkpoint_for_other_spaces_is_refused(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert pixelarena("train", "--steps", "256", "--run-dir", str(run), *TINY).returncode == 0
+    config = json.loads((run / "config.json").read_text())
+    config["env_kwargs"] = {"size": 9}  # a flat-head policy cannot act on other map sizes
+    config["encoder"] = "mlp"
+    (run / "config.json").write_text(json.dumps(config))
+    result = pixelarena("eval", str(run), "--episodes", "2")
+    assert result.returncode == 2
+    assert (
+        "does not fit this env" in result.stderr or "lacks weights" in result.stderr or "has weights" in result.stderr
+    )
+
+
+def _spaces():
+    import gymnasium as gym
+    import numpy as np
+
+    return gym.spaces.Box(0, 1, (3,), np.float32), gym.spaces.Discrete(2)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--env", "Chse"], "did you mean 'Chase'"),
+        (["--encoder", "impal"], "did you mean 'impala'"),
+        (["--preset", "quickstrat"], "did you mean 'quickstart'"),
+        (["--obs", "rgb"], "unknown obs mode"),
+        (["--steps", "10q"], "500k"),
+        (["--env-kwargs", "size=3"], "size must be between"),
+        (["--device", "cuda:7"], "device"),
+        (["--resume", "/nonexistent/run"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_code_2(args: list[str], message: str, tmp_path: Path) -> None:
+    result = pixelarena("train", "--run-dir", str(tmp_path / "run"), *args, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert not (tmp_path / "run").exists(), "bad input must not leave a run directory behind"
+
+
+def test_wandb_offline_writes_a_run(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    result = pixelarena("train", "--steps", "512", "--run-dir", str(run), "--wandb", "--wandb-group", "g", *TINY)
+    assert result.returncode == 0, result.stderr
+    offline = list((run / "wandb").glob("offline-run-*"))
+    assert len(offline) == 1 and any(offline[0].glob("*.wandb"))
