@@ -63,7 +63,12 @@ def ppo_table(threads: tuple[int, ...]) -> str:
 
 def run_benchmarks(args: Any) -> None:
     """Print the chosen tables; with ``args.markdown`` also write them to that file."""
-    sections = [f"Measured {datetime.date.today()} on {machine_description()}."]
+    sections = [
+        "# Performance\n\nWritten by `pixelarena bench "
+        + " ".join(f"--{k}" for k in ("envs", "scores", "nets", "ppo") if getattr(args, k))
+        + f" --markdown ...`. Measured {datetime.date.today()} on {machine_description()}; timings on a shared "
+        "machine are noisy, so compare rows measured in the same run."
+    ]
     if args.envs:
         sections.append(
             "## Env steps per second (16x16, cell_px=1, pixels obs, random actions)\n\n" + env_speed_table(args.seconds)
@@ -71,9 +76,14 @@ def run_benchmarks(args: Any) -> None:
     if args.scores:
         sections.append("## Reference scores (mean ± std of 1,000 episodes, default settings)\n\n" + scores_table())
     if args.nets:
-        sections.append(
-            f"## Encoders: forward+backward samples/s, batch 256 ({args.device})\n\n" + nets_table(args.device)
-        )
+        import torch
+
+        torch.set_num_threads(args.threads)
+        title = f"## Encoders: forward+backward samples/s, batch 256 ({args.device}, {args.threads} torch threads)"
+        sections.append(title + "\n\n" + nets_table(args.device))
+    if args.ppo:
+        title = "## PPO end to end: Chase 16x16 pixels, 64 envs, n_steps 128, batch 256, 4 epochs, default widths"
+        sections.append(title + "\n\n" + ppo_table((1, 2)))
     text = "\n\n".join(sections) + "\n"
     print(text)
     if args.markdown is not None:

@@ -79,7 +79,7 @@ class RunConfig:
     checkpoint_every: int = 50_000
     eval_episodes: int = 32
     preset: str = ""
-    threads: int = 1
+    threads: int | None = None
     wandb: bool = False
     wandb_project: str = "pixelarena"
     wandb_group: str | None = None

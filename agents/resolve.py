@@ -45,8 +45,8 @@ class TrainArgs:
     """Save a checkpoint every this many steps (always also at the end and on Ctrl-C / SIGTERM)."""
     resume: Path | None = None
     """Continue the run in this directory from its last checkpoint (all other options come from the run)."""
-    threads: int = 1
-    """Torch CPU threads (1 is fastest for these small nets on a 2-core machine)."""
+    threads: int | None = None
+    """Torch CPU threads (default: torch's choice, all cores; use 1 per job when running several)."""
     learning_rate: float | None = None
     """PPO learning rate."""
     n_steps: int | None = None

@@ -107,7 +107,8 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
     Raises:
         TrainingStopped: interrupted by Ctrl-C / SIGTERM; a checkpoint was saved first.
     """
-    torch.set_num_threads(config.threads)
+    if config.threads:
+        torch.set_num_threads(config.threads)
     if resume:
         assert run_dir is not None
         config = read_config(run_dir)

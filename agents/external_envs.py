@@ -1,0 +1,235 @@
+"""Vector envs for games that are not pixelarena's own: any Gymnasium env, a user's Env class, or Atari.
+
+The policies in nets/ read any Box observation that is an image (H x W x C, C x H x W, H x W) or a flat vector,
+and Discrete or MultiDiscrete actions, so training on someone else's env only needs the env built as a
+stable-baselines3 ``VecEnv`` and its spaces checked up front, with a one-line error instead of a shape
+mismatch deep inside PPO.
+
+The ``env`` string takes these forms:
+
+- ``"CartPole-v1"``: an id in Gymnasium's registry.
+- ``"my_pkg.my_env:MyEnv"``: a ``gymnasium.Env`` subclass, constructed with ``**env_kwargs``.
+- ``"minigrid:MiniGrid-Empty-5x5-v0"``: an id that importing the module registers (Gymnasium's own convention).
+- ``"ALE/Breakout-v5"`` (any ``ALE/`` id): Atari through ale-py, with stable-baselines3's standard
+  preprocessing (84x84 grey, frame skip 4, 4 stacked frames).
+
+Importing this module does not import torch: stable-baselines3 (which does) is imported when an env is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import gymnasium as gym
+import numpy as np
+
+if TYPE_CHECKING:
+    from stable_baselines3.common.vec_env import VecEnv
+
+ATARI_PREFIX = "ALE/"
+
+SUPPORTED_SPACES = (
+    "observations: a Box image (H x W x C, C x H x W or H x W) or a flat Box vector; actions: Discrete or MultiDiscrete"
+)
+
+# ALE v5 envs skip 4 frames themselves; SB3's AtariWrapper also skips 4 (max-pooling the last two frames), so
+# the env's own skip is turned off unless the user sets it, giving the standard 4 rather than 16.
+_ATARI_DEFAULT_KWARGS = {"frameskip": 1}
+
+EnvFactory = Callable[..., gym.Env]
+
+
+def make_external_vec_env(env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any]) -> VecEnv:
+    """Builds ``n_envs`` copies of an external env as a stable-baselines3 ``VecEnv`` and checks its spaces.
+
+    Non-Atari envs become a ``DummyVecEnv`` of ``Monitor``-wrapped envs (``info["episode"]`` at episode ends);
+    env i is seeded ``seed + i`` at its first reset. Atari envs get ``make_atari_env`` plus ``VecFrameStack(4)``.
+
+    Args:
+        env: A Gymnasium id, ``module:Class``, ``module:EnvId`` or an ``ALE/`` id (see the module docstring).
+        n_envs: Number of parallel envs (at least 1).
+        seed: Seed of env 0.
+        env_kwargs: Keyword arguments for the env's constructor (or ``gym.make``).
+
+    Returns:
+        The vector env.
+
+    Raises:
+        ValueError: One line, for an unknown id, module or attribute, missing Atari dependencies, keyword
+            arguments the env does not take, or spaces the policies do not support.
+    """
+    if n_envs < 1:
+        raise ValueError(f"n_envs must be at least 1, got {n_envs}")
+    env_kwargs = dict(env_kwargs)
+    if env.startswith(ATARI_PREFIX):
+        vec = _make_atari(env, n_envs, seed, env_kwargs)
+    else:
+        vec = _make_generic(env, _resolve(env, env_kwargs), n_envs, seed, env_kwargs)
+    try:
+        check_supported_spaces(vec.observation_space, vec.action_space, env)
+    except ValueError:
+        vec.close()
+        raise
+    return vec
+
+
+def check_supported_spaces(observation_space: gym.Space, action_space: gym.Space, env: str) -> None:
+    """Raises a one-line ValueError unless pixelarena's policies can read these spaces.
+
+    Args:
+        observation_space: The env's (single) observation space.
+        action_space: The env's (single) action space.
+        env: The env's name, for the message.
+    """
+    problem = _observation_problem(observation_space) or _action_problem(action_space)
+    if problem:
+        raise ValueError(f"env {env!r} is not supported: {problem}; supported are {SUPPORTED_SPACES}")
+
+
+def _observation_problem(space: gym.Space) -> str | None:
+    """Why the observation space is unsupported, or None."""
+    if not isinstance(space, gym.spaces.Box):
+        return f"observation space {_short(space)} is a {type(space).__name__}, not a Box"
+    if len(space.shape) not in (1, 2, 3):
+        return f"observation Box has shape {space.shape} ({len(space.shape)}-D), not an image (2-D, 3-D) or vector"
+    if 0 in space.shape:
+        return f"observation Box has an empty shape {space.shape}"
+    return None
+
+
+def _action_problem(space: gym.Space) -> str | None:
+    """Why the action space is unsupported, or None."""
+    if isinstance(space, gym.spaces.Discrete):
+        # SB3's categorical distribution samples 0..n-1 and does not shift by ``start``.
+        return None if int(space.start) == 0 else f"action space {space} starts at {space.start}, not 0"
+    if isinstance(space, gym.spaces.MultiDiscrete):
+        if space.nvec.ndim != 1:
+            return f"action space MultiDiscrete has a {space.nvec.ndim}-D nvec {space.nvec.shape}, not 1-D"
+        if np.any(space.start != 0):
+            return f"action space {space} has non-zero starts"
+        return None
+    return f"action space {_short(space)} is a {type(space).__name__}, not Discrete or MultiDiscrete"
+
+
+def _short(space: gym.Space, limit: int = 80) -> str:
+    """The space's repr cut to one short line (Dict spaces can print pages)."""
+    text = " ".join(repr(space).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _resolve(env: str, env_kwargs: dict[str, Any]) -> str | EnvFactory:
+    """What ``make_vec_env`` builds: a registered id (a string) or an Env class (a callable)."""
+    module_name, sep, attr = env.partition(":")
+    if not sep:
+        _require_registered(env)
+        return env
+    if not module_name or not attr:
+        raise ValueError(f"env {env!r} must look like 'module:Class' or 'module:EnvId'")
+    module = _import_module(module_name, env)
+    target = getattr(module, attr, None) if attr.isidentifier() else None
+    if inspect.isclass(target) and issubclass(target, gym.Env):
+        _check_constructor_kwargs(target, env, env_kwargs)
+        return target
+    if attr in gym.registry:  # the import registered it: Gymnasium's "package:EnvId" convention
+        return attr
+    if target is not None:
+        kind = "class" if inspect.isclass(target) else type(target).__name__
+        raise ValueError(f"env {env!r}: {attr!r} in module {module_name!r} is a {kind}, not a gymnasium.Env subclass")
+    env_classes = [
+        name for name, value in vars(module).items() if inspect.isclass(value) and issubclass(value, gym.Env)
+    ]
+    raise ValueError(
+        f"module {module_name!r} has no gymnasium.Env subclass {attr!r} and registered no Gymnasium env {attr!r}"
+        f"{_suggestion(attr, [*env_classes, *gym.registry])}"
+    )
+
+
+def _import_module(module_name: str, env: str) -> Any:
+    """Imports the module, also from the current directory as ``python -m`` would (console scripts do not)."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        cwd = os.getcwd()
+        missing_is_ours = exc.name is not None and (module_name + ".").startswith(exc.name + ".")
+        if not missing_is_ours or cwd in sys.path or "" in sys.path:
+            raise ValueError(f"cannot import module {module_name!r} from env {env!r}: {exc}") from exc
+    # Appended, not prepended: a local file must not shadow installed packages that other code imports.
+    sys.path.append(cwd)
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"cannot import module {module_name!r} from env {env!r}: {exc}") from exc
+
+
+def _check_constructor_kwargs(cls: type[gym.Env], env: str, env_kwargs: dict[str, Any]) -> None:
+    """A one-line error for env kwargs the class does not take, before any env is built."""
+    try:
+        inspect.signature(cls).bind(**env_kwargs)
+    except TypeError as exc:
+        raise ValueError(f"env {env!r} does not take env kwargs {sorted(env_kwargs)}: {exc}") from exc
+    except ValueError:
+        pass  # no inspectable signature (a C extension): let the constructor decide
+
+
+def _require_registered(env_id: str) -> None:
+    """A one-line error, with the nearest registered id, for an id Gymnasium does not know."""
+    if env_id in gym.registry:
+        return
+    hint = _suggestion(env_id) or "; for your own env use 'module:Class', for a package's env 'package:EnvId'"
+    raise ValueError(f"unknown Gymnasium env {env_id!r}{hint}")
+
+
+def _suggestion(name: str, candidates: Iterable[str] | None = None) -> str:
+    """``"; did you mean 'X'?"`` for the candidate (default: registered id) closest to ``name``, or ``""``."""
+    matches = difflib.get_close_matches(name, list(gym.registry if candidates is None else candidates), n=1)
+    return f"; did you mean {matches[0]!r}?" if matches else ""
+
+
+def _make_generic(env: str, target: str | EnvFactory, n_envs: int, seed: int, env_kwargs: dict[str, Any]) -> VecEnv:
+    """``DummyVecEnv`` of ``Monitor(env)``; env i seeded ``seed + i`` at its first reset (SB3's make_vec_env)."""
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    try:
+        return make_vec_env(target, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs, vec_env_cls=DummyVecEnv)
+    except gym.error.DependencyNotInstalled as exc:
+        raise ValueError(f"env {env!r} needs a package that is not installed: {_first_line(exc)}") from exc
+    except TypeError as exc:
+        if not env_kwargs:
+            raise  # not about the user's kwargs: a bug in the env, whose traceback matters
+        raise ValueError(f"env {env!r} rejected env kwargs {sorted(env_kwargs)}: {_first_line(exc)}") from exc
+
+
+def _make_atari(env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any]) -> VecEnv:
+    """SB3's Atari preprocessing (84x84 grey, frame skip 4, Monitor) and 4 stacked frames."""
+    # SB3's AtariWrapper resizes frames with OpenCV, which the atari extra does not pull in by itself.
+    install = [
+        pkg for module, pkg in (("ale_py", "-e '.[atari]'"), ("cv2", "opencv-python")) if not _importable(module)
+    ]
+    if install:
+        raise ValueError(f"Atari env {env!r} needs ale-py and opencv-python: pip install {' '.join(install)}")
+    import ale_py
+    from stable_baselines3.common.env_util import make_atari_env
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecFrameStack
+
+    gym.register_envs(ale_py)
+    _require_registered(env)
+    kwargs = {**_ATARI_DEFAULT_KWARGS, **env_kwargs}
+    vec = make_atari_env(env, n_envs=n_envs, seed=seed, env_kwargs=kwargs, vec_env_cls=DummyVecEnv)
+    return VecFrameStack(vec, n_stack=4)
+
+
+def _importable(module: str) -> bool:
+    """Whether the module can be found, without importing it."""
+    return importlib.util.find_spec(module) is not None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
