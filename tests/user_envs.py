@@ -1,0 +1,118 @@
+"""Small Gymnasium envs of the kind a user would write, to train on through ``module:Class``.
+
+``ChannelsLastEnv`` and ``ChannelsFirstEnv`` are the same "go to the lit cell" task in the two image layouts
+(and two dtypes) that external envs use; ``DictObsEnv`` has a Dict observation, which pixelarena's policies
+do not read, to test the error for unsupported spaces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+# Moves of Discrete(5): stay, up, down, left, right (row, column deltas). Discrete(4) uses the last four.
+_MOVES = np.array([(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)])
+
+
+class _LitCellTask(gym.Env):
+    """Walk an agent on a square grid to the one lit cell.
+
+    Rewards: +1 on reaching the lit cell (the episode ends), -0.01 per other step. Episodes are truncated
+    after ``max_steps`` (at most 20) steps. Subclasses choose the action set and draw the observation.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
+
+    def __init__(self, size: int, moves: np.ndarray, max_steps: int = 20, render_mode: str | None = None) -> None:
+        if size < 2:
+            raise ValueError(f"size must be at least 2, got {size}")
+        if not 1 <= max_steps <= 20:
+            raise ValueError(f"max_steps must be in 1..20, got {max_steps}")
+        self.size = size
+        self.max_steps = max_steps
+        self.render_mode = render_mode
+        self._moves = moves
+        self.action_space = spaces.Discrete(len(moves))
+        self._agent = np.zeros(2, dtype=np.int64)
+        self._goal = np.zeros(2, dtype=np.int64)
+        self._steps = 0
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        cells = self.np_random.choice(self.size * self.size, size=2, replace=False)
+        self._agent = np.array(divmod(int(cells[0]), self.size))
+        self._goal = np.array(divmod(int(cells[1]), self.size))
+        self._steps = 0
+        return self._observe(), {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        self._agent = np.clip(self._agent + self._moves[int(action)], 0, self.size - 1)
+        self._steps += 1
+        reached = bool((self._agent == self._goal).all())
+        reward = 1.0 if reached else -0.01
+        return self._observe(), reward, reached, self._steps >= self.max_steps and not reached, {}
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode != "rgb_array":
+            return None
+        image = np.zeros((self.size, self.size, 3), dtype=np.uint8)
+        image[tuple(self._goal)] = (255, 220, 0)
+        image[tuple(self._agent)] = (0, 120, 255)
+        return np.kron(image, np.ones((8, 8, 1), dtype=np.uint8))  # 8 px per cell, to be visible
+
+    def _observe(self) -> np.ndarray:
+        raise NotImplementedError
+
+
+class ChannelsLastEnv(_LitCellTask):
+    """uint8 10x10x3 image (red: agent, green: lit cell, 0 or 255), Discrete(4) moves: up, down, left, right."""
+
+    def __init__(self, size: int = 10, max_steps: int = 20, render_mode: str | None = None) -> None:
+        super().__init__(size, _MOVES[1:], max_steps, render_mode)
+        self.observation_space = spaces.Box(0, 255, (size, size, 3), dtype=np.uint8)
+
+    def _observe(self) -> np.ndarray:
+        obs = np.zeros((self.size, self.size, 3), dtype=np.uint8)
+        obs[self._agent[0], self._agent[1], 0] = 255
+        obs[self._goal[0], self._goal[1], 1] = 255
+        return obs
+
+
+class ChannelsFirstEnv(_LitCellTask):
+    """float32 2x9x9 planes (0: agent, 1: lit cell, 0.0 or 1.0), Discrete(5) moves: stay, up, down, left, right."""
+
+    def __init__(self, size: int = 9, max_steps: int = 20, render_mode: str | None = None) -> None:
+        super().__init__(size, _MOVES, max_steps, render_mode)
+        self.observation_space = spaces.Box(0.0, 1.0, (2, size, size), dtype=np.float32)
+
+    def _observe(self) -> np.ndarray:
+        obs = np.zeros((2, self.size, self.size), dtype=np.float32)
+        obs[0, self._agent[0], self._agent[1]] = 1.0
+        obs[1, self._goal[0], self._goal[1]] = 1.0
+        return obs
+
+
+# Importing this module registers an id, as packages like minigrid do: usable as "tests.user_envs:UserLitCell-v0".
+gym.register("UserLitCell-v0", entry_point=ChannelsLastEnv, max_episode_steps=20)
+
+
+class DictObsEnv(gym.Env):
+    """A Dict observation (an image and a vector): valid Gymnasium, but not a space pixelarena's policies read."""
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Dict(
+            {"image": spaces.Box(0, 255, (8, 8, 3), dtype=np.uint8), "speed": spaces.Box(-1.0, 1.0, (2,))}
+        )
+        self.action_space = spaces.Discrete(3)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        super().reset(seed=seed)
+        if seed is not None:
+            self.observation_space.seed(seed)
+        return self.observation_space.sample(), {}
+
+    def step(self, action: int) -> tuple[dict, float, bool, bool, dict]:
+        return self.observation_space.sample(), 0.0, True, False, {}
