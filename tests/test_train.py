@@ -175,3 +175,24 @@ def test_wandb_offline_writes_a_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     offline = list((run / "wandb").glob("offline-run-*"))
     assert len(offline) == 1 and any(offline[0].glob("*.wandb"))
+
+
+@pytest.mark.parametrize("env", ["tests.user_envs:ChannelsLastEnv", "tests.user_envs:ChannelsFirstEnv"])
+def test_user_envs_train_through_module_class(env: str, tmp_path: Path) -> None:
+    """A user's image env (uint8 channels-last, float channels-first) trains and evaluates with no code changes."""
+    run = tmp_path / "run"
+    result = pixelarena("train", "--env", env, "--steps", "512", "--run-dir", str(run), *TINY)
+    assert result.returncode == 0, result.stderr
+    config = json.loads((run / "config.json").read_text())
+    assert config["env"] == env and config["encoder"] == "cnn"
+    assert read_metrics(run / "metrics.jsonl")[-1]["step"] == 512
+    evaluated = pixelarena("eval", str(run), "--episodes", "3", "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["episodes"] == 3
+
+
+def test_vector_env_gets_the_mlp_encoder_by_default(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    result = pixelarena("train", "--env", "CartPole-v1", "--steps", "256", "--run-dir", str(run), *TINY)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((run / "config.json").read_text())["encoder"] == "mlp"
