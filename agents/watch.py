@@ -60,16 +60,21 @@ def watch_scripted(
         path = write_video(record, frames)
         print(f"Video written to {path.resolve()}")
         return returns
+    show_frames(frames, f"pixelarena: {env_name} ({policy} policy)")
+    return returns
+
+
+def show_frames(frames: list[np.ndarray], title: str, fps: float = 8) -> None:
+    """Play frames in a pygame window."""
     from envs.window import Window
 
-    window = Window(f"pixelarena: {env_name} ({policy} policy)")
+    window = Window(title)
     try:
         for frame in frames:
-            window.show(frame, fps=8)
+            window.show(frame, fps=fps)
             window.events()
     finally:
         window.close()
-    return returns
 
 
 def show_trained(run_dir: Path, episodes: int = 2, seed: int = 0) -> None:
@@ -83,12 +88,4 @@ def show_trained(run_dir: Path, episodes: int = 2, seed: int = 0) -> None:
         path = write_video(Path(run_dir) / "agent.gif", frames)
         print(f"No display found: the agent's play is in {path.resolve()}")
         return
-    from envs.window import Window
-
-    window = Window(f"pixelarena: {config.env} ({config.encoder} agent)")
-    try:
-        for frame in frames:
-            window.show(frame, fps=8)
-            window.events()
-    finally:
-        window.close()
+    show_frames(frames, f"pixelarena: {config.env} ({config.encoder} agent)")
