@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import imageio.v2 as imageio
 import pytest
 import torch
 
@@ -44,8 +45,10 @@ def wait_for_checkpoint(run_dir: Path, process: subprocess.Popen, min_step: int,
 
 def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    result = pixelarena("train", "--env", "Chase", "--steps", "2k", "--run-dir", str(run), *TINY)
+    result = pixelarena("train", "--env", "Chase", "--steps", "2k", "--run-dir", str(run), "--show", *TINY)
     assert result.returncode == 0, result.stderr
+    assert f"the agent's play is in {(run / 'agent.gif').resolve()}" in result.stdout  # no display: a video
+    assert len(imageio.mimread(run / "agent.gif")) > 2
     config = json.loads((run / "config.json").read_text())
     assert config["env"] == "Chase" and config["encoder"] == "cnn" and config["steps"] == 2048
     rows = read_metrics(run / "metrics.jsonl")
