@@ -30,7 +30,9 @@ _SWARM_PPO = PPOSettings(learning_rate=3e-4, n_steps=64, batch_size=512, n_epoch
 _SNAKE_PPO = PPOSettings(learning_rate=5e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.98, ent_coef=0.01)
 
 PRESETS: dict[str, Preset] = {
-    "quickstart": Preset("Chase", "cnn", "pixels", 120_000, ppo=_CHASE_PPO),
+    # Grid observations: the cnn learns Chase several times faster from binary object channels than from
+    # 1-pixel-per-cell RGB (measured: +3.9 greedy return after 560k steps / 150 s vs -0.8 from pixels).
+    "quickstart": Preset("Chase", "cnn", "grid", 560_000, ppo=_CHASE_PPO),
     # Chase: local dodging. Vector MLP is the baseline the claim is measured against.
     "chase-cnn": Preset("Chase", "cnn", "pixels", 800_000, ppo=_CHASE_PPO),
     "chase-impala": Preset("Chase", "impala", "pixels", 800_000, ppo=_CHASE_PPO),

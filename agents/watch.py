@@ -77,7 +77,7 @@ def show_frames(frames: list[np.ndarray], title: str, fps: float = 8) -> None:
         window.close()
 
 
-def show_trained(run_dir: Path, episodes: int = 2, seed: int = 0) -> None:
+def show_trained(run_dir: Path, episodes: int = 3, seed: int = 0) -> None:
     """Show a trained run's agent playing: in a window, or as a video in the run directory without a display."""
     from agents.agent_video import agent_frames
     from agents.model import load_trained
