@@ -95,13 +95,11 @@ class RunConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunConfig:
-        data = dict(data)
-        data["ppo"] = PPOSettings(**data.get("ppo", {}))
-        data["wandb_tags"] = tuple(data.get("wandb_tags", ()))
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - names
         if unknown:
             raise ValueError(f"config.json has unknown fields {sorted(unknown)}")
+        data = {**data, "ppo": PPOSettings(**data["ppo"]), "wandb_tags": tuple(data["wandb_tags"])}
         return cls(**data)
 
 

@@ -84,7 +84,7 @@ def read_config(run_dir: Path) -> RunConfig:
         raise ValueError(f"{run_dir} is not a pixelarena run (no {CONFIG_FILE})")
     try:
         return RunConfig.from_json(json.loads(path.read_text()))
-    except (json.JSONDecodeError, TypeError, ValueError) as error:
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{path} is unreadable: {error}") from None
 
 
