@@ -51,6 +51,6 @@ def test_unknown_env_is_one_line_and_exit_code_2() -> None:
 def test_real_time_human_play_steps_every_frame_without_keys() -> None:
     pygame.display.init()
     pygame.event.clear()
-    pygame.time.set_timer(pygame.QUIT, 700, loops=1)  # Snake ticks at 6 steps/s: a few ticks, then quit
+    pygame.time.set_timer(pygame.QUIT, 1500, loops=1)  # Snake ticks at 6 steps/s: a few ticks, then quit
     session = play_human("Snake", seed=0, scale=8, size=8)
-    assert 1 <= session.steps <= 6
+    assert 1 <= session.steps <= 10  # it steps without keys, but no faster than its pace
