@@ -40,7 +40,8 @@ PRESETS: dict[str, Preset] = {
     "chase-impala": Preset("Chase", "impala", "pixels", 800_000, ppo=_CHASE_PPO),
     "chase-unet": Preset("Chase", "unet", "pixels", 800_000, ppo=_CHASE_PPO),
     "chase-mlp": Preset("Chase", "mlp", "vector", 800_000, ppo=_CHASE_PPO),
-    # Target: act where the target is; the unet's per-cell click map is the natural head.
+    # Target: act where the target is; the unet's per-cell click map is the natural head. target-unet, measured:
+    # greedy +100.0 (the maximum; scripted 100) after 300k steps / 311 s (84.5 training return at 63k).
     "target-unet": Preset("Target", "unet", "pixels", 300_000, ppo=_TARGET_PPO),
     "target-cnn": Preset("Target", "cnn", "pixels", 300_000, ppo=_TARGET_PPO),
     "target-mlp": Preset("Target", "mlp", "vector", 300_000, ppo=_TARGET_PPO),
