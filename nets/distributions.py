@@ -74,18 +74,8 @@ class MaskableUniformMultiCategoricalDistribution(MaskableMultiCategoricalDistri
         assert self.categorical is not None, "Must set distribution parameters"
         self.categorical.apply_masking(masks)
 
-    def log_prob(self, actions: torch.Tensor) -> torch.Tensor:
-        """Sum over entries of the log-probabilities of (batch, n) actions."""
-        return self.categorical.log_prob(actions.view(-1, self.n)).sum(dim=1)
-
-    def entropy(self) -> torch.Tensor:
-        """Sum over entries of the entropies (masked choices contribute nothing)."""
-        return self.categorical.entropy().sum(dim=1)
-
-    def sample(self) -> torch.Tensor:
-        """(batch, n) sampled actions."""
-        return self.categorical.sample()
-
-    def mode(self) -> torch.Tensor:
-        """(batch, n) most likely allowed actions."""
-        return self.categorical.logits.argmax(dim=2)
+    # Same formulas as the unmasked version; MaskableCategorical handles the masks.
+    log_prob = UniformMultiCategoricalDistribution.log_prob
+    entropy = UniformMultiCategoricalDistribution.entropy
+    sample = UniformMultiCategoricalDistribution.sample
+    mode = UniformMultiCategoricalDistribution.mode
