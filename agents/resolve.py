@@ -57,6 +57,8 @@ class TrainArgs:
     """PPO epochs per rollout."""
     ent_coef: float | None = None
     """PPO entropy bonus."""
+    gamma: float | None = None
+    """PPO discount factor."""
     eval_episodes: int = 32
     """Episodes of the final evaluation."""
     wandb: bool = False
@@ -111,6 +113,8 @@ def resolve(args: TrainArgs) -> RunConfig:
         _choice("obs mode", args.obs, list(envs.OBS_MODES))
     for name in ("n_envs", "learning_rate", "n_steps", "batch_size", "n_epochs", "threads", "eval_episodes"):
         _positive(name, getattr(args, name))
+    if args.gamma is not None and not 0 < args.gamma <= 1:
+        raise ValueError(f"--gamma must be in (0, 1], got {args.gamma}")
     resolve_device(args.device)  # fails now rather than after the run directory exists
     preset = _find_preset(args)
     env = args.env or (preset.env if preset is not None else "Chase")
@@ -126,7 +130,9 @@ def resolve(args: TrainArgs) -> RunConfig:
     env_kwargs = {**(preset.env_kwargs if preset else {}), **parse_env_kwargs(args.env_kwargs)}
     encoder = args.encoder or (preset.encoder if preset else None) or _default_encoder(env, env_kwargs)
     from_preset = preset is not None and preset.encoder == encoder
-    overrides = {k: getattr(args, k) for k in ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef")}
+    overrides = {
+        k: getattr(args, k) for k in ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma")
+    }
     ppo = dataclasses.replace(
         preset.ppo if preset else PPOSettings(), **{k: v for k, v in overrides.items() if v is not None}
     )
