@@ -48,9 +48,7 @@ class GameEnv(gym.Env):
 
     def __init__(self, game: type[BatchedGame], render_mode: str | None = None, **game_kwargs: Any) -> None:
         if render_mode not in (None, *self.metadata["render_modes"]):
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}"
-            )
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
         self.game = game(1, **game_kwargs)
         self.observation_space = self.game.single_observation_space
         self.action_space = self.game.single_action_space
@@ -66,11 +64,7 @@ class GameEnv(gym.Env):
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         arr = np.asarray(action)
-        if (
-            arr.dtype.kind not in "iu"
-            or arr.shape != self.action_space.shape
-            or not self.action_space.contains(arr)
-        ):
+        if arr.dtype.kind not in "iu" or arr.shape != self.action_space.shape or not self.action_space.contains(arr):
             raise ValueError(f"invalid action {action!r}: expected an element of {self.action_space}")
         reward, terminated, truncated = self.game.step(arr[None])
         if self.render_mode == "human":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from envs.core import MOVES, BatchedGame, check_fraction, check_positive_int
+from envs.core import MOVE_NAMES, MOVES, BatchedGame, check_fraction, check_positive_int
 from envs.render import Kind
 
 
@@ -68,9 +68,7 @@ class Chase(BatchedGame):
         super().__init__(num_games, **common)
         cells = self.height * self.width
         if 1 + self.n_enemies + self.n_coins > cells:
-            raise ValueError(
-                f"{1 + self.n_enemies + self.n_coins} objects do not fit a {self.height}x{self.width} map"
-            )
+            raise ValueError(f"{1 + self.n_enemies + self.n_coins} objects do not fit a {self.height}x{self.width} map")
 
     def _allocate(self) -> None:
         n = self.num_games
@@ -167,20 +165,20 @@ class Chase(BatchedGame):
         self.ey[:] = np.where(blocked, self.ey, ty)
         self.ex[:] = np.where(blocked, self.ex, tx)
 
+    def action_names(self) -> tuple[str, ...]:
+        """stay, up, down, left, right."""
+        return MOVE_NAMES
+
     def expert_actions(self) -> np.ndarray:
         """Flee-and-collect: of the five moves, the one that keeps enemies farthest and nears a coin."""
         cand_y = np.clip(self.py + MOVES[:, 0], 0, self.height - 1)  # (N, 5)
         cand_x = np.clip(self.px + MOVES[:, 1], 0, self.width - 1)
         score = np.zeros(cand_y.shape)
         if self.n_enemies:
-            d_enemy = np.abs(cand_y[:, :, None] - self.ey[:, None]) + np.abs(
-                cand_x[:, :, None] - self.ex[:, None]
-            )
+            d_enemy = np.abs(cand_y[:, :, None] - self.ey[:, None]) + np.abs(cand_x[:, :, None] - self.ex[:, None])
             score -= 100.0 * (d_enemy <= 1).any(axis=2) + 4.0 * np.exp(-0.7 * d_enemy).sum(axis=2)
         if self.n_coins:
-            d_coin = np.abs(cand_y[:, :, None] - self.cy[:, None]) + np.abs(
-                cand_x[:, :, None] - self.cx[:, None]
-            )
+            d_coin = np.abs(cand_y[:, :, None] - self.cy[:, None]) + np.abs(cand_x[:, :, None] - self.cx[:, None])
             score -= 0.5 * d_coin.min(axis=2)
         # Edges and corners are traps: prefer open space a little.
         edge = np.minimum.reduce([cand_y, cand_x, self.height - 1 - cand_y, self.width - 1 - cand_x])

@@ -89,9 +89,7 @@ class BatchedGame(ABC):
         self.num_games = check_positive_int("num_games", num_games)
         self.height = self.width = check_positive_int("size", size, MIN_SIZE, MAX_SIZE)
         self.cell_px = check_positive_int("cell_px", cell_px, 1, 64)
-        self.max_steps = check_positive_int(
-            "max_steps", self.DEFAULT_MAX_STEPS if max_steps is None else max_steps
-        )
+        self.max_steps = check_positive_int("max_steps", self.DEFAULT_MAX_STEPS if max_steps is None else max_steps)
         self.obs_mode = obs
         self.rng = BatchRNG(self.num_games)
         self.steps = np.zeros(self.num_games, dtype=np.int64)
@@ -140,6 +138,10 @@ class BatchedGame(ABC):
     def action_masks(self) -> np.ndarray:
         """Valid actions per game, flattened as sb3-contrib's MaskablePPO expects."""
         raise NotImplementedError(f"{type(self).__name__} has no action masks")
+
+    def action_names(self) -> tuple[str, ...] | None:
+        """Names of the actions of a ``Discrete(k)`` move space, for displays; None when actions are cells."""
+        return None
 
     def human_action(self, key_action: int | None, click: tuple[int, int] | None) -> np.ndarray | int | None:
         """Game 0's action for a human input (a key's action, or a clicked ``(row, col)``), or None to wait."""
@@ -207,9 +209,7 @@ class BatchedGame(ABC):
             )
         high = space.nvec if isinstance(space, gym.spaces.MultiDiscrete) else space.n
         if (arr < 0).any() or (arr >= high).any():
-            raise ValueError(
-                f"invalid actions: each must lie in {space}, got values {arr.min()}..{arr.max()}"
-            )
+            raise ValueError(f"invalid actions: each must lie in {space}, got values {arr.min()}..{arr.max()}")
         return arr.astype(np.int64, copy=False)
 
     # --------------------------------------------------------------------------------- for subclasses

@@ -34,16 +34,23 @@ class HumanInput:
         if event.type == pg.KEYDOWN and event.key in self.key_codes:
             return self.game.human_action(self.key_codes[event.key], None)
         if event.type == pg.MOUSEBUTTONDOWN and event.button == 1:
-            x, y = event.pos
-            col = int(x * self.game.width // max(self.view_size[0], 1))
-            row = int(y * self.game.height // max(self.view_size[1], 1))
-            if 0 <= row < self.game.height and 0 <= col < self.game.width:
-                return self.game.human_action(None, (row, col))
+            cell = cell_at(event.pos, self.view_size, (self.game.height, self.game.width))
+            if cell is not None:
+                return self.game.human_action(None, cell)
         return None
 
     def idle(self) -> np.ndarray | int | None:
         """The action of a real-time game's tick with no input (e.g. Snake keeps its heading)."""
         return self.game.human_action(None, None)
+
+
+def cell_at(pos: tuple[int, int], view_size: tuple[int, int], grid: tuple[int, int]) -> tuple[int, int] | None:
+    """The ``(row, col)`` of a ``(rows, cols)`` grid under pixel ``pos`` of a view of ``(width, height)`` pixels
+    showing it, or None outside the view."""
+    x, y = pos
+    col = int(x * grid[1] // max(view_size[0], 1))
+    row = int(y * grid[0] // max(view_size[1], 1))
+    return (row, col) if 0 <= row < grid[0] and 0 <= col < grid[1] and x >= 0 and y >= 0 else None
 
 
 QUIT_KEYS = ("escape", "q")

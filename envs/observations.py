@@ -31,9 +31,7 @@ class GridBuffer:
 
     def draw(self, objects: list[tuple[np.ndarray, np.ndarray]]) -> None:
         self._flat[self._drawn] = 0
-        cells = [
-            (self._base + k * self._plane + ys * self._w + xs).ravel() for k, (ys, xs) in enumerate(objects)
-        ]
+        cells = [(self._base + k * self._plane + ys * self._w + xs).ravel() for k, (ys, xs) in enumerate(objects)]
         self._drawn = np.concatenate(cells)
         self._flat[self._drawn] = 1
 
@@ -59,13 +57,9 @@ def pack_vector(
     return np.concatenate(parts, axis=1)
 
 
-def vector_layout(
-    kinds: tuple[Kind, ...], counts: tuple[int, ...], extra_names: tuple[str, ...]
-) -> list[str]:
+def vector_layout(kinds: tuple[Kind, ...], counts: tuple[int, ...], extra_names: tuple[str, ...]) -> list[str]:
     """Name of every entry of the packed vector, e.g. ``enemy[2].x``."""
-    names = [
-        f"{kind.name}[{i}].{field}" for kind, m in zip(kinds, counts) for i in range(m) for field in "xyp"
-    ]
+    names = [f"{kind.name}[{i}].{field}" for kind, m in zip(kinds, counts) for i in range(m) for field in "xyp"]
     return names + list(extra_names)
 
 

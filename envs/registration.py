@@ -50,9 +50,7 @@ def resolve_env_id(name: str) -> str:
     choices = list(GAMES) + [i for i in gym.registry if not i.startswith(NAMESPACE)]
     near = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
     hint = f"; did you mean {near[0]!r}?" if near else ""
-    raise ValueError(
-        f"unknown env {name!r}: expected one of {', '.join(GAMES)} or a registered Gymnasium id{hint}"
-    )
+    raise ValueError(f"unknown env {name!r}: expected one of {', '.join(GAMES)} or a registered Gymnasium id{hint}")
 
 
 def make(name: str, **kwargs: Any) -> gym.Env:

@@ -98,9 +98,7 @@ class FrameBuffer:
     def draw(self, objects: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Erase what was drawn last time, then draw ``objects`` (``(ys, xs)`` per kind, in draw order)."""
         self._write(self._drawn, 0, *self._erase)
-        origins = [
-            (self._game_base + ys * self._row_stride + xs * self._col_stride).ravel() for ys, xs in objects
-        ]
+        origins = [(self._game_base + ys * self._row_stride + xs * self._col_stride).ravel() for ys, xs in objects]
         for k, (origin, (offsets, values)) in enumerate(zip(origins, self._sprites), start=1):
             self._write(origin, k, offsets, values)
         self._drawn = np.concatenate(origins)

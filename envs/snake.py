@@ -215,6 +215,10 @@ class Snake(BatchedGame):
         direction = heading if key_action is None else key_action
         return int(TO_RELATIVE[heading, direction]) if self.relative_actions else direction
 
+    def action_names(self) -> tuple[str, ...]:
+        """Directions, or turns relative to the heading with ``relative_actions``."""
+        return ("straight", "left", "right") if self.relative_actions else ("up", "down", "left", "right")
+
     def expert_actions(self) -> np.ndarray:
         """Greedy towards the nearest apple among the moves that neither crash nor lead into a small pocket.
 
