@@ -12,6 +12,7 @@ import tyro
 
 from agents.errors import TrainingStopped
 from agents.resolve import TrainArgs
+from agents.viewer.command import PlayArgs, run_play
 
 
 @dataclass
@@ -119,6 +120,7 @@ def run_bench(args: BenchArgs) -> None:
 COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
     "train": (TrainArgs, run_train),
     "eval": (EvalArgs, run_eval),
+    "play": (PlayArgs, run_play),
     "list": (ListArgs, run_list),
     "bench": (BenchArgs, run_bench),
 }

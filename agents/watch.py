@@ -78,14 +78,8 @@ def show_frames(frames: list[np.ndarray], title: str, fps: float = 8) -> None:
 
 
 def show_trained(run_dir: Path, episodes: int = 3, seed: int = 0) -> None:
-    """Show a trained run's agent playing: in a window, or as a video in the run directory without a display."""
-    from agents.agent_video import agent_frames
-    from agents.model import load_trained
+    """Show a trained run's agent in the viewer window, or, without a display, write the viewer's video (with its
+    side panel) to ``RUN/agent.gif`` and say where."""
+    from agents.viewer.command import watch_run
 
-    config, model = load_trained(run_dir)
-    frames = agent_frames(model, config, episodes=episodes, seed=seed)
-    if not has_display():
-        path = write_video(Path(run_dir) / "agent.gif", frames)
-        print(f"No display found: the agent's play is in {path.resolve()}")
-        return
-    show_frames(frames, f"pixelarena: {config.env} ({config.encoder} agent)")
+    watch_run(run_dir, episodes=episodes, seed=seed)

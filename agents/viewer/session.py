@@ -1,0 +1,273 @@
+"""The game the viewer shows, one episode after another: a built-in pixelarena game or any external env.
+
+Both kinds give the viewer the same things: the observation the policy reads, its action masks, an RGB frame to
+show, a step that says when an episode ended, and the actions a person's keys and clicks stand for.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from agents.config import RunConfig
+from agents.model import builtin_game, make_vec_env
+from envs.core import BatchedGame
+
+VIEW_CELLS = 12
+"""External frames are enlarged (by a whole factor) to at least ``scale * VIEW_CELLS`` pixels on their long side,
+the size a default 12x12 built-in game is shown at."""
+
+
+class GameSession(ABC):
+    """One game played episode after episode, with the counters the side panel shows.
+
+    Attributes:
+        episode: The episode being played (1 for the first).
+        step: Steps taken in this episode.
+        episode_return: Reward summed over this episode so far.
+        returns: Returns of the finished episodes.
+        done: The episode has ended; the next :meth:`advance` starts a new one.
+        human_keys: Key names the game reads during human takeover.
+        human_fps: None when the game waits for the person's every input; else its steps per second.
+        title: What is being played, for the window and panel.
+    """
+
+    human_keys: frozenset[str] = frozenset()
+    human_fps: int | None = None
+    title: str = ""
+
+    def __init__(self) -> None:
+        self.episode = 1
+        self.step = 0
+        self.episode_return = 0.0
+        self.returns: list[float] = []
+        self.done = False
+
+    # ------------------------------------------------------------------------------------------ for the viewer
+    def advance(self, action: int | np.ndarray) -> bool:
+        """Play ``action`` (or, after an episode ended, start the next one instead). True when an episode ends."""
+        if self.done:
+            self.new_episode()
+            return False
+        reward, ended, episode_return = self._step(action)
+        self.step += 1
+        self.episode_return += reward
+        if ended:
+            self.returns.append(self.episode_return if episode_return is None else episode_return)
+            self.done = True
+        return ended
+
+    def new_episode(self) -> None:
+        """Abandon the episode being played (if any) and start the next one."""
+        if not self.done:
+            self._reset()
+        self.episode += 1
+        self.step = 0
+        self.episode_return = 0.0
+        self.done = False
+
+    def close(self) -> None:  # noqa: B027 - most sessions hold nothing to release
+        """Release the env."""
+
+    # ----------------------------------------------------------------------------------------------- hooks
+    @property
+    @abstractmethod
+    def grid(self) -> tuple[int, int] | None:
+        """``(rows, cols)`` of the game's cells when it has a grid the frame shows, else None."""
+
+    @abstractmethod
+    def observation(self) -> np.ndarray:
+        """The observation the policy reads, a batch of one."""
+
+    @abstractmethod
+    def action_masks(self) -> np.ndarray | None:
+        """The action masks for :meth:`observation` (batch of one), or None without masks."""
+
+    @abstractmethod
+    def frame(self) -> np.ndarray:
+        """The game as an ``(H, W, 3)`` uint8 image at display size."""
+
+    @abstractmethod
+    def action_names(self) -> tuple[str, ...] | None:
+        """Names of Discrete actions, or None."""
+
+    @abstractmethod
+    def human_action(self, key: str | None, cell: tuple[int, int] | None) -> int | np.ndarray | None:
+        """The action for a key (by pygame name) or a clicked cell; with neither, the idle action of a real-time
+        game; None to wait."""
+
+    @abstractmethod
+    def _step(self, action: int | np.ndarray) -> tuple[float, bool, float | None]:
+        """Step; return the reward, whether the episode ended and, when the env knows it, the episode's return."""
+
+    @abstractmethod
+    def _reset(self) -> None:
+        """Start a new episode in the env."""
+
+
+class BuiltinSession(GameSession):
+    """A pixelarena game, drawn by its own numpy renderer at ``scale`` pixels per cell.
+
+    Args:
+        game_class: The game.
+        game_kwargs: Its arguments (including ``obs``).
+        seed: Seed of the first episode (later ones continue its random stream, as evaluation does).
+        scale: Screen pixels per cell.
+    """
+
+    def __init__(self, game_class: type[BatchedGame], game_kwargs: dict[str, Any], seed: int, scale: int) -> None:
+        super().__init__()
+        self.game = game_class(1, **game_kwargs)
+        self.game.reset(seeds=np.array([seed], dtype=np.uint64))
+        self.scale = scale
+        self.human_keys = frozenset(self.game.HUMAN_KEYS)
+        self.human_fps = self.game.HUMAN_FPS
+        self.title = game_class.__name__
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        return self.game.height, self.game.width
+
+    def observation(self) -> np.ndarray:
+        return self.game.observe()
+
+    def action_masks(self) -> np.ndarray | None:
+        return self.game.action_masks() if self.game.HAS_ACTION_MASKS else None
+
+    def frame(self) -> np.ndarray:
+        return self.game.render(self.scale)[0]
+
+    def action_names(self) -> tuple[str, ...] | None:
+        return self.game.action_names()
+
+    def human_action(self, key: str | None, cell: tuple[int, int] | None) -> int | np.ndarray | None:
+        key_action = None if key is None else self.game.HUMAN_KEYS.get(key)
+        if key is not None and key_action is None:
+            return None
+        return self.game.human_action(key_action, cell)
+
+    def _step(self, action: int | np.ndarray) -> tuple[float, bool, float | None]:
+        reward, terminated, truncated = self.game.step(np.asarray(action, dtype=np.int64)[None])
+        return float(reward[0]), bool(terminated[0] or truncated[0]), None
+
+    def _reset(self) -> None:
+        self.game.reset(np.array([0]))
+
+
+class ExternalSession(GameSession):
+    """Any env pixelarena trains on (Gymnasium id, ``module:Class``, Atari), built as training built it.
+
+    Frames come from the env's ``render()`` when it renders ``rgb_array`` images, else from the observation
+    (channels shown as colours, the last of a frame stack as grey), enlarged to a visible size.
+
+    Args:
+        config: The run's configuration.
+        seed: Seed of the first episode.
+        scale: With :data:`VIEW_CELLS`, the size frames are enlarged to.
+    """
+
+    def __init__(self, config: RunConfig, seed: int, scale: int) -> None:
+        super().__init__()
+        try:  # the frames a person expects to see are render()'s, when the env takes a render mode
+            self.vec = make_vec_env(config, 1, seed, {**config.env_kwargs, "render_mode": "rgb_array"})
+        except (ValueError, TypeError):
+            self.vec = make_vec_env(config, 1, seed)
+        self._renders = getattr(self.vec, "render_mode", None) == "rgb_array"
+        self._obs = self.vec.reset()
+        self._atari = config.env.startswith("ALE/")
+        self.min_side = scale * VIEW_CELLS
+        self.title = config.env
+        space = self.vec.action_space
+        if isinstance(space, spaces.Discrete) and space.n <= 10:
+            self.human_keys = frozenset(str(i) for i in range(space.n))
+        self._names = self._atari_names() if self._atari else None
+
+    def _atari_names(self) -> tuple[str, ...] | None:
+        try:
+            return tuple(self.vec.env_method("get_action_meanings", indices=[0])[0])
+        except (AttributeError, IndexError):
+            return None
+
+    @property
+    def grid(self) -> tuple[int, int] | None:
+        return None
+
+    def observation(self) -> np.ndarray:
+        return self._obs
+
+    def action_masks(self) -> np.ndarray | None:
+        from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported
+
+        return get_action_masks(self.vec) if is_masking_supported(self.vec) else None
+
+    def frame(self) -> np.ndarray:
+        image = self.vec.get_images()[0] if self._renders else None
+        if image is None or np.ndim(image) != 3 or np.shape(image)[2] != 3:
+            image = observation_image(self._obs[0])
+        return enlarge(np.asarray(image, dtype=np.uint8), self.min_side)
+
+    def action_names(self) -> tuple[str, ...] | None:
+        return self._names
+
+    def human_action(self, key: str | None, cell: tuple[int, int] | None) -> int | np.ndarray | None:
+        return int(key) if key is not None and key in self.human_keys else None
+
+    def _step(self, action: int | np.ndarray) -> tuple[float, bool, float | None]:
+        self._obs, reward, done, infos = self.vec.step(np.asarray(action)[None])
+        info = infos[0]
+        # Atari ends an SB3 "episode" at each lost life; Monitor's info["episode"] marks the real end.
+        ended = bool(done[0]) and ("episode" in info or not self._atari)
+        episode_return = float(info["episode"]["r"]) if ended and "episode" in info else None
+        return float(reward[0]), ended, episode_return
+
+    def _reset(self) -> None:
+        self._obs = self.vec.reset()
+
+    def close(self) -> None:
+        self.vec.close()
+
+
+def observation_image(obs: np.ndarray) -> np.ndarray:
+    """An RGB uint8 picture of one observation: an image as it is (3 channels), 1 or 2 channels as colours, a
+    stack of more than 3 as its last channel in grey, a vector as a strip of grey cells."""
+    obs = np.asarray(obs)
+    values = obs.astype(np.float32)
+    high = float(values.max(initial=0.0))
+    if obs.dtype == np.uint8 and high > 1:
+        values = values / 255.0
+    elif high > 0:
+        values = values / max(high, 1.0)
+    if values.ndim == 1:
+        values = values[None, :, None]
+    elif values.ndim == 2:
+        values = values[:, :, None]
+    elif values.shape[0] < min(values.shape[1:]):  # channels first, as smallest-dimension-first says
+        values = values.transpose(1, 2, 0)
+    channels = values.shape[2]
+    if channels > 3:
+        values = values[:, :, -1:]
+    if values.shape[2] == 1:
+        values = np.repeat(values, 3, axis=2)
+    elif values.shape[2] == 2:
+        values = np.concatenate([values, np.zeros_like(values[:, :, :1])], axis=2)
+    return (np.clip(values, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def enlarge(image: np.ndarray, min_side: int) -> np.ndarray:
+    """``image`` repeated by the smallest whole factor that makes its long side at least ``min_side`` (crisp)."""
+    factor = max(1, -(-min_side // max(image.shape[:2])))
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1) if factor > 1 else image
+
+
+def open_session(config: RunConfig, seed: int, scale: int) -> GameSession:
+    """The session for a run's env, on its training settings."""
+    game_class = builtin_game(config.env)
+    if game_class is None:
+        return ExternalSession(config, seed, scale)
+    kwargs = dict(config.env_kwargs)
+    if config.obs is not None:
+        kwargs["obs"] = config.obs
+    return BuiltinSession(game_class, kwargs, seed, scale)

@@ -1,0 +1,207 @@
+"""The viewer itself, without a window: a game session, the agent looking at it, and the controls' state.
+
+It makes frames (game view + overlay + side panel) and steps the game, by the agent's choice or, in human
+takeover, by the person's keys and clicks. The window loop and the headless recorder (``agents.viewer.loop``)
+both drive this one class, so they show the same thing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from agents.viewer.controls import DEFAULT_SPEED, Controls, InputEvent, ViewerState, help_line
+from agents.viewer.introspect import Insight, Introspector
+from agents.viewer.overlays import OVERLAYS, available_overlays, check_overlay
+from agents.viewer.panel import PanelInfo, compose, view_origin
+from agents.viewer.session import GameSession
+from envs.human import cell_at
+
+VALUE_HISTORY = 120
+"""Value estimates the sparkline shows."""
+
+
+class Viewer:
+    """Shows ``session`` played by ``agent`` (or by a person when there is none).
+
+    Args:
+        session: The game.
+        agent: The policy's introspector; None when only a person plays.
+        title: The panel's and window's title.
+        overlay: The overlay shown first (one of :func:`available_overlays`).
+        layer: The feature layer shown first by the "features" overlay (negative counts from the last).
+        speed: Agent steps per second in the window.
+        human: Start in human takeover (always on without an agent).
+        show_help: Draw the help line under the panel (the window does; videos need not).
+        screenshot_dir: Where ``s`` saves PNGs.
+    """
+
+    def __init__(
+        self,
+        session: GameSession,
+        agent: Introspector | None,
+        title: str,
+        overlay: str = "none",
+        layer: int = 0,
+        speed: float = DEFAULT_SPEED,
+        human: bool = False,
+        show_help: bool = True,
+        screenshot_dir: Path = Path("."),
+    ) -> None:
+        self.session = session
+        self.agent = agent
+        self.title = title
+        self.show_help = show_help
+        self.screenshot_dir = Path(screenshot_dir)
+        self.screenshots: list[Path] = []
+        overlays = available_overlays(agent)
+        n_layers = len(agent.layers) if agent is not None else 0
+        if n_layers and not -n_layers <= layer < n_layers:
+            raise ValueError(f"layer must be in {-n_layers}..{n_layers - 1} (this encoder has {n_layers}), got {layer}")
+        if speed <= 0:
+            raise ValueError(f"speed must be positive, got {speed}")
+        self.controls = Controls(session.human_keys)
+        self.state = ViewerState(
+            overlays=overlays,
+            overlay=overlays.index(check_overlay(overlay, agent)),
+            layer=layer % n_layers if n_layers else 0,
+            n_layers=n_layers,
+            speed=speed,
+            human=human or agent is None,
+            can_take_over=agent is not None,
+        )
+        self.values: deque[float] = deque(maxlen=VALUE_HISTORY)
+        self._version = 0  # bumped whenever the observation changes, to know when the insight is stale
+        self._cached: tuple[tuple[int, str, int], Insight] | None = None
+        self._pending: int | np.ndarray | None = None  # a real-time game's next human action
+
+    # ------------------------------------------------------------------------------------------------ input
+    def handle(self, event: InputEvent) -> None:
+        """Apply one input event and carry out what it asks for (steps, reset, screenshot, human input)."""
+        state = self.controls.handle(self.state, event)
+        self.state = state.cleared()
+        if state.reset_requested:
+            self.session.new_episode()
+            self._changed()
+        if state.screenshot_requested:
+            self.screenshot()
+        if state.human_key is not None or state.human_click is not None:
+            self._human_input(state.human_key, state.human_click)
+        for _ in range(state.step_requests):
+            self.advance()
+
+    def _human_input(self, key: str | None, click: tuple[int, int] | None) -> None:
+        cell = None
+        if click is not None:
+            view = self.session.frame()
+            grid = self.session.grid or (self.agent.spec.grid if self.agent is not None else None)
+            if grid is None:
+                return
+            x, y = view_origin(view.shape)
+            cell = cell_at((click[0] - x, click[1] - y), (view.shape[1], view.shape[0]), grid)
+            if cell is None:
+                return
+        action = self.session.human_action(key, cell)
+        if action is None:
+            return
+        if self.session.human_fps is None:  # the game waits for each input: play it now
+            self._play(action)
+        else:
+            self._pending = action
+
+    # ----------------------------------------------------------------------------------------------- play
+    def advance(self) -> bool:
+        """One tick of play: the agent's action (or in human takeover the person's last input, or a real-time
+        game's idle action). Returns whether the game moved; turn-based human play waits for input."""
+        session = self.session
+        if session.done:
+            session.new_episode()
+            self._changed()
+            return True
+        if self.state.human:
+            action, self._pending = self._pending, None
+            if action is None and session.human_fps is not None:
+                action = session.human_action(None, None)
+            if action is None:
+                return False
+        else:
+            action = self.insight().env_action()
+        self._play(action)
+        return True
+
+    def _play(self, action: int | np.ndarray) -> None:
+        insight = self.insight()
+        if insight is not None:
+            self.values.append(insight.value)
+        self.session.advance(action)
+        self._changed()
+
+    def _changed(self) -> None:
+        self._version += 1
+
+    def insight(self) -> Insight | None:
+        """The agent on the current observation, with what the shown overlay needs (cached until it changes)."""
+        if self.agent is None:
+            return None
+        overlay = OVERLAYS[self.state.overlay_name]
+        key = (self._version, overlay.name, self.state.layer if overlay.layer else -1)
+        if self._cached is None or self._cached[0] != key:
+            insight = self.agent.inspect(
+                self.session.observation(),
+                self.session.action_masks(),
+                layer=self.state.layer if overlay.layer else None,
+                saliency=overlay.saliency,
+            )
+            self._cached = (key, insight)
+        return self._cached[1]
+
+    # ---------------------------------------------------------------------------------------------- frames
+    def frame(self) -> np.ndarray:
+        """The frame to show: the game with the overlay, the side panel and (in the window) the help line."""
+        session, state = self.session, self.state
+        view = session.frame()
+        insight = self.insight()
+        overlay = OVERLAYS[state.overlay_name]
+        if insight is not None:
+            view = overlay.draw(view, insight)
+        layer = self.agent.layer_name(state.layer) if overlay.layer and self.agent is not None else None
+        info = PanelInfo(
+            title=self.title,
+            episode=session.episode,
+            step=session.step,
+            episode_return=session.episode_return,
+            last_return=session.returns[-1] if session.returns else None,
+            insight=insight,
+            values=list(self.values),
+            action_names=session.action_names(),
+            overlay=state.overlay_name,
+            layer=layer,
+            status=self.status(),
+        )
+        return compose(view, info, help_line() if self.show_help else None)
+
+    def status(self) -> str:
+        """Who plays, and how fast: "agent, 8 steps/s", "paused", "you play (agent's choice shown)"."""
+        state = self.state
+        if state.human:
+            return "you play (agent's choice shown)" if self.agent is not None else "you play"
+        return "paused (right arrow steps)" if state.paused else f"agent, {state.speed:g} steps/s"
+
+    def screenshot(self) -> Path:
+        """Save the current frame as a PNG in ``screenshot_dir``; returns its path."""
+        import imageio.v2 as imageio
+
+        name = self.title.split(" ")[0].replace("/", "_").replace(":", "_").lower()
+        path = self.screenshot_dir / f"{name}_ep{self.session.episode}_step{self.session.step}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        imageio.imwrite(path, self.frame())
+        self.screenshots.append(path)
+        print(f"Screenshot saved to {path.resolve()}")
+        return path
+
+    def set_state(self, **changes: object) -> None:
+        """Change the controls' state directly (what keys would do), e.g. ``set_state(overlay=2)``."""
+        self.state = dataclasses.replace(self.state, **changes)
