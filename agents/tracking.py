@@ -78,12 +78,9 @@ class Tracker:
         """Log the evaluation and a short video of the trained agent, then close the run."""
         if self.run is None:
             return
-        from agents.model import builtin_game
-
         summary = {"eval/mean_return": result.mean, "eval/ci_low": result.ci_low, "eval/ci_high": result.ci_high}
         self._guard("summary", self.run.summary.update, summary)
-        if builtin_game(config.env) is not None:
-            self._guard("video", self._log_video, model, config)
+        self._guard("video", self._log_video, model, config)  # the viewer's frames: built-in and external envs
         self.finish()
 
     def _log_video(self, model: Any, config: RunConfig) -> None:
@@ -92,6 +89,7 @@ class Tracker:
         from agents.agent_video import agent_frames
         from agents.video import write_video
 
-        # A file, not raw frames: wandb encodes raw frames with moviepy, which is not a dependency.
+        # A file, not raw frames: wandb encodes raw frames with moviepy, which is not a dependency. The frames
+        # are the viewer's (game and side panel), as `pixelarena play --record` writes them.
         path = write_video(Path(self.run.dir) / "agent.gif", agent_frames(model, config, episodes=1, max_frames=300))
         self.run.log({"media/agent": wandb.Video(str(path), format="gif")}, step=model.num_timesteps)

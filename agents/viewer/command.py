@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import tyro
 
@@ -23,7 +23,7 @@ class PlayArgs:
     r reset, s screenshot, q / Esc quit.
     """
 
-    run: tyro.conf.Positional[Path | None] = None
+    run: tyro.conf.Positional[Annotated[Path | None, tyro.conf.arg(metavar="[RUN]")]] = None
     """A run directory (runs/<run>): watch its trained agent. Without it, --env is played by you or a script."""
     record: str | None = None
     """Write the episodes to this .mp4 or .gif instead of opening a window (works with no display)."""
@@ -37,7 +37,8 @@ class PlayArgs:
     seed: int | None = None
     """Seed of the first episode."""
     scale: int = 24
-    """Screen pixels per game cell (the window can also be resized)."""
+    """Screen pixels per game cell (the window can also be resized); external envs' frames are enlarged to about
+    12 cells of this size."""
     speed: float = 8.0
     """Agent steps per second in the window (+/- change it)."""
     human: bool = False
@@ -115,8 +116,10 @@ def watch_run(
 
     if record is not None:
         check_video_path(record)  # before loading anything: a wrong name is a quick one-line error
-    config, model = load_trained(run_dir, device)
     windowed = record is None and has_display()
+    if human and not windowed:
+        raise ValueError("--human plays in a window: " + ("drop --record" if record else "no display was found"))
+    config, model = load_trained(run_dir, device)
     viewer = agent_viewer(model, config, seed, scale, overlay, layer, speed, human, show_help=windowed,
                           screenshot_dir=Path(run_dir) / "screenshots")  # fmt: skip
     if windowed:

@@ -68,6 +68,13 @@ def blend(image: np.ndarray, colors: np.ndarray, alpha: np.ndarray | float) -> n
     return np.clip(mixed, 0, 255).astype(np.uint8)
 
 
+def background_mask(image: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the pixels of ``image``'s most common colour (a game's background)."""
+    packed = (image[..., 0].astype(np.int32) << 16) | (image[..., 1].astype(np.int32) << 8) | image[..., 2]
+    colors, counts = np.unique(packed[::4, ::4], return_counts=True)  # a sample finds the background as well
+    return packed == colors[np.argmax(counts)]
+
+
 def fill(canvas: np.ndarray, x: int, y: int, w: int, h: int, color: Color) -> None:
     """Fill a rectangle (clipped to the canvas)."""
     x0, y0 = max(0, x), max(0, y)

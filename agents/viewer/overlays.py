@@ -21,8 +21,10 @@ CELL_MOVES = MOVES
 moves of ``envs.core.MOVES``. Per-cell heads with another number of choices show the chosen probability as heat."""
 
 MAX_FEATURE_TILES = 64
-ALPHA = 0.7
-"""Opacity of a heat map at its peak: the sprites under it stay visible."""
+ALPHA = 0.75
+"""Opacity of a heat map at its peak, on the game's background."""
+SPRITE_ALPHA = 0.3
+"""Opacity of a heat map over sprites, relative to ALPHA: the objects stay visible under it."""
 CHOICE_COLOR = (120, 255, 160)
 
 
@@ -48,9 +50,12 @@ class Overlay:
 
 
 def _heat(view: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``values`` (any (h, w) map over the game) as a heat map over the view, transparent where they are low."""
-    level = draw.resize_nearest(values, view.shape[0], view.shape[1])
-    return draw.blend(view, draw.heat_colors(level), ALPHA * level)
+    """``values`` (any (h, w) map over the game) as a heat map over the view: transparent where they are low, and
+    drawn on the background only faintly over sprites, so that the game stays readable under it."""
+    h, w = view.shape[:2]
+    colors = draw.resize_nearest(draw.heat_colors(values), h, w)  # colour the small map, then enlarge it
+    alpha = ALPHA * draw.resize_nearest(values, h, w) * np.where(draw.background_mask(view), 1.0, SPRITE_ALPHA)
+    return draw.blend(view, colors, alpha)
 
 
 def _cell_box(view: np.ndarray, grid: tuple[int, int], row: int, col: int) -> tuple[int, int, int, int]:
@@ -114,16 +119,16 @@ def draw_features(view: np.ndarray, insight: Insight) -> np.ndarray:
     for i, channel in enumerate(maps):
         r, c = divmod(i, cols)
         y, x = gap + r * (tile_h + gap), gap + c * (tile_w + gap)
-        tile = draw.heat_colors(draw.resize_nearest(draw.stretch(channel), tile_h, tile_w))
+        tile = draw.resize_nearest(draw.heat_colors(draw.stretch(channel)), tile_h, tile_w)
         out[y : y + tile_h, x : x + tile_w] = tile
     return out
 
 
 def draw_saliency(view: np.ndarray, insight: Insight) -> np.ndarray:
-    """The gradient's magnitude per input pixel (square root, to show more than the single strongest pixel)."""
+    """The gradient's magnitude per input pixel, relative to its 99th percentile."""
     if insight.saliency is None:
         return view
-    return _heat(view, np.sqrt(draw.normalise(insight.saliency, percentile=99.5)))
+    return _heat(view, draw.normalise(insight.saliency, percentile=99.0))
 
 
 OVERLAYS: dict[str, Overlay] = {

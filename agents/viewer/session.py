@@ -183,12 +183,13 @@ class ExternalSession(GameSession):
         space = self.vec.action_space
         if isinstance(space, spaces.Discrete) and space.n <= 10:
             self.human_keys = frozenset(str(i) for i in range(space.n))
-        self._names = self._atari_names() if self._atari else None
+        self._names = self._action_meanings()
 
-    def _atari_names(self) -> tuple[str, ...] | None:
+    def _action_meanings(self) -> tuple[str, ...] | None:
+        """Atari's (and any env's) ``get_action_meanings()``: "NOOP", "FIRE", ...; None when it has none."""
         try:
-            return tuple(self.vec.env_method("get_action_meanings", indices=[0])[0])
-        except (AttributeError, IndexError):
+            return tuple(str(name) for name in self.vec.env_method("get_action_meanings", indices=[0])[0])
+        except (AttributeError, TypeError):
             return None
 
     @property

@@ -105,6 +105,8 @@ class Viewer:
             if cell is None:
                 return
         action = self.session.human_action(key, cell)
+        if action is None and cell is not None and self.agent is not None and self.agent.spec.kind == "click":
+            action = cell[0] * self.agent.spec.grid[1] + cell[1]  # a click head's action is the cell's index
         if action is None:
             return
         if self.session.human_fps is None:  # the game waits for each input: play it now
