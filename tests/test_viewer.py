@@ -219,6 +219,19 @@ def test_clicks_play_target_in_human_takeover(agents_by_head: dict) -> None:
     assert viewer.session.step == 1
 
 
+def test_real_time_games_move_on_their_own_in_human_takeover() -> None:
+    config = RunConfig("Snake", "cnn", "grid", 256, 0, 4, "cpu", {"size": 8}, {"channels": (8,), "strides": (1,)})
+    model, config = _train(config)
+    viewer = agent_viewer(model, config, seed=0, scale=8, human=True)
+    head = viewer.session.game.heading[0]
+    assert viewer.advance() and viewer.session.step == 1  # no key: the snake keeps its heading
+    assert viewer.session.game.heading[0] == head
+    viewer.handle(Key("down" if head in (2, 3) else "left"))  # a turn waits for the next tick of the game
+    assert viewer.session.step == 1
+    viewer.advance()
+    assert viewer.session.game.heading[0] != head
+
+
 def _post_keys(*keys: int) -> None:
     pygame.display.init()
     pygame.event.clear()
@@ -297,6 +310,15 @@ def test_a_run_without_a_checkpoint_is_one_line_and_exit_code_2(run_dir: Path, t
                             text=True, timeout=120)  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"pixelarena: error: {empty} holds no model or checkpoint yet"]
+
+
+def test_human_takeover_without_a_window_is_a_value_error(run_dir: Path, tmp_path: Path) -> None:
+    from agents.viewer.command import watch_run
+
+    with pytest.raises(ValueError, match="--human plays in a window: drop --record"):
+        watch_run(run_dir, record=tmp_path / "a.gif", human=True)
+    with pytest.raises(ValueError, match=r"video file must end in \.mp4 or \.gif"):
+        watch_run(run_dir, record=tmp_path / "a.avi")
 
 
 def test_an_overlay_that_does_not_apply_is_a_value_error(agents_by_head: dict) -> None:
