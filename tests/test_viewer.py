@@ -343,3 +343,20 @@ def test_external_envs_show_their_frames_with_image_overlays(env: str) -> None:
     viewer.set_state(overlay=2)
     assert np.any(game_view(viewer, viewer.frame()) != view)
     viewer.session.close()
+
+
+def test_mp4_becomes_a_gif_when_ffmpeg_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents.video import write_video
+
+    real = imageio.get_writer
+
+    def no_ffmpeg(path, *args, **kwargs):
+        if str(path).endswith(".mp4"):
+            raise RuntimeError("No ffmpeg exe could be found")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(imageio, "get_writer", no_ffmpeg)
+    frames = [np.full((10, 14, 3), 40 * i, dtype=np.uint8) for i in range(4)]
+    path = write_video(tmp_path / "clip.mp4", frames)
+    assert path == tmp_path / "clip.gif" and not (tmp_path / "clip.mp4").exists()
+    assert len(imageio.mimread(path)) == 4
