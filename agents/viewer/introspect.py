@@ -137,7 +137,7 @@ class Introspector:
         finally:
             for hook in hooks:
                 hook.remove()
-        probs, allowed = self._probabilities(logits.detach()[0], masks)
+        probs, allowed = self._probabilities(logits.detach()[0].cpu(), masks)
         action = probs.argmax(axis=1)
         insight = Insight(
             kind=self.spec.kind,
@@ -185,7 +185,7 @@ class Introspector:
                 table[row, :n] = logits[start : start + n]
                 allowed[row, :n] = flat_allowed[start : start + n]
                 start += n
-        table = table.masked_fill(~torch.as_tensor(allowed, device=table.device), -torch.inf)
+        table = table.masked_fill(~torch.as_tensor(allowed), -torch.inf)
         return torch.softmax(table, dim=1).cpu().numpy(), allowed
 
     def _chosen_logits(self, logits: torch.Tensor, insight: Insight) -> torch.Tensor:
