@@ -10,7 +10,8 @@ from typing import Any
 
 import tyro
 
-from agents.errors import TrainingStopped
+from agents.compare import CompareArgs, run_compare
+from agents.errors import RunsFailed, TrainingStopped
 from agents.resolve import TrainArgs
 from agents.viewer.command import PlayArgs, run_play
 
@@ -65,6 +66,15 @@ class EvalArgs:
     """Torch device."""
 
 
+@dataclass
+class ReportArgs:
+    """Write report.md and PNG plots of a comparison folder from its run directories' files (compare does this
+    when it ends; run it again any time, e.g. while runs are still going)."""
+
+    dir: tyro.conf.Positional[Path]
+    """A comparison folder (runs/<name>/), or a suite's folder (runs/claim-cpu/) for every comparison in it."""
+
+
 def run_train(args: TrainArgs) -> None:
     from agents.model import read_config
     from agents.resolve import resolve
@@ -109,6 +119,12 @@ def run_list(args: ListArgs) -> None:
     print_encoder_facts(args.env, args.obs)
 
 
+def run_report(args: ReportArgs) -> None:
+    from agents.report import write_report
+
+    print(f"report: {write_report(args.dir)}")
+
+
 def run_bench(args: BenchArgs) -> None:
     from agents.bench_report import run_benchmarks
 
@@ -123,6 +139,8 @@ COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
     "play": (PlayArgs, run_play),
     "list": (ListArgs, run_list),
     "bench": (BenchArgs, run_bench),
+    "compare": (CompareArgs, run_compare),
+    "report": (ReportArgs, run_report),
 }
 
 
@@ -135,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:  # bad input: one line, no traceback
         print(f"pixelarena: error: {error}", file=sys.stderr)
         return 2
+    except RunsFailed as failed:
+        print(f"pixelarena: {failed}", file=sys.stderr)
+        return 1
     except TrainingStopped as stopped:
         print(f"pixelarena: {stopped}", file=sys.stderr)
         return 130

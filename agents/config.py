@@ -90,6 +90,10 @@ class RunConfig:
         """Env steps per PPO rollout: training always stops on a rollout boundary."""
         return self.n_envs * self.ppo.n_steps
 
+    def rounded(self) -> RunConfig:
+        """This config as a run stores it: the step target rounded up to whole rollouts."""
+        return dataclasses.replace(self, steps=round_up(self.steps, self.rollout_steps))
+
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -108,10 +112,12 @@ def round_up(steps: int, multiple: int) -> int:
     return -(-steps // multiple) * multiple
 
 
-def run_name(config: RunConfig, time_tag: str) -> str:
-    """CleanRL-style run name: ``env__encoder__obs__s<seed>__<time>``."""
+def run_name(config: RunConfig, time_tag: str = "") -> str:
+    """CleanRL-style run name: ``env__encoder__obs__s<seed>__<time>`` (no time part without a ``time_tag``, as in
+    a comparison, where the name must be the same when the command is run again)."""
     env = config.env.replace("/", "-").replace(":", "-")
-    return f"{env}__{config.encoder}__{config.obs or 'native'}__s{config.seed}__{time_tag}"
+    name = f"{env}__{config.encoder}__{config.obs or 'native'}__s{config.seed}"
+    return f"{name}__{time_tag}" if time_tag else name
 
 
 def default_run_dir(config: RunConfig, time_tag: str) -> Path:

@@ -18,6 +18,9 @@ from agents.model import builtin_game, make_vec_env
 from agents.stats import bootstrap_ci
 from nets import adapt_policy
 
+# A run's final evaluation plays games seeded EVAL_SEED + its seed, away from the training games' seeds.
+EVAL_SEED = 10_000
+
 
 @dataclass
 class EvalResult:

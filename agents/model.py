@@ -22,6 +22,9 @@ from nets import MaskablePixelPolicy, PixelPolicy
 CONFIG_FILE = "config.json"
 CHECKPOINT_FILE = "checkpoints/latest.safetensors"
 MODEL_FILE = "model.safetensors"
+METRICS_FILE = "metrics.jsonl"
+FACTS_FILE = "facts.json"
+EVAL_FILE = "eval.json"  # written last: a run with an eval.json has finished
 
 
 def builtin_game(env: str) -> type[envs.BatchedGame] | None:

@@ -17,36 +17,19 @@ from nets import ENCODERS
 
 
 @dataclass
-class TrainArgs:
-    """Train a PPO agent. Unset options come from the preset (see agents/presets.py)."""
+class RunOptions:
+    """Options of how each run trains, shared by `train` and `compare` (the latter passes them to every run)."""
 
-    env: str | None = None
-    """Game (Chase, Target, Swarm, Snake), a Gymnasium id, module:Class, or an Atari id (ALE/Breakout-v5);
-    default: the preset's game, else Chase."""
-    encoder: str | None = None
-    """Encoder: mlp, cnn, impala or unet (default: the game's preset)."""
-    obs: str | None = None
-    """Observation mode of built-in games: pixels, grid or vector."""
-    preset: str | None = None
-    """Preset name, e.g. quickstart or chase-impala (default: <game>-<encoder> when one exists)."""
-    steps: str | None = None
-    """Env steps to train, e.g. 500k or 2M (rounded up to whole PPO rollouts)."""
-    seed: int = 0
-    """Random seed (network init, PPO sampling, games seeded seed, seed+1, ...)."""
     n_envs: int | None = None
     """Games played in parallel."""
     device: str = "auto"
     """Torch device: auto (GPU if present), cpu, cuda or cuda:N."""
-    run_dir: Path | None = None
-    """Put the run exactly here (default: runs/<env>__<encoder>__<obs>__s<seed>__<time>)."""
     env_kwargs: tuple[str, ...] = ()
     """Game arguments as key=value, e.g. size=16 n_enemies=4."""
     checkpoint_every: str = "50k"
     """Save a checkpoint every this many steps (always also at the end and on Ctrl-C / SIGTERM)."""
-    resume: Path | None = None
-    """Continue the run in this directory from its last checkpoint (all other options come from the run)."""
     threads: int | None = None
-    """Torch CPU threads (default: torch's choice, all cores; use 1 per job when running several)."""
+    """Torch CPU threads (default: torch's choice, all cores; compare uses 1 per job when --jobs > 1)."""
     learning_rate: float | None = None
     """PPO learning rate."""
     n_steps: int | None = None
@@ -65,6 +48,29 @@ class TrainArgs:
     """Log to Weights & Biases (offline by itself when there is no login or network)."""
     wandb_project: str = "pixelarena"
     """W&B project."""
+
+
+@dataclass
+class TrainArgs(RunOptions):
+    """Train a PPO agent. Unset options come from the preset (see agents/presets.py)."""
+
+    env: str | None = None
+    """Game (Chase, Target, Swarm, Snake), a Gymnasium id, module:Class, or an Atari id (ALE/Breakout-v5);
+    default: the preset's game, else Chase."""
+    encoder: str | None = None
+    """Encoder: mlp, cnn, impala or unet (default: the game's preset)."""
+    obs: str | None = None
+    """Observation mode of built-in games: pixels, grid or vector."""
+    preset: str | None = None
+    """Preset name, e.g. quickstart or chase-impala (default: <game>-<encoder> when one exists)."""
+    steps: str | None = None
+    """Env steps to train, e.g. 500k or 2M (rounded up to whole PPO rollouts)."""
+    seed: int = 0
+    """Random seed (network init, PPO sampling, games seeded seed, seed+1, ...)."""
+    run_dir: Path | None = None
+    """Put the run exactly here (default: runs/<env>__<encoder>__<obs>__s<seed>__<time>)."""
+    resume: Path | None = None
+    """Continue the run in this directory from its last checkpoint (all other options come from the run)."""
     wandb_group: str | None = None
     """W&B group (compare uses the comparison's name)."""
     wandb_tags: tuple[str, ...] = ()
@@ -73,7 +79,8 @@ class TrainArgs:
     """After training, show the agent playing (a window, or a video file when there is no display)."""
 
 
-def _choice(kind: str, value: str, choices: list[str]) -> str:
+def choose(kind: str, value: str, choices: list[str]) -> str:
+    """``value`` if it is one of ``choices``, else a one-line ValueError naming them (and the nearest one)."""
     if value in choices:
         return value
     near = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
@@ -88,7 +95,7 @@ def _positive(name: str, value: int | float | None) -> None:
 
 def _find_preset(args: TrainArgs) -> Preset | None:
     if args.preset is not None:
-        return PRESETS[_choice("preset", args.preset, list(PRESETS))]
+        return PRESETS[choose("preset", args.preset, list(PRESETS))]
     game = builtin_game(args.env or "Chase")
     if game is None:
         return None
@@ -108,9 +115,9 @@ def _default_encoder(env: str, env_kwargs: dict) -> str:
 def resolve(args: TrainArgs) -> RunConfig:
     """The run's configuration: the preset, overridden by every option given on the command line."""
     if args.encoder is not None:
-        _choice("encoder", args.encoder, list(ENCODERS))
+        choose("encoder", args.encoder, list(ENCODERS))
     if args.obs is not None:
-        _choice("obs mode", args.obs, list(envs.OBS_MODES))
+        choose("obs mode", args.obs, list(envs.OBS_MODES))
     for name in ("n_envs", "learning_rate", "n_steps", "batch_size", "n_epochs", "threads", "eval_episodes"):
         _positive(name, getattr(args, name))
     if args.gamma is not None and not 0 < args.gamma <= 1:

@@ -1,4 +1,9 @@
-"""Statistics for reporting returns: bootstrap confidence intervals and the interquartile mean."""
+"""Statistics for reporting returns: bootstrap confidence intervals and the interquartile mean.
+
+A comparison's final-score table follows rliable (Agarwal et al., 2021): the IQM over seeds with a percentile
+bootstrap CI. rliable's stratified bootstrap resamples runs within each task; each experiment here is one game
+(one task), where that is exactly ``bootstrap_ci(scores, statistic=iqm)``.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +35,30 @@ def bootstrap_ci(
         raise ValueError("confidence interval of no values")
     if len(x) == 1:
         return float(x[0]), float(x[0])
-    rng = np.random.default_rng(seed)
-    samples = x[rng.integers(0, len(x), size=(resamples, len(x)))]
+    samples = x[_resample(len(x), resamples, seed)]
     stats = np.array([statistic(row) for row in samples])
     alpha = (1 - confidence) / 2
     return float(np.quantile(stats, alpha)), float(np.quantile(stats, 1 - alpha))
+
+
+def bootstrap_ci_of_mean_curve(
+    curves: np.ndarray, confidence: float = 0.95, resamples: int = 2000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap confidence band of the mean curve over runs: ``curves`` is ``(runs, points)``.
+
+    Whole runs are resampled (a run's points stay together), with the same draws as :func:`bootstrap_ci`, so
+    the band at each point equals ``bootstrap_ci(curves[:, j])``; vectorized because a plot has hundreds of points.
+    """
+    x = np.asarray(curves, dtype=float)
+    if x.ndim != 2 or len(x) == 0:
+        raise ValueError(f"curves must be (runs, points) with at least one run, got shape {x.shape}")
+    if len(x) == 1:
+        return x[0].copy(), x[0].copy()
+    means = x[_resample(len(x), resamples, seed)].mean(axis=1)  # (resamples, points)
+    alpha = (1 - confidence) / 2
+    return np.quantile(means, alpha, axis=0), np.quantile(means, 1 - alpha, axis=0)
+
+
+def _resample(n: int, resamples: int, seed: int) -> np.ndarray:
+    """Indices of ``resamples`` bootstrap samples of ``n`` values, drawn with replacement: ``(resamples, n)``."""
+    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))

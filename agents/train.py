@@ -6,7 +6,6 @@ checkpoints and signal handling -> final model -> evaluation.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 import signal
@@ -20,11 +19,21 @@ from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.logger import Logger
 
 from agents.checkpoint import check_spaces, load_checkpoint, load_policy_weights, save_checkpoint
-from agents.config import RunConfig, default_run_dir, round_up
+from agents.config import RunConfig, default_run_dir
 from agents.errors import TrainingStopped
-from agents.evaluate import evaluate_model
+from agents.evaluate import EVAL_SEED, evaluate_model
 from agents.metrics import MetricsWriter, truncate_metrics
-from agents.model import CHECKPOINT_FILE, CONFIG_FILE, MODEL_FILE, build_model, make_vec_env, read_config
+from agents.model import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    EVAL_FILE,
+    FACTS_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    build_model,
+    make_vec_env,
+    read_config,
+)
 from agents.progress import ProgressBar
 from agents.tracking import Tracker
 
@@ -88,8 +97,12 @@ def architecture_summary(config: RunConfig, model: Any) -> dict[str, Any]:
             "flops": facts.flops, "action_head": facts.action_head, "transfers": facts.transfers}  # fmt: skip
 
 
-def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> Path:
-    """Create the run directory (refusing to overwrite one) and write config.json."""
+def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> tuple[RunConfig, Path]:
+    """Create the run directory (refusing to overwrite one) and write config.json; returns the stored config.
+
+    Training stops on rollout boundaries, so the stored step target is rounded up to whole rollouts.
+    """
+    config = config.rounded()
     if run_dir is None:
         run_dir = default_run_dir(config, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     if (run_dir / CONFIG_FILE).exists():
@@ -98,7 +111,7 @@ def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> Path:
         )
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / CONFIG_FILE).write_text(json.dumps(config.to_json(), indent=2) + "\n")
-    return run_dir
+    return config, run_dir
 
 
 def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) -> Path:
@@ -113,9 +126,7 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
         assert run_dir is not None
         config = read_config(run_dir)
     else:
-        # Training stops on rollout boundaries, so the target is rounded up to whole rollouts.
-        config = dataclasses.replace(config, steps=round_up(config.steps, config.rollout_steps))
-        run_dir = prepare_run_dir(config, run_dir)
+        config, run_dir = prepare_run_dir(config, run_dir)
     vec_env = make_vec_env(config, config.n_envs, seed=config.seed)
     model = build_model(config, vec_env)
     checkpoint_path = run_dir / CHECKPOINT_FILE
@@ -129,11 +140,11 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
         model.num_timesteps = start_step
         model._n_updates = int(checkpoint.header.get("n_updates", 0))
         tracker_id = checkpoint.header.get("wandb_id")
-    metrics_path = run_dir / "metrics.jsonl"
+    metrics_path = run_dir / METRICS_FILE
     if resume:
         wall_offset = truncate_metrics(metrics_path, start_step)
     facts = architecture_summary(config, model)
-    (run_dir / "facts.json").write_text(json.dumps(facts, indent=2) + "\n")
+    (run_dir / FACTS_FILE).write_text(json.dumps(facts, indent=2) + "\n")
     tracker = Tracker.start(config, run_dir, facts, resume_id=tracker_id)
     writer = MetricsWriter(metrics_path, wall_offset, on_row=tracker.log)
     model.set_logger(Logger(folder=None, output_formats=[writer]))
@@ -160,8 +171,8 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
     save_checkpoint(run_dir / MODEL_FILE, model.policy, None, model.num_timesteps, model.observation_space,
                     model.action_space)  # fmt: skip
     started = time.perf_counter()
-    result = evaluate_model(model, config, config.eval_episodes, seed=10_000 + config.seed)
-    (run_dir / "eval.json").write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    result = evaluate_model(model, config, config.eval_episodes, seed=EVAL_SEED + config.seed)
+    (run_dir / EVAL_FILE).write_text(json.dumps(result.to_json(), indent=2) + "\n")
     seconds = time.perf_counter() - started
     print(f"Evaluation over {result.episodes} episodes: mean return {result.mean:+.2f} "
           f"(95% CI {result.ci_low:+.2f} .. {result.ci_high:+.2f}) in {seconds:.1f}s")  # fmt: skip

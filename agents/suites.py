@@ -1,0 +1,106 @@
+"""The claim suite: what ``pixelarena compare --suite claim [--budget cpu|gpu]`` runs, as one table.
+
+Each experiment trains every encoder spec (``encoder[:obs]``, as ``compare --encoders`` takes them) on its game
+for ``steps[budget]`` env steps with seeds 0 .. ``seeds``-1, into ``runs/claim-<budget>/<key>/``, and writes
+its report there. Training settings other than steps (PPO, number of envs, encoder options) come from each
+encoder's preset, as for ``pixelarena train``. A transfer entry trains nothing: it evaluates the final policies
+of another experiment on other game settings, one key varied at a time (stored in those runs' transfer.json).
+``runs/claim-<budget>/report.md`` puts every experiment's tables and plots on one page.
+
+The step budgets below are PLACEHOLDERS, not tuned yet: the cpu budget is meant to finish within 60 minutes
+on 2 CPU cores with ``--jobs 2``; the gpu budget is meant to let every encoder approach its final score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Experiment:
+    key: str
+    """Folder name under runs/claim-<budget>/, and the name --experiments selects."""
+    title: str
+    question: str
+    """What the experiment tests, in one sentence (the report quotes it)."""
+    env: str
+    encoders: tuple[str, ...]
+    steps: dict[str, str]
+    """Budget name -> env steps per run."""
+    env_kwargs: tuple[str, ...] = ()
+    seeds: int = 5
+
+
+@dataclass(frozen=True)
+class Transfer:
+    key: str
+    title: str
+    question: str
+    of: str
+    """Key of the experiment whose final policies are evaluated."""
+    eval_env_kwargs: tuple[str, ...]
+    """Variants as ``compare --eval-env-kwargs`` takes them: key=value1,value2,..., one key varied at a time."""
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    experiments: tuple[Experiment, ...]
+    transfers: tuple[Transfer, ...] = ()
+
+    @property
+    def budgets(self) -> tuple[str, ...]:
+        return tuple(self.experiments[0].steps)
+
+
+# fmt: off
+CLAIM = Suite(
+    name="claim",
+    experiments=(
+        Experiment(
+            "e1-chase", "E1 Chase: pixels vs packed vector for local decisions",
+            "Does a convolutional encoder on pixels (or binary grids) learn Chase's local dodging better than an MLP "
+            "on the whole state packed into a vector?",
+            env="Chase",
+            encoders=("mlp:vector", "mlp:pixels", "cnn:pixels", "cnn:grid", "impala:pixels", "unet:pixels"),
+            steps={"cpu": "100k", "gpu": "2M"},  # PLACEHOLDER
+        ),
+        Experiment(
+            "e2-target", "E2 Target: pixels to pixels",
+            "Does a U-Net with one logit per cell learn to click the target more easily than a CNN or an MLP on the "
+            "vector that must output the target's cell index through a flat head?",
+            env="Target",
+            encoders=("mlp:vector", "cnn:pixels", "unet:pixels"),
+            steps={"cpu": "100k", "gpu": "1M"},  # PLACEHOLDER
+        ),
+        Experiment(
+            "e3-swarm", "E3 Swarm: per-cell control",
+            "Does a U-Net with a per-cell move head control many units better than flat heads that decode every "
+            "cell's move from one feature vector (cnn, and mlp on the vector)?",
+            env="Swarm",
+            encoders=("mlp:vector", "cnn:grid", "unet:grid"),
+            steps={"cpu": "100k", "gpu": "2M"},  # PLACEHOLDER
+        ),
+    ),
+    transfers=(
+        Transfer(
+            "e4-transfer", "E4 transfer: other map sizes and enemy counts",
+            "Do E1's policies, trained on 12x12 maps with 3 enemies, still play on other sizes and enemy counts? "
+            "Fully convolutional policies run on any size; flat heads and MLPs on images cannot (n/a).",
+            of="e1-chase",
+            eval_env_kwargs=("size=8,16,24", "n_enemies=1,5,8"),
+        ),
+    ),
+)
+# fmt: on
+
+SUITES: dict[str, Suite] = {CLAIM.name: CLAIM}
+
+
+def section_titles() -> dict[str, tuple[str, str]]:
+    """Folder key -> (title, question) over every suite, for reports rebuilt from a suite's folder."""
+    return {
+        entry.key: (entry.title, entry.question)
+        for suite in SUITES.values()
+        for entry in (*suite.experiments, *suite.transfers)
+    }
