@@ -44,6 +44,7 @@ RUN_LOG = "output.log"
 # Settings that change how a run is executed, not what it learns: a re-run may change them.
 RUNTIME_FIELDS = ("threads", "device", "wandb", "wandb_project", "wandb_group", "wandb_tags", "checkpoint_every")
 POLL_SECONDS = 0.5
+DEFAULT_SEEDS = 5
 STOP_TIMEOUT_SECONDS = 120  # a stopping training finishes its PPO update before it saves
 
 
@@ -384,8 +385,8 @@ def run_compare(args: CompareArgs) -> None:
         raise ValueError("--experiments selects experiments of a --suite")
     name = args.name or (args.run_dir.name if args.run_dir else default_name(args.env, parse_steps(args.steps)))
     root = args.run_dir or Path("runs") / name
-    grid = plan_grid(args, args.env, args.encoders, args.steps, args.seeds or 5, root, name, args.eval_env_kwargs,
-                     args.jobs)  # fmt: skip
+    seeds = DEFAULT_SEEDS if args.seeds is None else args.seeds
+    grid = plan_grid(args, args.env, args.encoders, args.steps, seeds, root, name, args.eval_env_kwargs, args.jobs)
     failures = run_grids([grid], args.jobs, job_threads(args, args.jobs))
     print(f"compare: report in {write_report(root)}")
     if failures:
@@ -417,7 +418,7 @@ def run_suite(args: CompareArgs) -> None:
         variants = [kv for t in suite.transfers if t.of == experiment.key for kv in t.eval_env_kwargs]
         options = dataclasses.replace(args, env_kwargs=(*experiment.env_kwargs, *args.env_kwargs))
         group = f"{suite.name}-{budget}-{experiment.key}"
-        steps, seeds = args.steps or experiment.steps[budget], args.seeds or experiment.seeds
+        steps, seeds = args.steps or experiment.steps[budget], experiment.seeds if args.seeds is None else args.seeds
         grid = plan_grid(options, experiment.env, experiment.encoders, steps, seeds, root / experiment.key, group,
                          variants, args.jobs)  # fmt: skip
         grids.append(grid)

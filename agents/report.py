@@ -288,25 +288,22 @@ class ExperimentReport:
     groups: list[Group]
 
     def scores(self, prefix: str = "") -> str:
-        return "\n\n".join([SCORE_NOTE, score_table(self.groups), f"![final scores]({prefix}{PLOTS['scores']})"])
+        return f"{score_table(self.groups)}\n\n![final scores]({prefix}{PLOTS['scores']})"
 
     def curves(self, prefix: str = "") -> str:
-        return "\n\n".join([
-            CURVE_NOTE, f"![learning curves against env steps]({prefix}{PLOTS['step']})",
-            f"![learning curves against wall-clock]({prefix}{PLOTS['wall_time']})",
-        ])  # fmt: skip
+        return (f"![learning curves against env steps]({prefix}{PLOTS['step']})\n\n"
+                f"![learning curves against wall-clock]({prefix}{PLOTS['wall_time']})")  # fmt: skip
 
     def transfer(self) -> str | None:
-        table = transfer_table(self.groups)
-        return None if table is None else f"{TRANSFER_NOTE}\n\n{table}"
+        return transfer_table(self.groups)
 
     def markdown(self) -> str:
         built = "Built by `pixelarena report` from the run directories' files."
-        parts = [f"# Comparison: {self.folder.name}", f"{_describe(self.groups)} {built}",
-                 "## Final score", self.scores(), "## Learning curves", self.curves()]  # fmt: skip
+        parts = [f"# Comparison: {self.folder.name}", f"{_describe(self.groups)} {built}"]
+        parts += ["## Final score", SCORE_NOTE, self.scores(), "## Learning curves", CURVE_NOTE, self.curves()]
         transfer = self.transfer()
         if transfer:
-            parts += ["## Transfer", transfer]
+            parts += ["## Transfer", TRANSFER_NOTE, transfer]
         parts += ["## Settings", settings_table(self.groups)]
         left = unfinished(self.groups)
         if left:
@@ -365,8 +362,9 @@ def suite_markdown(folder: Path, reports: list[ExperimentReport]) -> str:
 
     experiments = {e.key: e for suite in SUITES.values() for e in suite.experiments}
     transfers = {t.of: t for suite in SUITES.values() for t in suite.transfers}
-    parts = [f"# Suite: {folder.name}", "Each section is one comparison (its folder has the full report: settings "
-             "and unfinished runs). Built by `pixelarena report` from the run directories' files."]  # fmt: skip
+    parts = [f"# Suite: {folder.name}", "Each section is one comparison; its folder has the full report (settings, "
+             "unfinished runs). Built by `pixelarena report` from the run directories' files.",
+             f"Scores: {SCORE_NOTE}", f"Learning curves: {CURVE_NOTE}"]  # fmt: skip
     for report in reports:
         key = report.folder.name
         experiment = experiments.get(key)
@@ -379,5 +377,5 @@ def suite_markdown(folder: Path, reports: list[ExperimentReport]) -> str:
         key = report.folder.name
         transfer = transfers.get(key)
         parts += [f"## {transfer.title}", f"> {transfer.question}"] if transfer else [f"## Transfer: {key}"]
-        parts += [f"Policies of {key}. {table}"]
+        parts += [f"Policies of {key}. {TRANSFER_NOTE}", table]
     return "\n\n".join(parts) + "\n"

@@ -85,8 +85,9 @@ CLAIM = Suite(
     transfers=(
         Transfer(
             "e4-transfer", "E4 transfer: other map sizes and enemy counts",
-            "Do E1's policies, trained on 12x12 maps with 3 enemies, still play on other sizes and enemy counts? "
-            "Fully convolutional policies run on any size; flat heads and MLPs on images cannot (n/a).",
+            "Do E1's policies, trained on 12x12 maps with 3 enemies, still play on other map sizes and enemy counts? "
+            "Policies whose every layer is convolutional or pooled (cnn, impala, unet) run on any size; an MLP on "
+            "pixels cannot (n/a), nor can an MLP on the vector take another enemy count (its input length changes).",
             of="e1-chase",
             eval_env_kwargs=("size=8,16,24", "n_enemies=1,5,8"),
         ),

@@ -1,0 +1,186 @@
+"""`pixelarena compare` end to end in subprocesses: a tiny grid in two parallel jobs, interrupted half-way and run
+again (finished runs untouched, stopped runs resumed), its report and transfer table, a failing run, bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from agents.checkpoint import load_checkpoint
+from agents.cli import main
+from agents.compare import CompareArgs, plan_grid
+from agents.metrics import read_metrics
+from agents.suites import SUITES
+from tests.test_report import is_a_plot
+
+TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
+ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
+TARGET = 6144  # 6k steps, a multiple of one rollout (8 envs x 32 steps)
+
+
+def grid_args(run_dir: Path) -> list[str]:
+    return ["compare", "--env", "Chase", "--encoders", "mlp:vector,cnn:grid", "--seeds", "2", "--steps", "6k",
+            "--jobs", "2", "--checkpoint-every", "512", "--eval-env-kwargs", "size=8", "n_enemies=5",
+            "--run-dir", str(run_dir), *TINY]  # fmt: skip
+
+
+def pixelarena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agents", *args], capture_output=True, text=True, timeout=timeout,
+                          env=ENV)  # fmt: skip
+
+
+TRAINING_FILES = ("config.json", "metrics.jsonl", "facts.json", "eval.json", "model.safetensors",
+                  "checkpoints/latest.safetensors")  # fmt: skip
+
+
+def files_of(run_dir: Path, names: tuple[str, ...] = (*TRAINING_FILES, "transfer.json")) -> dict[str, int]:
+    """Modification times of what training (and transfer evaluation) write in a run directory."""
+    return {name: (run_dir / name).stat().st_mtime_ns for name in names if (run_dir / name).exists()}
+
+
+@dataclasses.dataclass
+class Interrupted:
+    root: Path
+    stderr: str
+    finished: dict[str, dict[str, int]]  # trained before the interruption: run name -> training files' mtimes
+    stopped: dict[str, int]  # stopped mid-way: run name -> checkpoint step
+    rerun: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory: pytest.TempPathFactory) -> Interrupted:
+    """A 2 encoders x 2 seeds grid, stopped with SIGINT once a run has finished and another is half-way, then
+    run again with the same command."""
+    root = tmp_path_factory.mktemp("compare") / "grid"
+    process = subprocess.Popen([sys.executable, "-m", "agents", *grid_args(root)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=ENV)  # fmt: skip
+    deadline = time.time() + 240
+    while True:
+        assert time.time() < deadline and process.poll() is None, process.communicate()
+        runs = sorted(p for p in root.glob("Chase__*") if (p / "config.json").exists())
+        done = [p for p in runs if (p / "eval.json").exists()]
+        midway = [p for p in runs if not (p / "eval.json").exists() and (p / "checkpoints/latest.safetensors").exists()]
+        if done and any(load_checkpoint(p / "checkpoints/latest.safetensors").step < TARGET // 2 for p in midway):
+            break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    runs = sorted(p for p in root.glob("Chase__*"))
+    # Their transfer evaluation may have been stopped: the re-run may finish it, but must not train them again.
+    finished = {p.name: files_of(p, TRAINING_FILES) for p in runs if (p / "eval.json").exists()}
+    stopped = {p.name: load_checkpoint(p / "checkpoints/latest.safetensors").step for p in runs
+               if not (p / "eval.json").exists() and (p / "checkpoints/latest.safetensors").exists()}  # fmt: skip
+    assert finished and stopped and len(finished) < 4
+    rerun = pixelarena(*grid_args(root))
+    return Interrupted(root, stderr, finished, stopped, rerun)
+
+
+def test_interrupted_grid_resumes_without_redoing_finished_runs(interrupted: Interrupted) -> None:
+    assert "run the same command again to continue" in interrupted.stderr
+    assert interrupted.rerun.returncode == 0, interrupted.rerun.stderr
+    assert f"{len(interrupted.finished)} finished (skipped), {len(interrupted.stopped)} to resume" in (
+        interrupted.rerun.stdout
+    )
+    for name, mtimes in interrupted.finished.items():
+        assert files_of(interrupted.root / name, TRAINING_FILES) == mtimes, f"{name} was trained: left untouched"
+    assert any(step > 0 for step in interrupted.stopped.values())
+    for name, step in interrupted.stopped.items():
+        run_dir = interrupted.root / name
+        assert step < TARGET
+        if step > 0:  # a run stopped before its first update saves step 0 and starts over
+            assert f"resuming at step {step:,}" in (run_dir / "output.log").read_text()
+        assert [row["step"] for row in read_metrics(run_dir / "metrics.jsonl")] == list(range(256, TARGET + 1, 256))
+    for run_dir in interrupted.root.glob("Chase__*"):
+        assert load_checkpoint(run_dir / "model.safetensors").step == TARGET
+        config = json.loads((run_dir / "config.json").read_text())
+        assert config["threads"] == 1, "two jobs: one torch thread each"
+        assert config["wandb_group"] == "grid" and config["wandb_tags"] == [f"{config['encoder']}:{config['obs']}"]
+
+
+def test_compare_report_has_a_row_per_encoder_plots_and_the_transfer_table(interrupted: Interrupted) -> None:
+    report = (interrupted.root / "report.md").read_text()
+    assert f"compare: report in {interrupted.root / 'report.md'}" in interrupted.rerun.stdout
+    assert "6,144 env steps per run, seeds 0, 1" in report
+    rows = [line for line in report.splitlines() if line.startswith(("| mlp |", "| cnn |"))]
+    assert [row.split(" | ")[:3] for row in rows] == [["| mlp", "vector", "2/2"], ["| cnn", "grid", "2/2"]]
+    assert rows[0].split(" | ")[8] == "global" and rows[1].split(" | ")[8].endswith(" px")
+    for name in ("final_scores.png", "curves_steps.png", "curves_wall.png"):
+        assert is_a_plot(interrupted.root / name), name
+    assert "| encoder:obs | training settings | size=8 | n_enemies=5 |" in report
+    mlp_row = next(line for line in report.splitlines() if line.startswith("| mlp:vector |"))
+    cnn_row = next(line for line in report.splitlines() if line.startswith("| cnn:grid |"))
+    # The vector has no map size (size=8 runs) but one slot per enemy (5 enemies: another input length);
+    # the cnn's layers are all convolutional or pooled: it runs on both.
+    assert mlp_row.endswith(" | n/a |") and "n/a" not in mlp_row.split(" | ")[2]
+    assert "n/a" not in cnn_row
+    assert "- mlp:vector on n_enemies=5: cannot move the mlp policy" in report
+
+
+def test_rerun_of_a_finished_grid_trains_nothing(interrupted: Interrupted) -> None:
+    before = {p.name: files_of(p) for p in interrupted.root.glob("Chase__*")}
+    result = pixelarena(*grid_args(interrupted.root))
+    assert result.returncode == 0, result.stderr
+    assert "4 runs, 4 finished (skipped), 0 to resume, 0 to start" in result.stdout
+    assert {p.name: files_of(p) for p in interrupted.root.glob("Chase__*")} == before
+
+
+def test_a_failing_run_is_reported_and_the_others_finish(tmp_path: Path) -> None:
+    broken = tmp_path / "Chase__cnn__grid__s0" / "checkpoints"
+    broken.mkdir(parents=True)
+    (broken / "latest.safetensors").write_bytes(b"not a checkpoint")
+    result = pixelarena("compare", "--env", "Chase", "--encoders", "mlp:vector", "cnn:grid", "--seeds", "1",
+                        "--steps", "512", "--jobs", "2", "--run-dir", str(tmp_path), *TINY)  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "1 of 2 runs failed" in result.stderr and "Chase__cnn__grid__s0 (exit 2)" in result.stderr
+    assert "not a readable pixelarena checkpoint" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "Chase__mlp__vector__s0" / "eval.json").exists()
+    assert "| cnn | grid | 0/1 | n/a |" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--encoders", "mlp,cnnn"], "unknown encoder 'cnnn': choose one of mlp, cnn, impala, unet"),
+        (["--encoders", "mlp:rgb"], "unknown obs mode 'rgb': choose one of pixels, grid, vector"),
+        (["--encoders", "cnn:vector"], "encoder spec 'cnn:vector' does not fit Chase"),
+        (["--encoders", "cnn", "cnn:grid"], "are the same runs (cnn:grid)"),
+        (["--encoders", "cnn", "--eval-env-kwargs", "size=3"], "size=3 does not work on Chase"),
+        (["--encoders", "cnn", "--eval-env-kwargs", "size"], "key=value1,value2"),
+        (["--encoders", "cnn", "--seeds", "0"], "--seeds must be positive"),
+        (["--encoders", "cnn", "--jobs", "0"], "--jobs must be positive"),
+        (["--encoders", "cnn", "--n-envs", "-1"], "--n-envs must be positive"),
+        (["--suite", "claim", "--budget", "tpu"], "unknown budget 'tpu': choose one of cpu, gpu"),
+        (["--suite", "claim", "--experiments", "e9"], "unknown experiment 'e9'"),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_code_2(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = [] if "--suite" in args else ["--env", "Chase", "--steps", "1k"]
+    assert main(["compare", *base, *args, "--run-dir", str(tmp_path / "grid")]) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.count("\n") == 1 and message in stderr, stderr
+    assert not (tmp_path / "grid").exists(), "bad input must not leave run directories behind"
+
+
+def test_every_suite_experiment_plans_on_every_budget(tmp_path: Path) -> None:
+    """The suite table holds only valid specs, budgets and variants (checked as compare checks them)."""
+    for suite in SUITES.values():
+        assert {t.of for t in suite.transfers} <= {e.key for e in suite.experiments}
+        for experiment in suite.experiments:
+            assert experiment.seeds >= 5 and set(experiment.steps) == set(suite.budgets)
+            variants = [kv for t in suite.transfers if t.of == experiment.key for kv in t.eval_env_kwargs]
+            for budget, steps in experiment.steps.items():
+                grid = plan_grid(CompareArgs(), experiment.env, experiment.encoders, steps, experiment.seeds,
+                                 tmp_path / experiment.key, f"{suite.name}-{budget}", variants, jobs=2)  # fmt: skip
+                assert len(grid.runs) == len(experiment.encoders) * experiment.seeds
+    assert not any(tmp_path.iterdir()), "planning writes nothing"

@@ -1,0 +1,133 @@
+"""`pixelarena report` on run directories written by hand: table rows and their statistics, plots, transfer
+table, unfinished runs, a suite's combined report, and a folder with no runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v2 as imageio
+import numpy as np
+import pytest
+
+from agents.config import PPOSettings, RunConfig
+from agents.report import load_run, mean_curve, write_report
+
+STEPS = 4096
+
+
+def make_run(
+    folder: Path,
+    encoder: str,
+    obs: str,
+    seed: int,
+    score: float | None,
+    slope: float = 1.0,
+    transfer: dict | None = None,
+    last_step: int = STEPS,
+) -> Path:
+    """A run directory as train writes it: returns rising linearly with ``slope`` per 1k steps."""
+    ppo = PPOSettings(n_steps=32, batch_size=128)
+    config = RunConfig(env="Chase", encoder=encoder, obs=obs, steps=STEPS, seed=seed, n_envs=8, device="cpu", ppo=ppo,
+                       eval_episodes=4, preset=f"chase-{encoder}")  # fmt: skip
+    run_dir = folder / f"Chase__{encoder}__{obs}__s{seed}"
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.json").write_text(json.dumps(config.to_json()))
+    rows = [{"step": step, "wall_time": step / 1000, "charts/episode_return": slope * step / 1000 - 1}
+            for step in range(256, last_step + 1, 256)]  # fmt: skip
+    (run_dir / "metrics.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    facts = {"params": 1234, "receptive_field": None} if encoder == "mlp" else {"params": 567, "receptive_field": 9}
+    (run_dir / "facts.json").write_text(json.dumps(facts))
+    if score is not None:
+        (run_dir / "eval.json").write_text(json.dumps({"episodes": 4, "mean": score, "ci_low": score - 1,
+                                                       "ci_high": score + 1, "returns": [score] * 4}))  # fmt: skip
+    if transfer is not None:
+        (run_dir / "transfer.json").write_text(json.dumps(transfer))
+    return run_dir
+
+
+def make_comparison(folder: Path) -> None:
+    # IQM and CI of these scores are computed by hand in tests/test_stats.py: [0, 0, 0, 1] -> 0 (0 .. 1),
+    # [1, 2, 3, 10] -> 2.5 (1 .. 10).
+    na = {"error": "cannot move the mlp policy: encoder parameter features_extractor.net.0.weight is bound"}
+    for seed, score in enumerate([0.0, 0.0, 0.0, 1.0]):
+        transfer = {"size=8": {"mean": -1.0}, "n_enemies=5": na}
+        make_run(folder, "mlp", "vector", seed, score, slope=0.5, transfer=transfer)
+    for seed, score in enumerate([1.0, 2.0, 3.0, 10.0]):
+        transfer = {"size=8": {"mean": score}, "n_enemies=5": {"mean": 2.0}}
+        make_run(folder, "cnn", "grid", seed, score, transfer=transfer)
+
+
+def is_a_plot(path: Path) -> bool:
+    image = imageio.imread(path)
+    colours = len(np.unique(image.reshape(-1, image.shape[-1]), axis=0))
+    return path.stat().st_size > 10_000 and image.shape[0] > 200 and colours > 50
+
+
+def test_report_rows_statistics_plots_and_transfer(tmp_path: Path) -> None:
+    make_comparison(tmp_path)
+    report = write_report(tmp_path).read_text()
+    lines = report.splitlines()
+    rows = [line for line in lines if line.startswith(("| mlp |", "| cnn |"))]
+    # The vector baseline first; IQM, CI and mean from the seeds' scores; facts; SPS = steps / wall time.
+    assert rows == [
+        "| mlp | vector | 4/4 | +0.00 | +0.00 .. +1.00 | +0.25 | +0.00 / +0.00 / +0.00 / +1.00 | 1,234 | global "
+        "| 1,000 | 4s |",
+        "| cnn | grid | 4/4 | +2.50 | +1.00 .. +10.00 | +4.00 | +1.00 / +2.00 / +3.00 / +10.00 | 567 | 9 px "
+        "| 1,000 | 4s |",
+    ]
+    assert "greedy policy over its final evaluation (eval.json)" in report
+    assert "| encoder:obs | training settings | size=8 | n_enemies=5 |" in report
+    assert "| mlp:vector | +0.00 (+0.00 .. +1.00) | -1.00 (-1.00 .. -1.00) | n/a |" in report
+    assert "| cnn:grid | +2.50 (+1.00 .. +10.00) | +2.50 (+1.00 .. +10.00) | +2.00 (+2.00 .. +2.00) |" in report
+    assert "- mlp:vector on n_enemies=5: cannot move the mlp policy" in report
+    assert "Not finished" not in report
+    for name in ("final_scores.png", "curves_steps.png", "curves_wall.png"):
+        assert f"]({name})" in report and is_a_plot(tmp_path / name), name
+    before = report
+    assert write_report(tmp_path).read_text() == before, "a report is rebuilt identically from the same files"
+
+
+def test_mean_curve_interpolates_onto_the_span_every_run_covers(tmp_path: Path) -> None:
+    short = load_run(make_run(tmp_path, "cnn", "grid", 0, None, slope=1.0, last_step=2048))
+    long = load_run(make_run(tmp_path, "cnn", "grid", 1, 1.0, slope=2.0))
+    curve = mean_curve([short, long], "step")
+    assert curve is not None
+    grid, mean, low, high = curve
+    assert grid[0] == 256 and grid[-1] == 2048, "the curve ends where the shortest run ends"
+    np.testing.assert_allclose(mean, 1.5 * grid / 1000 - 1)  # both runs are linear: interpolation is exact
+    assert (low <= mean + 1e-12).all() and (mean <= high + 1e-12).all()
+
+
+def test_unfinished_runs_are_listed_and_left_out_of_the_scores(tmp_path: Path) -> None:
+    make_comparison(tmp_path)
+    (tmp_path / "Chase__cnn__grid__s3" / "eval.json").unlink()
+    report = write_report(tmp_path).read_text()
+    assert "| cnn | grid | 3/4 | +2.00 | +1.00 .. +3.00 | +2.00 | +1.00 / +2.00 / +3.00 |" in report
+    assert "## Not finished" in report and "- Chase__cnn__grid__s3: step 4,096 of 4,096" in report
+
+
+def test_suite_folder_gets_each_report_and_a_combined_one(tmp_path: Path) -> None:
+    make_comparison(tmp_path / "e1-chase")
+    make_run(tmp_path / "e2-target", "unet", "pixels", 0, 50.0)
+    report = write_report(tmp_path).read_text()
+    assert (tmp_path / "e1-chase" / "report.md").exists() and (tmp_path / "e2-target" / "report.md").exists()
+    assert "## E1 Chase" in report and "## E2 Target" in report and "## E4 transfer" in report
+    assert "](e1-chase/final_scores.png)" in report and "](e2-target/curves_wall.png)" in report
+    assert report.index("## E4 transfer") > report.index("## E2 Target"), "transfer after the experiments"
+
+
+def test_report_on_a_folder_without_runs_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "agents", "report", str(tmp_path)], capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and f"no runs in {tmp_path}" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["eval.json", "metrics.jsonl", "facts.json"])
+def test_a_run_missing_a_file_still_reports(tmp_path: Path, missing: str) -> None:
+    make_comparison(tmp_path)
+    (tmp_path / "Chase__mlp__vector__s0" / missing).unlink()
+    assert "| mlp | vector |" in write_report(tmp_path).read_text()
