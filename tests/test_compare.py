@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -184,3 +185,43 @@ def test_every_suite_experiment_plans_on_every_budget(tmp_path: Path) -> None:
                                  tmp_path / experiment.key, f"{suite.name}-{budget}", variants, jobs=2)  # fmt: skip
                 assert len(grid.runs) == len(experiment.encoders) * experiment.seeds
     assert not any(tmp_path.iterdir()), "planning writes nothing"
+
+
+def test_wandb_runs_share_the_comparison_group_and_carry_the_encoder_facts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What each run hands wandb.init (train calls Tracker.start with the run's facts.json contents)."""
+    import wandb
+
+    from agents.tracking import Tracker
+
+    calls: list[dict] = []
+    monkeypatch.setattr(wandb, "init", lambda **kwargs: calls.append(kwargs) or SimpleNamespace(id="x"))
+    options = CompareArgs(wandb=True, n_envs=8, n_steps=32, batch_size=128)
+    grid = plan_grid(options, "Chase", ["mlp:vector", "cnn"], "1k", 2, tmp_path / "chase-1k", "chase-1k", jobs=2)
+    facts = {"params": 58150, "receptive_field": 9}
+    for config in grid.runs:
+        Tracker.start(config, grid.run_dir(config), facts)
+    assert [call["group"] for call in calls] == ["chase-1k"] * 4
+    assert [(c["config"]["encoder"], c["config"]["obs"], c["config"]["seed"]) for c in calls] == [
+        ("mlp", "vector", 0), ("cnn", "grid", 0), ("mlp", "vector", 1), ("cnn", "grid", 1),
+    ]  # fmt: skip
+    assert all(c["config"]["params"] == 58150 and c["config"]["receptive_field"] == 9 for c in calls)
+    assert calls[1]["name"] == "Chase__cnn__grid__s0" and calls[1]["tags"] == ["cnn:grid"]
+
+
+@pytest.mark.slow
+def test_claim_suite_runs_every_experiment_and_writes_the_combined_report(tmp_path: Path) -> None:
+    """The whole claim suite, one seed of a few hundred steps per run: the pipeline, not the results."""
+    result = pixelarena("compare", "--suite", "claim", "--seeds", "1", "--steps", "512", "--jobs", "2",
+                        "--run-dir", str(tmp_path), *TINY, timeout=900)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    suite = SUITES["claim"]
+    report = (tmp_path / "report.md").read_text()
+    for experiment in suite.experiments:
+        assert len(list((tmp_path / experiment.key).glob("*/eval.json"))) == len(experiment.encoders)
+        assert f"## {experiment.title}" in report and (tmp_path / experiment.key / "report.md").exists()
+    for transfer in suite.transfers:
+        assert f"## {transfer.title}" in report
+        for run_dir in (tmp_path / transfer.of).glob("Chase__*"):
+            assert len(json.loads((run_dir / "transfer.json").read_text())) == 6
