@@ -35,7 +35,15 @@ from tqdm import tqdm
 from agents.config import RunConfig, parse_steps, run_name
 from agents.errors import RunsFailed
 from agents.metrics import read_metrics
-from agents.model import CHECKPOINT_FILE, CONFIG_FILE, EVAL_FILE, METRICS_FILE, builtin_game, read_config
+from agents.model import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    EVAL_FILE,
+    METRICS_FILE,
+    builtin_game,
+    read_config,
+    write_config,
+)
 from agents.report import format_duration
 from agents.resolve import RunOptions, TrainArgs, resolve
 from agents.transfer import check_variants, expand_variants, read_transfer
@@ -117,9 +125,9 @@ def _check_encoder_fits(config: RunConfig, spec: str) -> None:
         return
     from nets import PixelPolicy
 
-    spaces = game(1, **{**config.env_kwargs, "obs": config.obs})
+    probe = game(1, **{**config.env_kwargs, "obs": config.obs})
     try:
-        PixelPolicy(spaces.single_observation_space, spaces.single_action_space, lambda _: 0.0,
+        PixelPolicy(probe.single_observation_space, probe.single_action_space, lambda _: 0.0,
                     encoder=config.encoder, encoder_kwargs=dict(config.encoder_kwargs))  # fmt: skip
     except ValueError as error:
         raise ValueError(f"encoder spec {spec!r} does not fit {config.env}: {error}") from None
@@ -179,13 +187,20 @@ def _check_same_settings(run_dir: Path, planned: RunConfig) -> None:
             )
 
 
-def create_run_dirs(grid: Grid) -> None:
-    """Write config.json of every run not started yet: the folder shows the whole plan from the start."""
+def prepare_run_dirs(grid: Grid) -> None:
+    """Write the config.json of every run not started yet, so that the folder shows the whole plan from the
+    start; an unfinished run takes this command's runtime settings (threads, device, W&B, checkpoint interval)."""
     from agents.train import prepare_run_dir
 
     for config in grid.runs:
-        if not (grid.run_dir(config) / CONFIG_FILE).exists():
-            prepare_run_dir(config, grid.run_dir(config))
+        run_dir = grid.run_dir(config)
+        if not (run_dir / CONFIG_FILE).exists():
+            prepare_run_dir(config, run_dir)
+        elif not (run_dir / EVAL_FILE).exists():
+            stored = read_config(run_dir)
+            updated = dataclasses.replace(stored, **{name: getattr(config, name) for name in RUNTIME_FIELDS})
+            if updated != stored:
+                write_config(run_dir, updated)
 
 
 @dataclass
@@ -348,7 +363,7 @@ def _stop(running: list[Job]) -> None:
 def run_grids(grids: Sequence[Grid], jobs: int, threads: int | None) -> list[str]:
     """Create the run directories and train what is left of every grid, in one pool of jobs."""
     for grid in grids:
-        create_run_dirs(grid)
+        prepare_run_dirs(grid)
     work = [make_jobs(grid) for grid in grids]
     for grid, grid_jobs in zip(grids, work):
         print(f"compare: {describe_plan(grid, grid_jobs)}")

@@ -91,6 +91,13 @@ def read_config(run_dir: Path) -> RunConfig:
         raise ValueError(f"{path} is unreadable: {error}") from None
 
 
+def write_config(run_dir: Path, config: RunConfig) -> None:
+    """Write a run's config.json (replacing it in one step: a kill never leaves half a file)."""
+    tmp = Path(run_dir) / f".{CONFIG_FILE}.tmp"
+    tmp.write_text(json.dumps(config.to_json(), indent=2) + "\n")
+    tmp.replace(Path(run_dir) / CONFIG_FILE)
+
+
 def load_trained(run_dir: Path, device: str = "cpu") -> tuple[RunConfig, PPO]:
     """A run's config and model with its final weights (or, if it did not finish, its latest checkpoint)."""
     run_dir = Path(run_dir)

@@ -272,7 +272,8 @@ SCORE_NOTE = (
 CURVE_NOTE = (
     "Training return (`charts/episode_return` in metrics.jsonl: the mean return of the last 100 training "
     "episodes, stochastic policy) of every run, interpolated onto a common grid; line: mean over seeds; band: "
-    "95% bootstrap CI over seeds. A curve ends where its shortest run ends."
+    "95% bootstrap CI over seeds. Curves are drawn from finished runs (from the runs so far while none has "
+    "finished) and end where the shortest of them ends."
 )
 TRANSFER_NOTE = (
     "Greedy return on other game settings, one setting changed at a time from the training settings "
@@ -324,7 +325,9 @@ def build_report(folder: Path) -> ExperimentReport:
         rows.append(plots.Scores(group.label, scores, *(iqm_with_ci(scores) if scores else (np.nan,) * 3)))
     plots.plot_final_scores(rows, folder / PLOTS["scores"], folder.name)
     for x_key, xlabel in (("step", "env steps"), ("wall_time", "training wall-clock")):
-        curves = [plots.Curve(group.label, *curve) for group in groups if (curve := mean_curve(group.runs, x_key))]
+        # Finished runs only (a run still going would cut its encoder's curve short), all while none finished.
+        curves = [plots.Curve(group.label, *curve) for group in groups
+                  if (curve := mean_curve(group.finished or group.runs, x_key))]  # fmt: skip
         plots.plot_curves(curves, xlabel, folder / PLOTS[x_key], folder.name, labels)
     return ExperimentReport(folder, groups)
 

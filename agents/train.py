@@ -33,6 +33,7 @@ from agents.model import (
     build_model,
     make_vec_env,
     read_config,
+    write_config,
 )
 from agents.progress import ProgressBar
 from agents.tracking import Tracker
@@ -110,7 +111,7 @@ def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> tuple[RunConfig,
             f"{run_dir} already holds a run; continue it with --resume {run_dir} or pick another --run-dir"
         )
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / CONFIG_FILE).write_text(json.dumps(config.to_json(), indent=2) + "\n")
+    write_config(run_dir, config)
     return config, run_dir
 
 

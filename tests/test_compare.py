@@ -17,8 +17,9 @@ import pytest
 
 from agents.checkpoint import load_checkpoint
 from agents.cli import main
-from agents.compare import CompareArgs, plan_grid
+from agents.compare import CompareArgs, plan_grid, prepare_run_dirs
 from agents.metrics import read_metrics
+from agents.model import read_config
 from agents.suites import SUITES
 from tests.test_report import is_a_plot
 
@@ -225,3 +226,19 @@ def test_claim_suite_runs_every_experiment_and_writes_the_combined_report(tmp_pa
         assert f"## {transfer.title}" in report
         for run_dir in (tmp_path / transfer.of).glob("Chase__*"):
             assert len(json.loads((run_dir / "transfer.json").read_text())) == 6
+
+
+def test_a_rerun_gives_unfinished_runs_its_runtime_settings_and_leaves_finished_ones(tmp_path: Path) -> None:
+    def plan(jobs: int, **options: object) -> Path:
+        args = CompareArgs(n_envs=8, n_steps=32, batch_size=128, **options)
+        grid = plan_grid(args, "Chase", ["cnn"], "1k", 1, tmp_path, "g", jobs=jobs)
+        prepare_run_dirs(grid)
+        return grid.run_dir(grid.runs[0])
+
+    run_dir = plan(jobs=2)
+    assert read_config(run_dir).threads == 1 and not read_config(run_dir).wandb
+    plan(jobs=1, wandb=True)
+    assert read_config(run_dir).threads is None and read_config(run_dir).wandb
+    (run_dir / "eval.json").write_text("{}")
+    plan(jobs=2)
+    assert read_config(run_dir).threads is None, "a finished run's config stays as it was trained"
