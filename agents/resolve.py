@@ -167,5 +167,8 @@ def resolve(args: TrainArgs) -> RunConfig:
         raise ValueError(f"--batch-size {config.ppo.batch_size} exceeds one rollout ({config.n_envs} envs x "
                          f"{config.ppo.n_steps} steps = {config.rollout_steps})")  # fmt: skip
     if game is not None:
-        game(1, **{**config.env_kwargs, "obs": config.obs})  # bad game kwargs fail here, before any training
+        try:
+            game(1, **{**config.env_kwargs, "obs": config.obs})  # bad game kwargs fail here, before any training
+        except TypeError as error:  # a keyword the game does not take
+            raise ValueError(f"--env-kwargs: {env} does not take it: {error}") from None
     return config
