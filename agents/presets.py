@@ -27,7 +27,9 @@ class Preset:
 
 _CHASE_PPO = PPOSettings(learning_rate=5e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.97, ent_coef=0.01)
 _TARGET_PPO = PPOSettings(learning_rate=5e-4, n_steps=32, batch_size=512, n_epochs=4, gamma=0.9, ent_coef=0.003)
-_SWARM_PPO = PPOSettings(learning_rate=3e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.97, ent_coef=0.003)
+# Swarm: gamma 0.9, not 0.97. In an 8-way sweep on an H100 (480 s each) swarm-unet reached +135 training return at
+# 856k steps with gamma 0.9 against +80 with 0.97; 128 envs or ent_coef changes mattered less.
+_SWARM_PPO = PPOSettings(learning_rate=3e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.9, ent_coef=0.003)
 _SNAKE_PPO = PPOSettings(learning_rate=5e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.98, ent_coef=0.01)
 
 PRESETS: dict[str, Preset] = {

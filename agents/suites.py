@@ -63,7 +63,7 @@ CLAIM = Suite(
             "on the whole state packed into a vector?",
             env="Chase",
             encoders=("mlp:vector", "mlp:pixels", "cnn:pixels", "cnn:grid", "impala:pixels", "unet:pixels"),
-            steps={"cpu": "100k", "gpu": "2M"},  # PLACEHOLDER
+            steps={"cpu": "120k", "gpu": "2M"},
         ),
         Experiment(
             "e2-target", "E2 Target: pixels to pixels",
@@ -71,7 +71,7 @@ CLAIM = Suite(
             "vector that must output the target's cell index through a flat head?",
             env="Target",
             encoders=("mlp:vector", "cnn:pixels", "unet:pixels"),
-            steps={"cpu": "100k", "gpu": "1M"},  # PLACEHOLDER
+            steps={"cpu": "40k", "gpu": "1M"},
         ),
         Experiment(
             "e3-swarm", "E3 Swarm: per-cell control",
@@ -79,7 +79,7 @@ CLAIM = Suite(
             "cell's move from one feature vector (cnn, and mlp on the vector)?",
             env="Swarm",
             encoders=("mlp:vector", "cnn:grid", "unet:grid"),
-            steps={"cpu": "100k", "gpu": "2M"},  # PLACEHOLDER
+            steps={"cpu": "100k", "gpu": "2M"},
         ),
     ),
     transfers=(
