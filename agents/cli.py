@@ -73,6 +73,9 @@ class ReportArgs:
 
     dir: tyro.conf.Positional[Path]
     """A comparison folder (runs/<name>/), or a suite's folder (runs/claim-cpu/) for every comparison in it."""
+    publish: Path | None = None
+    """Also copy the reports and plots (no weights, no logs) to this folder, e.g. docs/results/claim-cpu, headed
+    by this command, the machine and the runs' dates."""
 
 
 def run_train(args: TrainArgs) -> None:
@@ -120,9 +123,12 @@ def run_list(args: ListArgs) -> None:
 
 
 def run_report(args: ReportArgs) -> None:
+    from agents.publish import publish
     from agents.report import write_report
 
     print(f"report: {write_report(args.dir)}")
+    if args.publish is not None:
+        print(f"report: published to {publish(args.dir, args.publish)}")
 
 
 def run_bench(args: BenchArgs) -> None:

@@ -85,6 +85,9 @@ class CompareArgs(RunOptions):
     """Step budget of the suite: cpu or gpu."""
     experiments: tuple[str, ...] = ()
     """Run only these experiments of the suite, e.g. e1-chase (default: all)."""
+    publish: Path | None = None
+    """Also copy the reports and plots (no weights, no logs) to this folder, e.g. docs/results/claim-cpu, headed
+    by this command, the machine and the runs' dates."""
 
 
 @dataclass(frozen=True)
@@ -385,8 +388,6 @@ def job_threads(options: RunOptions, jobs: int) -> int | None:
 
 def run_compare(args: CompareArgs) -> None:
     """`pixelarena compare`: one grid, or with ``--suite`` every experiment of a suite; then the report(s)."""
-    from agents.report import write_report
-
     if args.jobs <= 0:
         raise ValueError(f"--jobs must be positive, got {args.jobs}")
     if args.suite is not None:
@@ -403,15 +404,24 @@ def run_compare(args: CompareArgs) -> None:
     seeds = DEFAULT_SEEDS if args.seeds is None else args.seeds
     grid = plan_grid(args, args.env, args.encoders, args.steps, seeds, root, name, args.eval_env_kwargs, args.jobs)
     failures = run_grids([grid], args.jobs, job_threads(args, args.jobs))
-    print(f"compare: report in {write_report(root)}")
+    report_and_publish(root, args.publish)
     if failures:
         raise RunsFailed(failures, len(grid.runs))
+
+
+def report_and_publish(root: Path, publish: Path | None) -> None:
+    """Write the comparison's report; with ``publish``, copy reports and plots there too."""
+    from agents.publish import publish as publish_reports
+    from agents.report import write_report
+
+    print(f"compare: report in {write_report(root)}")
+    if publish is not None:
+        print(f"compare: published to {publish_reports(root, publish)}")
 
 
 def run_suite(args: CompareArgs) -> None:
     """`compare --suite NAME --budget B`: every experiment of the suite into runs/<suite>-<budget>/<key>/, in
     one pool of jobs; then each experiment's report and the suite's report."""
-    from agents.report import write_report
     from agents.resolve import choose
     from agents.suites import SUITES
 
@@ -438,6 +448,6 @@ def run_suite(args: CompareArgs) -> None:
                          variants, args.jobs)  # fmt: skip
         grids.append(grid)
     failures = run_grids(grids, args.jobs, job_threads(args, args.jobs))
-    print(f"compare: report in {write_report(root)}")
+    report_and_publish(root, args.publish)
     if failures:
         raise RunsFailed(failures, sum(len(grid.runs) for grid in grids))

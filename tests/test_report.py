@@ -131,3 +131,21 @@ def test_a_run_missing_a_file_still_reports(tmp_path: Path, missing: str) -> Non
     make_comparison(tmp_path)
     (tmp_path / "Chase__mlp__vector__s0" / missing).unlink()
     assert "| mlp | vector |" in write_report(tmp_path).read_text()
+
+
+def test_publish_copies_reports_and_plots_only_with_their_origin(tmp_path: Path) -> None:
+    runs, dest = tmp_path / "runs" / "claim-cpu", tmp_path / "docs" / "claim-cpu"
+    make_comparison(runs / "e1-chase")
+    (runs / "e1-chase" / "Chase__cnn__grid__s0" / "model.safetensors").write_bytes(b"weights")
+    (dest / "stale.png").parent.mkdir(parents=True)
+    (dest / "stale.png").write_bytes(b"from an earlier publish")
+    result = subprocess.run([sys.executable, "-m", "agents", "report", str(runs), "--publish", str(dest)],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    copied = sorted(str(path.relative_to(dest)) for path in dest.rglob("*") if path.is_file())
+    assert copied == ["e1-chase/curves_steps.png", "e1-chase/curves_wall.png", "e1-chase/final_scores.png",
+                      "e1-chase/report.md", "report.md"]  # fmt: skip
+    top = (dest / "report.md").read_text().splitlines()
+    assert top[0] == "# Suite: claim-cpu"
+    assert top[2].startswith(f"Made with `pixelarena report {runs} --publish {dest}` on ") and "CPU cores" in top[2]
+    assert (dest / "report.md").read_text().replace(top[2] + "\n\n", "") == (runs / "report.md").read_text()

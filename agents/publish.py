@@ -1,0 +1,81 @@
+"""Copy a comparison's reports and plots (no weights, no logs) to a folder meant to be committed, such as
+docs/results/claim-cpu/, with where they came from: the command, the machine, the dates of the runs."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+from agents.model import CONFIG_FILE, EVAL_FILE
+
+COPIED = ("report.md", "*.png")
+
+
+def machine_description() -> str:
+    """CPU model and the cores this process may use, and the GPU torch sees, in one line."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name")]  # fmt: skip
+        cpu = names[0] if names else cpu
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    software = f"{platform.system()}, Python {platform.python_version()}, torch {torch.__version__}"
+    return f"{cores} CPU cores ({cpu}), {gpu}; {software}"
+
+
+def _run_dates(folder: Path) -> str:
+    """First run started .. last run finished, from the run directories' file times."""
+    started = [path.stat().st_mtime for path in folder.rglob(CONFIG_FILE)]
+    finished = [path.stat().st_mtime for path in folder.rglob(EVAL_FILE)]
+    if not started or not finished:
+        return "unfinished"
+
+    def stamp(seconds: float) -> str:
+        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    return f"{stamp(min(started))} .. {stamp(max(finished))}"
+
+
+def publish(folder: Path, dest: Path, command: str | None = None) -> Path:
+    """Copy every report.md and PNG under ``folder`` to ``dest`` (same relative paths), the top report headed by
+    the command that made it, the machine and the runs' dates; returns the top report's path in ``dest``.
+
+    Call it on the machine that ran the comparison: the machine line describes the one running this.
+    """
+    folder, dest = Path(folder), Path(dest)
+    if dest.resolve() == folder.resolve():
+        raise ValueError(f"--publish {dest} is the comparison folder itself; choose another folder")
+    command = command or "pixelarena " + " ".join(sys.argv[1:])
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    for pattern in COPIED:
+        for path in folder.rglob(pattern):
+            if ".tmp" in path.parts[-1]:
+                continue
+            target = tmp / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    header = (
+        f"Made with `{command}` on {machine_description()}. Runs: {_run_dates(folder)}. The run "
+        f"directories (weights, metrics) stayed in {folder}; this folder holds the reports and plots."
+    )
+    top = tmp / "report.md"
+    body = top.read_text()
+    title, _, rest = body.partition("\n")
+    top.write_text(f"{title}\n\n{header}\n{rest}")
+    # Swap in the new copy only when it is complete, so a failure leaves the old one intact.
+    old = dest.with_name(dest.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if dest.exists():
+        dest.rename(old)
+    tmp.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
+    return dest / "report.md"
