@@ -82,14 +82,14 @@ def run_train(args: TrainArgs) -> None:
     from agents.model import read_config
     from agents.resolve import resolve
     from agents.train import train
-    from agents.watch import show_trained
+    from agents.viewer.command import watch_run
 
     if args.resume is not None:
         run_dir = train(read_config(args.resume), args.resume, resume=True)
     else:
         run_dir = train(resolve(args), args.run_dir)
     if args.show:
-        show_trained(run_dir)
+        watch_run(run_dir)  # the viewer window, or without a display a video in the run directory
 
 
 def run_eval(args: EvalArgs) -> None:

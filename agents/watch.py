@@ -75,11 +75,3 @@ def show_frames(frames: list[np.ndarray], title: str, fps: float = 8) -> None:
             window.events()
     finally:
         window.close()
-
-
-def show_trained(run_dir: Path, episodes: int = 3, seed: int = 0) -> None:
-    """Show a trained run's agent in the viewer window, or, without a display, write the viewer's video (with its
-    side panel) to ``RUN/agent.gif`` and say where."""
-    from agents.viewer.command import watch_run
-
-    watch_run(run_dir, episodes=episodes, seed=seed)
