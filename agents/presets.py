@@ -34,7 +34,8 @@ _SNAKE_PPO = PPOSettings(learning_rate=5e-4, n_steps=64, batch_size=512, n_epoch
 
 PRESETS: dict[str, Preset] = {
     # Grid observations: the cnn learns Chase several times faster from binary object channels than from
-    # 1-pixel-per-cell RGB (measured: +3.9 greedy return after 560k steps / 150 s vs -0.8 from pixels).
+    # 1-pixel-per-cell RGB (measured: +5.6 greedy return after 561k steps / 150 to 182 s vs -0.8 from pixels;
+    # docs/results/chase-600k has 5 seeds of each).
     "quickstart": Preset("Chase", "cnn", "grid", 560_000, ppo=_CHASE_PPO),
     # Chase: local dodging. Vector MLP is the baseline the claim is measured against. chase-cnn, measured:
     # greedy +10.4 (95% CI 7.8 .. 13.0; scripted 9.8) after 2.5M steps / 587 s.
