@@ -44,7 +44,8 @@ from agents.model import (
     read_config,
     write_config,
 )
-from agents.report import format_duration
+from agents.publish import check_destination, publish
+from agents.report import format_duration, write_report
 from agents.resolve import RunOptions, TrainArgs, resolve
 from agents.transfer import check_variants, expand_variants, read_transfer
 
@@ -403,20 +404,19 @@ def run_compare(args: CompareArgs) -> None:
     root = args.run_dir or Path("runs") / name
     seeds = DEFAULT_SEEDS if args.seeds is None else args.seeds
     grid = plan_grid(args, args.env, args.encoders, args.steps, seeds, root, name, args.eval_env_kwargs, args.jobs)
+    if args.publish is not None:
+        check_destination(root, args.publish)  # before the training, not after it
     failures = run_grids([grid], args.jobs, job_threads(args, args.jobs))
     report_and_publish(root, args.publish)
     if failures:
         raise RunsFailed(failures, len(grid.runs))
 
 
-def report_and_publish(root: Path, publish: Path | None) -> None:
-    """Write the comparison's report; with ``publish``, copy reports and plots there too."""
-    from agents.publish import publish as publish_reports
-    from agents.report import write_report
-
+def report_and_publish(root: Path, dest: Path | None) -> None:
+    """Write the comparison's report; with ``dest``, copy reports and plots there too."""
     print(f"compare: report in {write_report(root)}")
-    if publish is not None:
-        print(f"compare: published to {publish_reports(root, publish)}")
+    if dest is not None:
+        print(f"compare: published to {publish(root, dest)}")
 
 
 def run_suite(args: CompareArgs) -> None:
@@ -436,6 +436,8 @@ def run_suite(args: CompareArgs) -> None:
     for key in keys:
         choose("experiment", key, [e.key for e in suite.experiments])
     root = args.run_dir or Path("runs") / f"{suite.name}-{budget}"
+    if args.publish is not None:
+        check_destination(root, args.publish)
     grids = []
     for experiment in suite.experiments:
         if keys and experiment.key not in keys:

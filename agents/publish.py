@@ -44,22 +44,32 @@ def _run_dates(folder: Path) -> str:
     return f"{stamp(min(started))} .. {stamp(max(finished))}"
 
 
-def publish(folder: Path, dest: Path, command: str | None = None) -> Path:
+def check_destination(folder: Path, dest: Path) -> None:
+    """Refuse a destination the copy cannot go to: the comparison folder, a folder inside it, or a file.
+
+    Raises:
+        ValueError: One line naming the problem.
+    """
+    folder, dest = Path(folder).resolve(), Path(dest).resolve()
+    if dest == folder or folder in dest.parents:
+        raise ValueError(f"--publish {dest} is inside the comparison folder {folder}; choose a folder outside it")
+    if dest.exists() and not dest.is_dir():
+        raise ValueError(f"--publish {dest} is a file; give a folder (it is created or replaced)")
+
+
+def publish(folder: Path, dest: Path) -> Path:
     """Copy every report.md and PNG under ``folder`` to ``dest`` (same relative paths), the top report headed by
     the command that made it, the machine and the runs' dates; returns the top report's path in ``dest``.
 
     Call it on the machine that ran the comparison: the machine line describes the one running this.
     """
     folder, dest = Path(folder), Path(dest)
-    if dest.resolve() == folder.resolve():
-        raise ValueError(f"--publish {dest} is the comparison folder itself; choose another folder")
-    command = command or "pixelarena " + " ".join(sys.argv[1:])
+    check_destination(folder, dest)
+    command = "pixelarena " + " ".join(sys.argv[1:])
     tmp = dest.with_name(dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     for pattern in COPIED:
         for path in folder.rglob(pattern):
-            if ".tmp" in path.parts[-1]:
-                continue
             target = tmp / path.relative_to(folder)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)

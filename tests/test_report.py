@@ -149,3 +149,18 @@ def test_publish_copies_reports_and_plots_only_with_their_origin(tmp_path: Path)
     assert top[0] == "# Suite: claim-cpu"
     assert top[2].startswith(f"Made with `pixelarena report {runs} --publish {dest}` on ") and "CPU cores" in top[2]
     assert (dest / "report.md").read_text().replace(top[2] + "\n\n", "") == (runs / "report.md").read_text()
+
+
+@pytest.mark.parametrize("where", ["itself", "inside", "a file"])
+def test_publish_to_a_bad_destination_is_one_line_and_exit_2(tmp_path: Path, where: str) -> None:
+    runs = tmp_path / "runs" / "chase"
+    make_comparison(runs)
+    dest = {"itself": runs, "inside": runs / "published", "a file": tmp_path / "notes.txt"}[where]
+    if where == "a file":
+        dest.write_text("kept")
+    result = subprocess.run([sys.executable, "-m", "agents", "report", str(runs), "--publish", str(dest)],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--publish" in result.stderr
+    assert not (runs / "published").exists() and not list(tmp_path.rglob("*.tmp"))
+    assert where != "a file" or dest.read_text() == "kept"
