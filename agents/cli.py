@@ -95,14 +95,14 @@ def run_train(args: TrainArgs) -> None:
 def run_eval(args: EvalArgs) -> None:
     import json
 
-    from agents.config import parse_env_kwargs
+    from agents.config import parse_kwargs
     from agents.evaluate import evaluate_model
     from agents.model import load_trained
 
     if args.episodes <= 0:
         raise ValueError(f"--episodes must be positive, got {args.episodes}")
     config, model = load_trained(args.run, args.device)
-    result = evaluate_model(model, config, args.episodes, args.seed, parse_env_kwargs(args.env_kwargs))
+    result = evaluate_model(model, config, args.episodes, args.seed, parse_kwargs(args.env_kwargs))
     if args.json:
         print(json.dumps(result.to_json()))
         return

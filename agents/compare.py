@@ -40,7 +40,6 @@ from agents.model import (
     CONFIG_FILE,
     EVAL_FILE,
     METRICS_FILE,
-    builtin_game,
     read_config,
     write_config,
 )
@@ -122,21 +121,6 @@ def default_name(env: str, steps: int) -> str:
     return f"{env.replace('/', '-').replace(':', '-').lower()}-{count}"
 
 
-def _check_encoder_fits(config: RunConfig, spec: str) -> None:
-    """A convolutional encoder on a vector observation fails now, not in every one of its runs."""
-    game = builtin_game(config.env)
-    if game is None:
-        return
-    from nets import PixelPolicy
-
-    probe = game(1, **{**config.env_kwargs, "obs": config.obs})
-    try:
-        PixelPolicy(probe.single_observation_space, probe.single_action_space, lambda _: 0.0,
-                    encoder=config.encoder, encoder_kwargs=dict(config.encoder_kwargs))  # fmt: skip
-    except ValueError as error:
-        raise ValueError(f"encoder spec {spec!r} does not fit {config.env}: {error}") from None
-
-
 def plan_grid(
     options: RunOptions,
     env: str,
@@ -168,7 +152,6 @@ def plan_grid(
         if label in by_label:
             raise ValueError(f"encoder specs {by_label[label]!r} and {spec!r} are the same runs ({label})")
         by_label[label] = spec
-        _check_encoder_fits(config, spec)
         check_variants(config, variants)
         configs.append(dataclasses.replace(config, wandb_tags=(label,)).rounded())
     runs = tuple(dataclasses.replace(config, seed=seed) for seed in range(seeds) for config in configs)

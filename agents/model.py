@@ -63,6 +63,14 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def encoder_kwargs_for(config: RunConfig, env_metadata: dict[str, Any]) -> dict[str, Any]:
+    """The encoder's arguments: the config's, over ``cell_px`` from the env's metadata where it declares one
+    (pixelarena's games do for pixel observations; any Gymnasium env can), so the encoder's stem reads one
+    position per game cell (``nets.stems``)."""
+    cell_px = int(env_metadata.get("cell_px", 1))
+    return {**({"cell_px": cell_px} if cell_px > 1 else {}), **config.encoder_kwargs}
+
+
 def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
     """PPO (MaskablePPO when the env has action masks) with pixelarena's policy and the config's settings."""
     maskable = is_masking_supported(vec_env)
@@ -73,7 +81,7 @@ def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
         **dataclasses.asdict(config.ppo),
         seed=config.seed,
         device=resolve_device(config.device),
-        policy_kwargs={"encoder": config.encoder, "encoder_kwargs": dict(config.encoder_kwargs)},
+        policy_kwargs={"encoder": config.encoder, "encoder_kwargs": encoder_kwargs_for(config, vec_env.metadata)},
         verbose=0,
     )
 

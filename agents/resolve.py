@@ -10,8 +10,8 @@ from pathlib import Path
 import gymnasium as gym
 
 import envs
-from agents.config import PPOSettings, RunConfig, parse_env_kwargs, parse_steps
-from agents.model import builtin_game, resolve_device
+from agents.config import PPOSettings, RunConfig, parse_kwargs, parse_steps
+from agents.model import builtin_game, encoder_kwargs_for, resolve_device
 from agents.presets import DEFAULT_ENCODER, PRESETS, Preset, preset_name
 from nets import ENCODERS
 
@@ -26,6 +26,8 @@ class RunOptions:
     """Torch device: auto (GPU if present), cpu, cuda or cuda:N."""
     env_kwargs: tuple[str, ...] = ()
     """Game arguments as key=value, e.g. size=16 n_enemies=4."""
+    encoder_kwargs: tuple[str, ...] = ()
+    """Encoder arguments as key=value, e.g. stem=rgb or channels=(32,64,64) (see nets/; over the preset's)."""
     checkpoint_every: str = "50k"
     """Save a checkpoint every this many steps (always also at the end and on Ctrl-C / SIGTERM)."""
     threads: int | None = None
@@ -134,7 +136,7 @@ def resolve(args: TrainArgs) -> RunConfig:
         raise ValueError(f"preset {args.preset!r} is for {preset.env}, not {env}")
     if game is None and args.obs is not None:
         raise ValueError("--obs applies to built-in games only; external envs are observed as they are")
-    env_kwargs = {**(preset.env_kwargs if preset else {}), **parse_env_kwargs(args.env_kwargs)}
+    env_kwargs = {**(preset.env_kwargs if preset else {}), **parse_kwargs(args.env_kwargs)}
     encoder = args.encoder or (preset.encoder if preset else None) or _default_encoder(env, env_kwargs)
     from_preset = preset is not None and preset.encoder == encoder
     overrides = {
@@ -152,7 +154,10 @@ def resolve(args: TrainArgs) -> RunConfig:
         n_envs=args.n_envs or (preset.n_envs if preset else 64 if game is not None else 8),
         device=args.device,
         env_kwargs=env_kwargs,
-        encoder_kwargs=dict(preset.encoder_kwargs) if from_preset else {},
+        encoder_kwargs={
+            **(preset.encoder_kwargs if from_preset else {}),
+            **parse_kwargs(args.encoder_kwargs, "--encoder-kwargs"),
+        },
         ppo=ppo,
         checkpoint_every=parse_steps(args.checkpoint_every, "--checkpoint-every"),
         eval_episodes=args.eval_episodes,
@@ -168,7 +173,23 @@ def resolve(args: TrainArgs) -> RunConfig:
                          f"{config.ppo.n_steps} steps = {config.rollout_steps})")  # fmt: skip
     if game is not None:
         try:
-            game(1, **{**config.env_kwargs, "obs": config.obs})  # bad game kwargs fail here, before any training
+            probe = game(1, **{**config.env_kwargs, "obs": config.obs})  # bad game kwargs fail here, before training
         except TypeError as error:  # a keyword the game does not take
             raise ValueError(f"--env-kwargs: {env} does not take it: {error}") from None
+        _check_encoder_fits(config, probe)
     return config
+
+
+def _check_encoder_fits(config: RunConfig, probe: envs.BatchedGame) -> None:
+    """A convolutional encoder on a vector observation, or encoder arguments it does not take, fail now, not in
+    the run (or in every run of a comparison)."""
+    from nets import PixelPolicy
+
+    kwargs = encoder_kwargs_for(config, probe.metadata)
+    try:
+        PixelPolicy(probe.single_observation_space, probe.single_action_space, lambda _: 0.0,
+                    encoder=config.encoder, encoder_kwargs=kwargs)  # fmt: skip
+    except TypeError as error:  # a keyword the encoder does not take
+        raise ValueError(f"--encoder-kwargs: {config.encoder} does not take it: {error}") from None
+    except ValueError as error:
+        raise ValueError(f"{config.encoder} on {config.env} ({config.obs} obs): {error}") from None

@@ -93,7 +93,8 @@ def architecture_summary(config: RunConfig, model: Any) -> dict[str, Any]:
     """The encoder's parameter count, receptive field and FLOPs on this run's spaces (logged with the run)."""
     from nets import architecture_facts
 
-    facts = architecture_facts(config.encoder, model.observation_space, model.action_space, **config.encoder_kwargs)
+    kwargs = model.policy.pixel.encoder_kwargs  # the config's, with what the env declared (cell_px)
+    facts = architecture_facts(config.encoder, model.observation_space, model.action_space, **kwargs)
     return {"params": facts.params, "encoder_params": facts.encoder_params, "receptive_field": facts.receptive_field,
             "flops": facts.flops, "action_head": facts.action_head, "transfers": facts.transfers}  # fmt: skip
 

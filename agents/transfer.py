@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agents.config import RunConfig, parse_env_kwargs
+from agents.config import RunConfig, parse_kwargs
 
 TRANSFER_FILE = "transfer.json"
 
@@ -50,7 +50,7 @@ def check_variants(config: RunConfig, variants: Sequence[str]) -> None:
         return
     for variant in variants:
         try:
-            game(1, **{**config.env_kwargs, **parse_env_kwargs([variant]), "obs": config.obs})
+            game(1, **{**config.env_kwargs, **parse_kwargs([variant]), "obs": config.obs})
         except (ValueError, TypeError) as error:  # TypeError: a keyword the game does not take
             raise ValueError(f"--eval-env-kwargs {variant} does not work on {config.env}: {error}") from None
 
@@ -77,7 +77,7 @@ def evaluate_transfer(run_dir: Path, variants: Sequence[str], device: str = "cpu
         return results
     config, model = load_trained(run_dir, device)
     for variant in missing:
-        kwargs = parse_env_kwargs([variant])
+        kwargs = parse_kwargs([variant])
         try:
             result = evaluate_model(model, config, config.eval_episodes, EVAL_SEED + config.seed, kwargs)
             results[variant] = result.to_json()

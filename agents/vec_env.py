@@ -31,6 +31,7 @@ class BatchedVecEnv(VecEnv):
     def __init__(self, game: BatchedGame, seed: int | None = None) -> None:
         self.game = game
         super().__init__(game.num_games, game.single_observation_space, game.single_action_space)
+        self.metadata = {**self.metadata, **game.metadata}
         self._seed = seed
         self._actions: np.ndarray | None = None
         self._returns = np.zeros(game.num_games)

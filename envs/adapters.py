@@ -50,6 +50,7 @@ class GameEnv(gym.Env):
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
         self.game = game(1, **game_kwargs)
+        self.metadata = {**self.metadata, **self.game.metadata}
         self.observation_space = self.game.single_observation_space
         self.action_space = self.game.single_action_space
         self.render_mode = render_mode
@@ -124,7 +125,7 @@ class GameVectorEnv(VectorEnv):
         self.game = game(num_envs, **game_kwargs)
         self.num_envs = num_envs
         self.autoreset_mode = AutoresetMode(autoreset_mode)
-        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
+        self.metadata = {**self.metadata, **self.game.metadata, "autoreset_mode": self.autoreset_mode}
         self.render_mode = render_mode
         self.single_observation_space = self.game.single_observation_space
         self.single_action_space = self.game.single_action_space

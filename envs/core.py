@@ -102,6 +102,12 @@ class BatchedGame(ABC):
         )
         self._seeded = False
 
+    @property
+    def metadata(self) -> dict[str, int]:
+        """What the env adapters add to their Gymnasium ``metadata``: ``cell_px`` for pixel observations, so that
+        an encoder can read one game cell per position (``nets.stems``); nothing for grid or vector ones."""
+        return {"cell_px": self.cell_px} if self.obs_mode == "pixels" else {}
+
     # ----------------------------------------------------------------------------------------- hooks
     @abstractmethod
     def _allocate(self) -> None:

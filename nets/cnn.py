@@ -32,6 +32,8 @@ class CnnEncoder(PixelEncoder):
         *,
         channels_first: bool | None = None,
         sb3_scaled_images: bool = True,
+        stem: str = "auto",
+        cell_px: int = 1,
     ) -> None:
         """Builds the encoder.
 
@@ -44,28 +46,33 @@ class CnnEncoder(PixelEncoder):
             pool: Readout of the last feature map, a name in :data:`nets.pool.POOLS`; "flatten" binds the
                 linear layer to the input size.
             channels_first: Layout of 3-D observations; None guesses.
-            sb3_scaled_images: See :class:`nets.encoder.PixelEncoder`.
+            sb3_scaled_images, stem, cell_px: See :class:`nets.encoder.PixelEncoder`.
         """
         if len(channels) != len(strides):
             raise ValueError(f"channels {channels} and strides {strides} need the same length")
         super().__init__(
-            observation_space, features_dim, channels_first=channels_first, sb3_scaled_images=sb3_scaled_images
+            observation_space,
+            features_dim,
+            channels_first=channels_first,
+            sb3_scaled_images=sb3_scaled_images,
+            stem=stem,
+            cell_px=cell_px,
         )
         layers: list[nn.Module] = []
-        n_in = self.layout.chw[0]
+        n_in = self.input_channels
         for n_out, stride in zip(channels, strides, strict=True):
             layers += [nn.Conv2d(n_in, n_out, kernel_size, stride, padding=kernel_size // 2), nn.ReLU()]
             n_in = n_out
         self.convs = nn.Sequential(*layers)
         self.pool = make_pool(pool)
         with torch.no_grad():
-            n_pooled = int(self.pool(self.convs(self.to_input(self.dummy_input()))).shape[1])
+            n_pooled = int(self.pool(self.convs(self.read(self.dummy_input()))).shape[1])
         self.linear = nn.Sequential(nn.Linear(n_pooled, features_dim), nn.ReLU())
 
     def receptive_field_layers(self) -> nn.Module:
-        """The convolution stack (the global pool after it sees everything)."""
-        return self.convs
+        """The stem and the convolution stack (the global pool after them sees everything)."""
+        return nn.Sequential(self.stem, self.convs)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """Returns (B, features_dim)."""
-        return self.linear(self.pool(self.convs(self.to_input(obs))))
+        return self.linear(self.pool(self.convs(self.read(obs))))

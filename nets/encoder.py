@@ -10,6 +10,7 @@ from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
 from nets.layout import ObservationToTensor, describe_observation
+from nets.stems import COLOUR_STEMS, is_rgb, make_stem
 
 
 class PixelEncoder(BaseFeaturesExtractor):
@@ -19,6 +20,10 @@ class PixelEncoder(BaseFeaturesExtractor):
     stable-baselines3 policies (``policy_kwargs=dict(features_extractor_class=CnnEncoder)``); its
     ``forward`` then returns a vector. Encoders with ``output == "map"`` return their feature map instead
     when built with ``return_map=True`` (what :class:`nets.policy.PixelPolicy` does).
+
+    Every encoder reads its input through :meth:`read`: the observation scaled and laid out
+    (:class:`nets.layout.ObservationToTensor`), then for images the stem of :mod:`nets.stems` (a colour stem on
+    RGB images, a cell stem when ``cell_px > 1``), then flattened for the MLP.
 
     Attributes:
         name: The registry name (``encoder="cnn"``).
@@ -37,6 +42,8 @@ class PixelEncoder(BaseFeaturesExtractor):
         flatten: bool = False,
         channels_first: bool | None = None,
         sb3_scaled_images: bool = True,
+        stem: str = "auto",
+        cell_px: int = 1,
     ) -> None:
         """Sets up the observation preprocessing.
 
@@ -47,10 +54,47 @@ class PixelEncoder(BaseFeaturesExtractor):
             channels_first: Layout of 3-D observations; None guesses as stable-baselines3 does.
             sb3_scaled_images: True (stock stable-baselines3 policies) when uint8 0..255 images arrive
                 already divided by 255; the pixelarena policies turn that off and pass False.
+            stem: Colour stem for RGB images, one of :data:`nets.stems.COLOUR_STEMS` ("auto": the measured best
+                on RGB, nothing on other images).
+            cell_px: Pixels per game cell of image observations: > 1 adds a convolution with kernel = stride =
+                ``cell_px`` after the colour stem (pixelarena's training sets it from the env's metadata).
         """
         super().__init__(observation_space, features_dim)
         self.layout = describe_observation(observation_space, channels_first, sb3_scaled_images)
-        self.to_input = ObservationToTensor(self.layout, flatten=flatten)
+        self.to_input = ObservationToTensor(self.layout, flatten=flatten and not self.layout.image)
+        self.flatten = flatten
+        if not self.layout.image and (stem not in ("auto", "rgb") or cell_px != 1):
+            raise ValueError(f"stem={stem!r} and cell_px={cell_px} apply to images; this observation is a vector")
+        if stem not in COLOUR_STEMS:
+            raise ValueError(f"unknown stem {stem!r}: choose one of {', '.join(COLOUR_STEMS)}")
+        self.stem = (
+            make_stem(self.layout, is_rgb(observation_space, self.layout), stem, cell_px) if self.layout.image else None
+        )
+
+    @property
+    def input_channels(self) -> int:
+        """Channels of the image the encoder's own layers read (after the stem)."""
+        return self.stem.out_channels if self.stem is not None else self.layout.chw[0]
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """Height and width of the image the encoder's own layers read (the observation's, / ``cell_px``)."""
+        _, height, width = self.layout.chw
+        return height // self.cell_px, width // self.cell_px
+
+    @property
+    def cell_px(self) -> int:
+        """Observation pixels per position of the map the encoder's own layers read."""
+        return self.stem.cell_px if self.stem is not None else 1
+
+    def read(self, obs: torch.Tensor) -> torch.Tensor:
+        """The observation batch as the encoder's own layers read it: (B, C, H, W) images or (B, D) for the MLP."""
+        x = self.to_input(obs)
+        if self.stem is not None:
+            x = self.stem(x)
+            if self.flatten:
+                x = x.flatten(1)
+        return x
 
     def receptive_field_layers(self) -> nn.Module | None:
         """The module whose Conv2d / pooling / transposed-conv layers, in call order, form the longest path to

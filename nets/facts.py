@@ -212,8 +212,15 @@ def _transfer_check(policy: PixelPolicy) -> tuple[bool | None, str]:
     if not layout.image:
         return None, "vector observation: transfers to other settings only if its length stays the same"
     spec = policy.pixel.action
-    height, width = spec.grid if spec.grid is not None else layout.chw[1:]
+    encoder = policy.features_extractor
+    # In cells: the action grid's, or the positions the encoder reads (pixels / its stem's cell_px).
+    height, width = spec.grid if spec.grid is not None else encoder.input_size
     bigger = resize_spaces(
-        policy.observation_space, policy.action_space, height + 4, width + 4, channels_first=policy.pixel.channels_first
+        policy.observation_space,
+        policy.action_space,
+        height + 4,
+        width + 4,
+        cell_px=None if spec.grid is not None else encoder.cell_px,
+        channels_first=policy.pixel.channels_first,
     )
     return can_transfer(policy, *bigger)

@@ -184,10 +184,13 @@ def _cell_map_head(encoder: PixelEncoder, spec: ActionSpec) -> nn.Module:
     assert spec.grid is not None
     with torch.no_grad():
         map_hw = tuple(encoder(encoder.dummy_input()).shape[2:])
-    expected = (spec.grid[0] * spec.cell_px, spec.grid[1] * spec.cell_px)
+    if spec.cell_px % encoder.cell_px:
+        raise ValueError(f"the encoder's cell_px={encoder.cell_px} does not divide the action grid's {spec.cell_px}")
+    map_px = spec.cell_px // encoder.cell_px  # the encoder's stem may already read one position per cell
+    expected = (spec.grid[0] * map_px, spec.grid[1] * map_px)
     if map_hw != expected:
         raise ValueError(f"a per-cell head needs a {expected} feature map, the {encoder.name} encoder gives {map_hw}")
-    return CellLogitMap(encoder.features_dim, spec.actions_per_cell, spec.cell_px)
+    return CellLogitMap(encoder.features_dim, spec.actions_per_cell, map_px)
 
 
 ACTION_HEADS: dict[tuple[str, ActionKind], Callable[[PixelEncoder, ActionSpec], nn.Module]] = {

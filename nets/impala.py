@@ -66,6 +66,8 @@ class ImpalaEncoder(PixelEncoder):
         *,
         channels_first: bool | None = None,
         sb3_scaled_images: bool = True,
+        stem: str = "auto",
+        cell_px: int = 1,
     ) -> None:
         """Builds the encoder.
 
@@ -75,29 +77,34 @@ class ImpalaEncoder(PixelEncoder):
             widths: Output channels of each stage.
             pool: Readout of the last feature map, a name in :data:`nets.pool.POOLS`.
             channels_first: Layout of 3-D observations; None guesses.
-            sb3_scaled_images: See :class:`nets.encoder.PixelEncoder`.
+            sb3_scaled_images, stem, cell_px: See :class:`nets.encoder.PixelEncoder`.
         """
         if not widths:
             raise ValueError("widths needs at least one stage")
         super().__init__(
-            observation_space, features_dim, channels_first=channels_first, sb3_scaled_images=sb3_scaled_images
+            observation_space,
+            features_dim,
+            channels_first=channels_first,
+            sb3_scaled_images=sb3_scaled_images,
+            stem=stem,
+            cell_px=cell_px,
         )
         stages: list[nn.Module] = []
-        n_in = self.layout.chw[0]
+        n_in = self.input_channels
         for width in widths:
             stages.append(ImpalaStage(n_in, width))
             n_in = width
         self.stages = nn.Sequential(*stages, nn.ReLU())
         self.pool = make_pool(pool)
         with torch.no_grad():
-            n_pooled = int(self.pool(self.stages(self.to_input(self.dummy_input()))).shape[1])
+            n_pooled = int(self.pool(self.stages(self.read(self.dummy_input()))).shape[1])
         self.linear = nn.Sequential(nn.Linear(n_pooled, features_dim), nn.ReLU())
 
     def receptive_field_layers(self) -> nn.Module:
-        """The stages; in call order their convolutions and pools are the longest path (the skips are
-        shorter)."""
-        return self.stages
+        """The stem and the stages; in call order their convolutions and pools are the longest path (the skips
+        are shorter)."""
+        return nn.Sequential(self.stem, self.stages)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """Returns (B, features_dim)."""
-        return self.linear(self.pool(self.stages(self.to_input(obs))))
+        return self.linear(self.pool(self.stages(self.read(obs))))

@@ -26,6 +26,8 @@ class MlpEncoder(PixelEncoder):
         *,
         channels_first: bool | None = None,
         sb3_scaled_images: bool = True,
+        stem: str = "auto",
+        cell_px: int = 1,
     ) -> None:
         """Builds the encoder.
 
@@ -33,7 +35,7 @@ class MlpEncoder(PixelEncoder):
             observation_space: Any Box observation space.
             hidden_sizes: Width of each hidden layer; the last one is the feature size.
             channels_first: Unused by the MLP beyond validation; accepted so every encoder takes it.
-            sb3_scaled_images: See :class:`nets.encoder.PixelEncoder`.
+            sb3_scaled_images, stem, cell_px: See :class:`nets.encoder.PixelEncoder`.
         """
         if not hidden_sizes:
             raise ValueError("hidden_sizes needs at least one layer")
@@ -43,10 +45,12 @@ class MlpEncoder(PixelEncoder):
             flatten=True,
             channels_first=channels_first,
             sb3_scaled_images=sb3_scaled_images,
+            stem=stem,
+            cell_px=cell_px,
         )
         self.hidden_sizes = tuple(hidden_sizes)
         layers: list[nn.Module] = []
-        n_in = int(self.to_input(self.dummy_input()).shape[1])
+        n_in = int(self.read(self.dummy_input()).shape[1])
         for n_out in self.hidden_sizes:
             layers += [nn.Linear(n_in, n_out), nn.ReLU()]
             n_in = n_out
@@ -54,4 +58,4 @@ class MlpEncoder(PixelEncoder):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """Returns (B, hidden_sizes[-1])."""
-        return self.net(self.to_input(obs))
+        return self.net(self.read(obs))

@@ -46,6 +46,8 @@ class UNetEncoder(PixelEncoder):
         *,
         channels_first: bool | None = None,
         sb3_scaled_images: bool = True,
+        stem: str = "auto",
+        cell_px: int = 1,
     ) -> None:
         """Builds the encoder.
 
@@ -55,7 +57,7 @@ class UNetEncoder(PixelEncoder):
             depth: Number of 2x downsamplings.
             return_map: Return the feature map instead of a pooled vector.
             channels_first: Layout of 3-D observations; None guesses.
-            sb3_scaled_images: See :class:`nets.encoder.PixelEncoder`.
+            sb3_scaled_images, stem, cell_px: See :class:`nets.encoder.PixelEncoder`.
         """
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}")
@@ -64,10 +66,12 @@ class UNetEncoder(PixelEncoder):
             base_channels if return_map else 2 * base_channels,
             channels_first=channels_first,
             sb3_scaled_images=sb3_scaled_images,
+            stem=stem,
+            cell_px=cell_px,
         )
         self.return_map = return_map
         widths = [base_channels * 2**level for level in range(depth + 1)]
-        ins = [self.layout.chw[0], *widths[: depth - 1]]
+        ins = [self.input_channels, *widths[: depth - 1]]
         self.down = nn.ModuleList(double_conv(n_in, n_out) for n_in, n_out in zip(ins, widths[:-1], strict=True))
         self.pool = nn.MaxPool2d(2, ceil_mode=True)
         self.bottleneck = double_conv(widths[-2], widths[-1])
@@ -78,15 +82,15 @@ class UNetEncoder(PixelEncoder):
         self.readout = GlobalAvgMaxPool()
         with torch.no_grad():
             out = self.forward_map(self.dummy_input())
-        assert out.shape[2:] == self.layout.chw[1:], f"U-Net map {tuple(out.shape)} lost the input size"
+        assert tuple(out.shape[2:]) == self.input_size, f"U-Net map {tuple(out.shape)} lost the input size"
 
     def receptive_field_layers(self) -> nn.Module:
         """The whole network: in call order, down path, bottleneck and up path are the longest path."""
         return self
 
     def forward_map(self, obs: torch.Tensor) -> torch.Tensor:
-        """Returns the (B, base_channels, H, W) feature map."""
-        x = self.to_input(obs)
+        """Returns the (B, base_channels, H, W) feature map (H, W: :attr:`input_size`)."""
+        x = self.read(obs)
         skips = []
         for block in self.down:
             x = block(x)

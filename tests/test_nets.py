@@ -417,7 +417,7 @@ def test_architecture_facts_are_measured_from_the_modules() -> None:
     space = spaces.Box(0, 255, (16, 16, 3), np.uint8)
     action = spaces.Discrete(5)
     # One 3x3 stride-1 conv, then a 3x3 stride-2 conv: receptive field 3 + 2 = 5.
-    facts = architecture_facts("cnn", space, action, features_dim=8, channels=(4, 6), strides=(1, 2))
+    facts = architecture_facts("cnn", space, action, features_dim=8, channels=(4, 6), strides=(1, 2), stem="rgb")
     assert facts.receptive_field == 5
     macs = 16 * 16 * 4 * 3 * 9 + 8 * 8 * 6 * 4 * 9 + 12 * 8 + 8 * 5 + 8 * 1
     assert facts.flops == 2 * macs
@@ -426,14 +426,14 @@ def test_architecture_facts_are_measured_from_the_modules() -> None:
         action,
         lambda _: 0.0,
         encoder="cnn",
-        encoder_kwargs={"features_dim": 8, "channels": (4, 6), "strides": (1, 2)},
+        encoder_kwargs={"features_dim": 8, "channels": (4, 6), "strides": (1, 2), "stem": "rgb"},
     )
     assert facts.params == sum(p.numel() for p in policy.parameters())
     assert facts.encoder_params < facts.params
     assert facts.transfers is True and facts.feature_shape == (8,)
 
     # U-Net depth 1: 3x3, 3x3 (5), pool 2 (6, jump 2), 3x3, 3x3 (14), up 2x2 (jump 1), 3x3, 3x3 (18).
-    unet = architecture_facts("unet", space, action, base_channels=4, depth=1)
+    unet = architecture_facts("unet", space, action, base_channels=4, depth=1, stem="rgb")
     assert unet.receptive_field == 18 and unet.feature_shape == (4, 16, 16)
     assert unet.action_head == "SpatialSoftmaxHead" and unet.transfers is True
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from agents.config import parse_env_kwargs, parse_steps
+from agents.config import parse_kwargs, parse_steps
 from agents.stats import bootstrap_ci, bootstrap_ci_of_mean_curve, iqm
 
 
@@ -31,9 +31,9 @@ def test_step_counts_and_env_kwargs_parse() -> None:
     for bad in ("10q", "0", "-5k", "1.2345k"):
         with pytest.raises(ValueError):
             parse_steps(bad)
-    assert parse_env_kwargs(["size=24", "drift=0.5", "name=abc"]) == {"size": 24, "drift": 0.5, "name": "abc"}
+    assert parse_kwargs(["size=24", "drift=0.5", "name=abc"]) == {"size": 24, "drift": 0.5, "name": "abc"}
     with pytest.raises(ValueError, match="key=value"):
-        parse_env_kwargs(["size"])
+        parse_kwargs(["size"])
 
 
 def test_iqm_cuts_floor_of_a_quarter_each_side() -> None:

@@ -3,8 +3,9 @@ respond to (feature maps through forward hooks) and which pixels matter (salienc
 
 Works on any stable-baselines3 actor-critic policy whose heads are pixelarena's (``nets.PixelPolicy`` and
 ``nets.MaskablePixelPolicy``), with every encoder: feature maps come from the encoder's Conv2d and
-ConvTranspose2d layers, saliency from the gradient with respect to the observation, so both need nothing from
-the encoder beyond being a torch module.
+ConvTranspose2d layers, saliency from the gradient with respect to the image as the encoder reads it (the output
+of its colour stem, ``nets.stems``, at the observation's resolution), so both need nothing from the encoder beyond
+being a pixelarena encoder.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ class Insight:
         grid: ``(rows, cols)`` of the action map for ``click`` and ``cells`` heads, else None.
         attention: ``(H, W)`` weights of a spatial-softmax readout (where a U-Net looks), else None.
         features: ``(C, h, w)`` output of the requested layer, else None.
-        saliency: ``(H, W)`` absolute gradient of the saliency target w.r.t. the observation (max over
-            channels), else None.
+        saliency: ``(H, W)`` absolute gradient of the saliency target w.r.t. the encoder's colour-stem output at
+            each observation pixel (max over channels), else None.
     """
 
     kind: ActionKind
@@ -124,16 +125,19 @@ class Introspector:
         policy = self.policy
         obs, _ = policy.obs_to_tensor(observation)
         grad = saliency is not None and self.image_input
-        x = obs.float().requires_grad_(grad)
         kept: dict[str, torch.Tensor] = {}
         hooks = []
         if layer is not None and self.layers:
             hooks.append(self.layers[layer % len(self.layers)][1].register_forward_hook(_keep(kept, "features")))
         if self.readout is not None:
             hooks.append(self.readout.register_forward_hook(_keep(kept, "attention")))
+        if grad:
+            # Saliency is taken on the image as the encoder reads it, at the observation's resolution: the colour
+            # stem's output. Its input would not do: a palette or lookup stem quantises colours (no gradient).
+            hooks.append(policy.features_extractor.stem[0].register_forward_hook(_differentiate(kept, "read")))
         try:
             with torch.set_grad_enabled(grad):
-                logits, value = self._forward(x)
+                logits, value = self._forward(obs.float())
         finally:
             for hook in hooks:
                 hook.remove()
@@ -154,8 +158,8 @@ class Introspector:
             insight.attention = weights.view(kept["attention"].shape[2:]).cpu().numpy()
         if grad:
             target = value[0, 0] if saliency == "value" else self._chosen_logits(logits[0], insight)
-            (gradient,) = torch.autograd.grad(target, x)
-            insight.saliency = self._to_map(gradient[0].abs()).cpu().numpy()
+            (gradient,) = torch.autograd.grad(target, kept["read"])
+            insight.saliency = gradient[0].abs().amax(dim=0).cpu().numpy()  # (C, H, W) -> (H, W)
         return insight
 
     def _forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -197,17 +201,21 @@ class Introspector:
         index = torch.as_tensor(starts[rows] + insight.action[rows], device=logits.device)
         return logits[index].sum()
 
-    def _to_map(self, gradient: torch.Tensor) -> torch.Tensor:
-        """(H, W) from a gradient in the policy's observation layout: the maximum over channels."""
-        if len(self.layout.shape) == 2:
-            return gradient
-        return gradient.amax(dim=0 if self.layout.channels_first else 2)
-
 
 def _keep(store: dict[str, torch.Tensor], key: str) -> Callable[..., None]:
     """A forward hook that keeps the module's output under ``key``."""
 
     def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         store[key] = output
+
+    return hook
+
+
+def _differentiate(store: dict[str, torch.Tensor], key: str) -> Callable[..., torch.Tensor]:
+    """A forward hook that makes the module's output a leaf to differentiate with respect to, kept under ``key``."""
+
+    def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> torch.Tensor:
+        store[key] = output.detach().requires_grad_(True)
+        return store[key]
 
     return hook

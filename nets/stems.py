@@ -1,0 +1,192 @@
+"""Stems: what an encoder does to an image before its own layers, so that RGB pixels learn as well as object grids.
+
+Why a stem. A small CNN whose first layer reads three colour channels learns Chase from binary object channels
+but not from the game's RGB frames (greedy +5.75 vs -0.84 after 561k steps): the coin (250, 204, 60) and the
+enemy (232, 72, 72) share a strong red channel, so at initialisation the network sees them as nearly the same
+input (their colours less the background have a cosine similarity of 0.90) and PPO's gradients do not pull them
+apart. The same frames with pure red / green / blue sprites learn (+4.62). A *colour stem* turns each pixel's
+colour into channels in which different colours are different directions, whatever the palette, with no
+knowledge of the game; a *cell stem* reads ``k x k`` pixel cells with one strided convolution, so a frame drawn
+at ``cell_px=k`` costs what ``cell_px=1`` costs. docs/pixels.md has the measured ablation of these stems.
+
+Colour stems (``stem=``), applied to RGB images only (3 channels, integer values up to 255): grids, grey
+images and vectors pass through unchanged under ``"auto"``.
+
+- ``"rgb"``: the colour channels scaled to [0, 1], as stable-baselines3 reads images.
+- ``"mlp"``: a learned per-pixel MLP (two 1x1 convolutions with ReLU) from RGB to 32 channels.
+- ``"palette"``: each distinct colour gets a one-hot channel; the palette is collected from the observations
+  the network trains on (up to ``palette_size`` colours, in the order they are first seen), later colours go to
+  one "other" channel. The palette is a buffer, saved with the weights.
+- ``"lookup"``: each channel quantised to ``levels`` levels and the colour looked up in a learned embedding
+  table (``levels ** 3`` rows): a palette that needs no fitting, with random, nearly orthogonal starting
+  vectors for different colours. Colours closer than a quantisation step share a row.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from gymnasium import spaces
+from torch import nn
+
+from nets.layout import ObservationLayout
+
+ColourStem = Literal["auto", "rgb", "mlp", "palette", "lookup"]
+COLOUR_STEMS: tuple[str, ...] = ("auto", "rgb", "mlp", "palette", "lookup")
+AUTO_STEM = "lookup"
+"""What ``stem="auto"`` uses on RGB images (docs/pixels.md: the ablation that chose it)."""
+
+
+def is_rgb(space: spaces.Box, layout: ObservationLayout) -> bool:
+    """Whether an observation is an RGB colour image: 3 channels of integers up to 255."""
+    integer = np.issubdtype(space.dtype, np.integer)
+    return layout.image and layout.chw[0] == 3 and integer and float(np.max(space.high)) == 255
+
+
+def _colour_codes(x: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) colours in [0, 1] -> (B, H, W) int64 codes ``r * 65536 + g * 256 + b`` of the 0..255 values."""
+    q = torch.round(x * 255).long().clamp_(0, 255)
+    return (q[:, 0] << 16) | (q[:, 1] << 8) | q[:, 2]
+
+
+class MlpColourStem(nn.Module):
+    """Two learned 1x1 convolutions with ReLU: (B, 3, H, W) -> (B, channels, H, W)."""
+
+    def __init__(self, channels: int = 32) -> None:
+        """Builds the stem."""
+        super().__init__()
+        self.out_channels = channels
+        self.net = nn.Sequential(nn.Conv2d(3, channels, 1), nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Returns (B, channels, H, W)."""
+        return self.net(x)
+
+
+class PaletteStem(nn.Module):
+    """One-hot channels of the colours seen in training, plus an "other" channel: (B, 3, H, W) -> (B, K + 1, H, W).
+
+    While in training mode (stable-baselines3's PPO updates) every colour not yet in the palette is added until
+    ``palette_size`` colours are known; in eval mode (rollouts, evaluation, a loaded run) the palette is fixed.
+    """
+
+    def __init__(self, palette_size: int = 16) -> None:
+        """Builds the stem with an empty palette."""
+        super().__init__()
+        if palette_size < 1:
+            raise ValueError(f"palette_size must be at least 1, got {palette_size}")
+        self.out_channels = palette_size + 1
+        self.register_buffer("palette", torch.full((palette_size,), -1, dtype=torch.int64))
+
+    @torch.no_grad()
+    def _learn_colours(self, codes: torch.Tensor) -> None:
+        known = self.palette[self.palette >= 0]
+        free = len(self.palette) - len(known)
+        if free == 0:
+            return
+        seen = torch.unique(codes)
+        new = seen[~torch.isin(seen, known)][:free]
+        self.palette[len(known) : len(known) + len(new)] = new
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Returns (B, palette_size + 1, H, W) of 0 / 1."""
+        codes = _colour_codes(x)
+        if self.training and torch.is_grad_enabled():  # PPO's update, not a shape-inferring dummy forward
+            self._learn_colours(codes)
+        one_hot = (codes.unsqueeze(1) == self.palette.view(1, -1, 1, 1)).float()
+        other = 1.0 - one_hot.sum(dim=1, keepdim=True)
+        return torch.cat([one_hot, other], dim=1)
+
+
+class LookupColourStem(nn.Module):
+    """Quantised colour -> learned embedding: (B, 3, H, W) -> (B, dim, H, W).
+
+    Equivalent to a one-hot of ``levels ** 3`` colour bins followed by a 1x1 convolution, computed as a table
+    lookup. The table starts as N(0, 1) rows, so different colours start as nearly orthogonal vectors.
+    """
+
+    def __init__(self, levels: int = 8, dim: int = 16) -> None:
+        """Builds the stem."""
+        super().__init__()
+        if not 2 <= levels <= 256:
+            raise ValueError(f"levels must be in 2 .. 256, got {levels}")
+        self.levels = levels
+        self.out_channels = dim
+        self.table = nn.Embedding(levels**3, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Returns (B, dim, H, W)."""
+        q = torch.clamp((x * self.levels).long(), 0, self.levels - 1)
+        index = (q[:, 0] * self.levels + q[:, 1]) * self.levels + q[:, 2]
+        return F.embedding(index, self.table.weight).permute(0, 3, 1, 2)
+
+
+class PassStem(nn.Module):
+    """No colour stem: the scaled channels as they are."""
+
+    def __init__(self, channels: int) -> None:
+        """Records the channel count."""
+        super().__init__()
+        self.out_channels = channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Returns x."""
+        return x
+
+
+class CellStem(nn.Module):
+    """One convolution with kernel = stride = ``cell_px`` and ReLU: reads each ``cell_px x cell_px`` cell once,
+    so the layers after it work at one position per game cell. (B, C, H, W) -> (B, channels, H / k, W / k)."""
+
+    def __init__(self, in_channels: int, cell_px: int, channels: int | None = None) -> None:
+        """Builds the stem; ``channels`` defaults to ``max(in_channels, 16)``, so the layers after it cost what
+        they cost on a one-pixel-per-cell image."""
+        super().__init__()
+        channels = max(in_channels, 16) if channels is None else channels
+        self.out_channels = channels
+        self.cell_px = cell_px
+        self.conv = nn.Conv2d(in_channels, channels, cell_px, stride=cell_px)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Returns (B, channels, H / cell_px, W / cell_px)."""
+        return torch.relu(self.conv(x))
+
+
+def make_stem(layout: ObservationLayout, rgb: bool, stem: str = "auto", cell_px: int = 1) -> nn.Sequential:
+    """The stem of an image encoder: a colour stem (RGB only), then a cell stem when ``cell_px > 1``.
+
+    Args:
+        layout: The observation's layout.
+        rgb: Whether the observation is an RGB image (:func:`is_rgb`).
+        stem: One of :data:`COLOUR_STEMS`; anything but "auto" and "rgb" needs an RGB image.
+        cell_px: Pixels per game cell; the image's height and width must be multiples of it.
+
+    Returns:
+        A module with ``out_channels`` (channels it hands the encoder) and ``cell_px`` (its downsampling).
+
+    Raises:
+        ValueError: For an unknown stem, a colour stem on a non-RGB image, or a cell size that does not tile it.
+    """
+    if stem not in COLOUR_STEMS:
+        raise ValueError(f"unknown stem {stem!r}: choose one of {', '.join(COLOUR_STEMS)}")
+    channels, height, width = layout.chw
+    if stem not in ("auto", "rgb") and not rgb:
+        raise ValueError(f"stem={stem!r} reads RGB images (3 channels of 0..255); this observation is {layout}")
+    if cell_px < 1 or height % cell_px or width % cell_px:
+        raise ValueError(f"cell_px={cell_px} must be a positive divisor of the image size {height}x{width}")
+    chosen = AUTO_STEM if stem == "auto" and rgb else stem
+    colour = {
+        "mlp": lambda: MlpColourStem(),
+        "palette": lambda: PaletteStem(),
+        "lookup": lambda: LookupColourStem(),
+    }.get(chosen, lambda: PassStem(channels))()
+    modules: list[nn.Module] = [colour]
+    if cell_px > 1:
+        modules.append(CellStem(colour.out_channels, cell_px))
+    sequence = nn.Sequential(*modules)
+    sequence.out_channels = modules[-1].out_channels
+    sequence.cell_px = cell_px
+    return sequence
