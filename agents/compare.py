@@ -19,12 +19,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -32,7 +33,7 @@ from typing import IO
 
 from tqdm import tqdm
 
-from agents.config import RunConfig, parse_steps, run_name
+from agents.config import RunConfig, parse_steps, run_name, spec_label
 from agents.errors import RunsFailed
 from agents.metrics import read_metrics
 from agents.model import (
@@ -64,8 +65,8 @@ class CompareArgs(RunOptions):
     env: str | None = None
     """Game to compare on (Chase, Target, Swarm, Snake, or any env train takes)."""
     encoders: tuple[str, ...] = ()
-    """Encoder specs encoder[:obs], comma- or space-separated, e.g. mlp:vector,mlp:pixels,cnn,impala,unet;
-    obs defaults to the encoder's preset, else the game's default."""
+    """Encoder specs encoder[+key=value...][:obs], comma- or space-separated, e.g. mlp:vector,mlp:pixels,cnn,unet
+    or cnn+stem=rgb:pixels; obs defaults to the encoder's preset, else the game's default."""
     seeds: int | None = None
     """Seeds per encoder: 0 .. N-1, the same for every encoder (default 5; a suite's own count with --suite)."""
     steps: str | None = None
@@ -103,15 +104,29 @@ class Grid:
         return self.root / run_name(config)
 
 
-def parse_specs(items: Sequence[str]) -> list[tuple[str, str | None]]:
-    """``["mlp:vector,cnn", "unet"]`` -> ``[("mlp", "vector"), ("cnn", None), ("unet", None)]``."""
-    specs = [spec.strip() for item in items for spec in item.split(",") if spec.strip()]
+@dataclass(frozen=True)
+class EncoderSpec:
+    """One ``--encoders`` entry: ``encoder[+key=value...][:obs]``, e.g. ``cnn+stem=rgb:pixels``."""
+
+    text: str
+    encoder: str
+    obs: str | None
+    encoder_kwargs: tuple[str, ...]
+    """``key=value`` arguments of the encoder, on top of ``--encoder-kwargs``."""
+
+
+def parse_specs(items: Sequence[str]) -> list[EncoderSpec]:
+    """``["mlp:vector,cnn", "cnn+stem=rgb:pixels"]`` -> specs of mlp on vectors, cnn on the game's default, and cnn
+    with ``stem="rgb"`` on pixels."""
+    # Commas separate specs, except inside brackets: mlp+hidden_sizes=(64,64):vector is one spec.
+    specs = [spec.strip() for item in items for spec in re.split(r",(?![^()\[\]]*[)\]])", item) if spec.strip()]
     if not specs:
         raise ValueError("--encoders is empty: give encoder specs like mlp:vector,cnn,impala,unet")
     parsed = []
-    for spec in specs:
-        encoder, _, obs = spec.partition(":")
-        parsed.append((encoder, obs or None))
+    for text in specs:
+        head, _, obs = text.partition(":")
+        encoder, *kwargs = head.split("+")
+        parsed.append(EncoderSpec(text, encoder, obs or None, tuple(kwargs)))
     return parsed
 
 
@@ -131,30 +146,42 @@ def plan_grid(
     group: str,
     eval_env_kwargs: Sequence[str] = (),
     jobs: int = 1,
+    seeds_by_spec: Mapping[str, int] | None = None,
 ) -> Grid:
     """Resolve and validate every run of a comparison (as train would), before anything trains.
+
+    ``seeds_by_spec`` gives some specs (by their text) another number of seeds than ``seeds`` (a suite's slow
+    encoders).
 
     Raises:
         ValueError: For a bad spec, option or variant (one line), or a run directory with other settings.
     """
-    if seeds <= 0:
-        raise ValueError(f"--seeds must be positive, got {seeds}")
+    seeds_by_spec = dict(seeds_by_spec or {})
+    for count in (seeds, *seeds_by_spec.values()):
+        if count <= 0:
+            raise ValueError(f"--seeds must be positive, got {count}")
     shared = {f.name: getattr(options, f.name) for f in dataclasses.fields(RunOptions)}
     shared["threads"] = job_threads(options, jobs)  # N jobs on N cores: one torch thread each
     variants = tuple(expand_variants(eval_env_kwargs))
     by_label: dict[str, str] = {}
     configs = []
-    for encoder, obs in parse_specs(encoders):
-        spec = f"{encoder}:{obs}" if obs else encoder
-        args = TrainArgs(**shared, env=env, encoder=encoder, obs=obs, steps=steps, wandb_group=group)
+    for spec in parse_specs(encoders):
+        args = TrainArgs(**{**shared, "encoder_kwargs": (*options.encoder_kwargs, *spec.encoder_kwargs)}, env=env,
+                         encoder=spec.encoder, obs=spec.obs, steps=steps, wandb_group=group)  # fmt: skip
         config = resolve(args)  # all of train's validation, once per spec
-        label = f"{config.encoder}:{config.obs or 'native'}"
+        label = spec_label(config)
         if label in by_label:
-            raise ValueError(f"encoder specs {by_label[label]!r} and {spec!r} are the same runs ({label})")
-        by_label[label] = spec
+            raise ValueError(f"encoder specs {by_label[label]!r} and {spec.text!r} are the same runs ({label})")
+        by_label[label] = spec.text
         check_variants(config, variants)
-        configs.append(dataclasses.replace(config, wandb_tags=(label,)).rounded())
-    runs = tuple(dataclasses.replace(config, seed=seed) for seed in range(seeds) for config in configs)
+        count = seeds_by_spec.pop(spec.text, seeds)
+        configs.append((dataclasses.replace(config, wandb_tags=(label,)).rounded(), count))
+    if seeds_by_spec:
+        raise ValueError(f"seeds given for specs that are not compared: {', '.join(seeds_by_spec)}")
+    most = max(count for _, count in configs)
+    runs = tuple(
+        dataclasses.replace(config, seed=seed) for seed in range(most) for config, count in configs if seed < count
+    )
     grid = Grid(root, runs, variants)
     for config in runs:
         _check_same_settings(grid.run_dir(config), config)
@@ -428,9 +455,11 @@ def run_suite(args: CompareArgs) -> None:
         variants = [kv for t in suite.transfers if t.of == experiment.key for kv in t.eval_env_kwargs]
         options = dataclasses.replace(args, env_kwargs=(*experiment.env_kwargs, *args.env_kwargs))
         group = f"{suite.name}-{budget}-{experiment.key}"
-        steps, seeds = args.steps or experiment.steps[budget], experiment.seeds if args.seeds is None else args.seeds
+        steps = args.steps or experiment.steps[budget]
+        # --seeds sets every spec's count; without it the suite's own counts hold (fewer for slow encoders).
+        seeds, by_spec = (experiment.seeds, experiment.seeds_by_spec) if args.seeds is None else (args.seeds, {})
         grid = plan_grid(options, experiment.env, experiment.encoders, steps, seeds, root / experiment.key, group,
-                         variants, args.jobs)  # fmt: skip
+                         variants, args.jobs, by_spec)  # fmt: skip
         grids.append(grid)
     failures = run_grids(grids, args.jobs, job_threads(args, args.jobs))
     report_and_publish(root, args.publish)

@@ -112,11 +112,23 @@ def round_up(steps: int, multiple: int) -> int:
     return -(-steps // multiple) * multiple
 
 
+def encoder_label(config: RunConfig) -> str:
+    """The encoder with its arguments, as comparisons name it: ``cnn``, ``cnn+stem=rgb``."""
+    return "".join([config.encoder, *(f"+{key}={value}" for key, value in sorted(config.encoder_kwargs.items()))])
+
+
+def spec_label(config: RunConfig) -> str:
+    """A run's encoder spec as ``compare --encoders`` takes it and reports show it: ``cnn+stem=rgb:pixels``."""
+    return f"{encoder_label(config)}:{config.obs or 'native'}"
+
+
 def run_name(config: RunConfig, time_tag: str = "") -> str:
     """CleanRL-style run name: ``env__encoder__obs__s<seed>__<time>`` (no time part without a ``time_tag``, as in
-    a comparison, where the name must be the same when the command is run again)."""
+    a comparison, where the name must be the same when the command is run again); the encoder part carries its
+    arguments (``cnn+stem=rgb``)."""
     env = config.env.replace("/", "-").replace(":", "-")
-    name = f"{env}__{config.encoder}__{config.obs or 'native'}__s{config.seed}"
+    encoder = encoder_label(config).replace("/", "-").replace(" ", "")
+    name = f"{env}__{encoder}__{config.obs or 'native'}__s{config.seed}"
     return f"{name}__{time_tag}" if time_tag else name
 
 

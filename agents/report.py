@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.config import RunConfig
+from agents.config import RunConfig, encoder_label, spec_label
 from agents.metrics import read_metrics
 from agents.model import CONFIG_FILE, EVAL_FILE, FACTS_FILE, METRICS_FILE, read_config
 from agents.stats import bootstrap_ci, bootstrap_ci_of_mean_curve, iqm
@@ -43,7 +43,7 @@ class RunRecord:
 
     @property
     def label(self) -> str:
-        return f"{self.config.encoder}:{self.config.obs or 'native'}"
+        return spec_label(self.config)
 
     @property
     def sps(self) -> float | None:
@@ -173,7 +173,7 @@ def score_table(groups: list[Group]) -> str:
             score = ["n/a", "", ""]
         per_seed = " / ".join(_signed(score) for score in scores) or "-"
         done = f"{len(scores)}/{len(group.runs)}"
-        rows.append([config.encoder, config.obs or "native", done, *score, per_seed,
+        rows.append([encoder_label(config), config.obs or "native", done, *score, per_seed,
                      *_facts_cells(group), *_speed_cells(group)])  # fmt: skip
     header = ["encoder", "obs", "seeds done", "IQM", "95% CI", "mean", "per seed", "params", "receptive field",
               "SPS", "training time"]  # fmt: skip
