@@ -19,7 +19,13 @@ import numpy as np
 from agents.config import RunConfig, encoder_label, spec_label
 from agents.metrics import read_metrics
 from agents.model import CONFIG_FILE, EVAL_FILE, FACTS_FILE, METRICS_FILE, read_config
-from agents.stats import bootstrap_ci, bootstrap_ci_of_mean_curve, iqm
+from agents.stats import (
+    bootstrap_ci,
+    bootstrap_ci_of_mean_curve,
+    iqm,
+    probability_of_improvement,
+    probability_of_improvement_ci,
+)
 from agents.transfer import read_transfer
 
 REPORT_FILE = "report.md"
@@ -180,6 +186,53 @@ def score_table(groups: list[Group]) -> str:
     return _table(header, rows, right={2, 3, 5, 7, 8, 9, 10})
 
 
+BASELINE = "mlp:vector"
+"""The spec the claim is measured against: the probability of improvement is over it."""
+
+
+def improvement_table(groups: list[Group]) -> str | None:
+    """P(encoder > the packed-vector MLP) per encoder with its 95% CI; None without finished baseline runs."""
+    baseline = next((group for group in groups if group.label == BASELINE and group.scores), None)
+    if baseline is None:
+        return None
+    rows = []
+    for group in groups:
+        if group is baseline or not group.scores:
+            continue
+        low, high = probability_of_improvement_ci(group.scores, baseline.scores)
+        rows.append([group.label, f"{probability_of_improvement(group.scores, baseline.scores):.2f}",
+                     f"{low:.2f} .. {high:.2f}", f"{len(group.scores)} vs {len(baseline.scores)}"])  # fmt: skip
+    return _table([f"encoder spec vs {BASELINE}", "P(improvement)", "95% CI", "seeds"], rows, right={1, 3})
+
+
+def equal_time_table(groups: list[Group]) -> str | None:
+    """Each encoder's training return and steps at the same training wall-clock: when the shortest finished run
+    ended. None with fewer than two encoders finished."""
+    done = [group for group in groups if group.finished]
+    if len(done) < 2:
+        return None
+    seconds = min(run.metrics[-1]["wall_time"] for group in done for run in group.finished if run.metrics)
+    rows = []
+    for group in done:
+        at = [_at_time(run, seconds) for run in group.finished]
+        returns, steps = [r for r, _ in at if r is not None], [s for _, s in at]
+        if not returns:
+            continue
+        center, low, high = iqm_with_ci(returns)
+        rows.append([group.label, _signed(center), _ci(low, high), f"{np.mean(steps):,.0f}"])
+    header = ["encoder spec", f"training return at {format_duration(seconds)}", "95% CI", "env steps by then"]
+    return _table(header, rows, right={1, 3})
+
+
+def _at_time(run: RunRecord, seconds: float) -> tuple[float | None, float]:
+    rows = [row for row in run.metrics if RETURN in row]
+    if not rows:
+        return None, 0.0
+    times = np.array([row["wall_time"] for row in rows])
+    value = float(np.interp(seconds, times, [row[RETURN] for row in rows])) if times[0] <= seconds else None
+    return value, float(np.interp(seconds, times, [row["step"] for row in rows]))
+
+
 def _variants(groups: list[Group]) -> list[str]:
     seen: dict[str, None] = {}
     for group in groups:
@@ -275,6 +328,16 @@ CURVE_NOTE = (
     "95% bootstrap CI over seeds. Curves are drawn from finished runs (from the runs so far while none has "
     "finished) and end where the shortest of them ends."
 )
+IMPROVEMENT_NOTE = (
+    f"Probability of improvement over {BASELINE} (rliable's definition): the chance that a random seed of the "
+    "encoder ends with a higher final score than a random seed of the packed-vector MLP (ties count one half), "
+    "with a 95% bootstrap CI resampling each side's seeds."
+)
+EQUAL_TIME_NOTE = (
+    "The same comparison at equal training wall-clock instead of equal env steps: every encoder's training return "
+    "(stochastic policy, last 100 episodes) when the shortest finished run ended, IQM over seeds with a 95% "
+    "bootstrap CI, and the env steps it had taken by then. Seconds depend on the machine (and on what else ran)."
+)
 TRANSFER_NOTE = (
     "Greedy return on other game settings, one setting changed at a time from the training settings "
     "(transfer.json; same episodes and seeds as the final evaluation): IQM over seeds (95% bootstrap CI)."
@@ -298,10 +361,21 @@ class ExperimentReport:
     def transfer(self) -> str | None:
         return transfer_table(self.groups)
 
+    def comparisons(self) -> list[str]:
+        """The probability-of-improvement and equal-wall-clock sections, where they apply."""
+        parts = []
+        improvement, equal_time = improvement_table(self.groups), equal_time_table(self.groups)
+        if improvement:
+            parts += ["### Probability of improvement", IMPROVEMENT_NOTE, improvement]
+        if equal_time:
+            parts += ["### At equal wall-clock", EQUAL_TIME_NOTE, equal_time]
+        return parts
+
     def markdown(self) -> str:
         built = "Built by `pixelarena report` from the run directories' files."
         parts = [f"# Comparison: {self.folder.name}", f"{_describe(self.groups)} {built}"]
-        parts += ["## Final score", SCORE_NOTE, self.scores(), "## Learning curves", CURVE_NOTE, self.curves()]
+        parts += ["## Final score", SCORE_NOTE, self.scores(), *self.comparisons()]
+        parts += ["## Learning curves", CURVE_NOTE, self.curves()]
         transfer = self.transfer()
         if transfer:
             parts += ["## Transfer", TRANSFER_NOTE, transfer]
@@ -372,7 +446,7 @@ def suite_markdown(folder: Path, reports: list[ExperimentReport]) -> str:
         key = report.folder.name
         experiment = experiments.get(key)
         parts += [f"## {experiment.title}", f"> {experiment.question}"] if experiment else [f"## {key}"]
-        parts += [_describe(report.groups), report.scores(f"{key}/"), report.curves(f"{key}/")]
+        parts += [_describe(report.groups), report.scores(f"{key}/"), *report.comparisons(), report.curves(f"{key}/")]
     for report in reports:
         table = report.transfer()
         if table is None:

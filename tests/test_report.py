@@ -164,3 +164,23 @@ def test_publish_to_a_bad_destination_is_one_line_and_exit_2(tmp_path: Path, whe
     assert result.stderr.count("\n") == 1 and "--publish" in result.stderr
     assert not (runs / "published").exists() and not list(tmp_path.rglob("*.tmp"))
     assert where != "a file" or dest.read_text() == "kept"
+
+
+def test_report_has_the_probability_of_improvement_and_equal_wall_clock(tmp_path: Path) -> None:
+    make_comparison(tmp_path)
+    text = write_report(tmp_path).read_text()
+    # cnn [1, 2, 3, 10] vs mlp [0, 0, 0, 1]: 15 wins and 1 tie (1 vs 1) of 16 pairs -> 15.5 / 16 = 0.97.
+    assert "| cnn:grid | 0.97 |" in text
+    # Both run 1,000 steps/s for 4.1 s; at 4.1 s the cnn's return is 4.096 - 1, the mlp's 0.5 * 4.096 - 1.
+    assert "training return at 4s" in text
+    assert "| cnn:grid | +3.10 |" in text and "| mlp:vector | +1.05 |" in text
+
+
+def test_encoder_arguments_name_their_own_group(tmp_path: Path) -> None:
+    run_dir = make_run(tmp_path, "cnn", "pixels", 0, 1.0)
+    config = json.loads((run_dir / "config.json").read_text())
+    config["encoder_kwargs"] = {"stem": "rgb"}
+    (run_dir / "config.json").write_text(json.dumps(config))
+    make_run(tmp_path, "cnn", "grid", 0, 2.0)
+    assert load_run(run_dir).label == "cnn+stem=rgb:pixels"
+    assert "| cnn+stem=rgb | pixels |" in write_report(tmp_path).read_text()

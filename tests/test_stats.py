@@ -63,3 +63,15 @@ def test_mean_curve_band_is_the_bootstrap_ci_of_every_point() -> None:
         assert (low[j], high[j]) == pytest.approx(bootstrap_ci(curves[:, j]))
     one = bootstrap_ci_of_mean_curve(curves[:1])
     assert (one[0] == curves[0]).all() and (one[1] == curves[0]).all()
+
+
+def test_probability_of_improvement_counts_pairs_and_ties() -> None:
+    from agents.stats import probability_of_improvement, probability_of_improvement_ci
+
+    assert probability_of_improvement([3.0, 4.0], [1.0, 2.0]) == 1.0
+    assert probability_of_improvement([1.0, 2.0], [3.0, 4.0]) == 0.0
+    # pairs (1,1) tie, (1,2) loss, (3,1) win, (3,2) win: (0.5 + 0 + 1 + 1) / 4
+    assert probability_of_improvement([1.0, 3.0], [1.0, 2.0]) == 0.625
+    low, high = probability_of_improvement_ci([1.0, 3.0, 5.0], [0.0, 2.0, 4.0])
+    assert 0.0 <= low <= probability_of_improvement([1.0, 3.0, 5.0], [0.0, 2.0, 4.0]) <= high <= 1.0
+    assert probability_of_improvement_ci([5.0, 6.0], [1.0, 2.0]) == (1.0, 1.0)
