@@ -33,13 +33,13 @@ _SWARM_PPO = PPOSettings(learning_rate=3e-4, n_steps=64, batch_size=512, n_epoch
 _SNAKE_PPO = PPOSettings(learning_rate=5e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.98, ent_coef=0.01)
 
 PRESETS: dict[str, Preset] = {
-    # Grid observations: the cnn learns Chase several times faster from binary object channels than from
-    # 1-pixel-per-cell RGB (measured: +5.6 greedy return after 561k steps / 150 to 182 s vs -0.8 from pixels;
-    # docs/results/chase-600k has 5 seeds of each).
-    "quickstart": Preset("Chase", "cnn", "grid", 560_000, ppo=_CHASE_PPO),
-    # Chase: local dodging. Vector MLP is the baseline the claim is measured against. chase-cnn, measured:
-    # greedy +10.4 (95% CI 7.8 .. 13.0; scripted 9.8) after 2.5M steps / 587 s.
-    "chase-cnn": Preset("Chase", "cnn", "grid", 2_500_000, ppo=_CHASE_PPO),
+    # RGB pixels: with the colour stem of nets/stems.py the cnn learns Chase from its frames as well as from binary
+    # object grids (E1, docs/results/claim-cpu: 600k steps, 5 seeds each). The quickstart on the grid measured
+    # +5.6 after 561k steps / 150 to 182 s; its pixel figures are in the README.
+    "quickstart": Preset("Chase", "cnn", "pixels", 560_000, ppo=_CHASE_PPO),
+    # Chase: local dodging. Vector MLP is the baseline the claim is measured against. chase-cnn, measured on the
+    # grid: greedy +10.4 (95% CI 7.8 .. 13.0; scripted 9.8) after 2.5M steps / 587 s; on pixels not yet at 2.5M.
+    "chase-cnn": Preset("Chase", "cnn", "pixels", 2_500_000, ppo=_CHASE_PPO),
     "chase-impala": Preset("Chase", "impala", "pixels", 800_000, ppo=_CHASE_PPO),
     "chase-unet": Preset("Chase", "unet", "pixels", 800_000, ppo=_CHASE_PPO),
     "chase-mlp": Preset("Chase", "mlp", "vector", 800_000, ppo=_CHASE_PPO),

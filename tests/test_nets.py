@@ -437,7 +437,7 @@ def test_architecture_facts_are_measured_from_the_modules() -> None:
     assert unet.receptive_field == 18 and unet.feature_shape == (4, 16, 16)
     assert unet.action_head == "SpatialSoftmaxHead" and unet.transfers is True
 
-    mlp = architecture_facts("mlp", space, action, hidden_sizes=(10,))
+    mlp = architecture_facts("mlp", space, action, hidden_sizes=(10,), stem="rgb")
     assert mlp.receptive_field is None and not mlp.transfers
     assert mlp.flops == 2 * (16 * 16 * 3 * 10 + 10 * 5 + 10)
 
