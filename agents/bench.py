@@ -96,19 +96,28 @@ def machine_description() -> str:
 
 
 def ppo_steps_per_second(
-    game: str = "Chase", encoder: str = "cnn", steps: int = 16_384, n_envs: int = 64, map_size: int = 16
+    game: str = "Chase",
+    encoder: str = "cnn",
+    steps: int = 16_384,
+    n_envs: int = 64,
+    map_size: int = 16,
+    cell_px: int = 1,
+    encoder_kwargs: dict | None = None,
 ) -> float:
     """End-to-end env steps/second of SB3 PPO (rollouts + updates) on a batched game, default encoder widths.
 
-    Settings: n_steps 128, batch 256, 4 epochs, pixels obs at cell_px=1; the first rollout+update is a warm-up.
+    Settings: n_steps 128, batch 256, 4 epochs, pixels obs; the encoder reads ``cell_px`` from the env as training
+    does (``encoder_kwargs`` over it); the first rollout+update is a warm-up.
     """
     from stable_baselines3 import PPO
 
     from agents.vec_env import BatchedVecEnv
     from nets import PixelPolicy
 
-    vec = BatchedVecEnv(envs.GAMES[game](n_envs, size=map_size), seed=0)
-    model = PPO(PixelPolicy, vec, n_steps=128, batch_size=256, n_epochs=4, policy_kwargs={"encoder": encoder}, seed=0)
+    vec = BatchedVecEnv(envs.GAMES[game](n_envs, size=map_size, cell_px=cell_px), seed=0)
+    kwargs = {**({"cell_px": cell_px} if cell_px > 1 else {}), **(encoder_kwargs or {})}
+    policy_kwargs = {"encoder": encoder, "encoder_kwargs": kwargs}
+    model = PPO(PixelPolicy, vec, n_steps=128, batch_size=256, n_epochs=4, policy_kwargs=policy_kwargs, seed=0)
     model.learn(n_envs * 128)  # warm-up
     start = time.perf_counter()
     model.learn(steps, reset_num_timesteps=False)

@@ -61,11 +61,29 @@ def ppo_table(threads: tuple[int, ...]) -> str:
     return _table(["encoder", "torch threads", "PPO env steps/s"], rows)
 
 
+STEM_CASES = (
+    ("rgb", 1, {}), ("mlp", 1, {}), ("palette", 1, {}), ("lookup", 1, {}),
+    ("rgb", 3, {}), ("lookup", 3, {}), ("rgb", 3, {"cell_px": 1}),
+)  # fmt: skip
+"""(colour stem, cell_px of the frames, encoder arguments over the env's) measured by ``bench --stems``."""
+
+
+def stems_table() -> str:
+    """PPO env steps/s of the cnn on Chase pixels with each stem, and the ratio to raw RGB at cell_px=1."""
+    rows, base = [], None
+    for stem, cell_px, extra in STEM_CASES:
+        sps = ppo_steps_per_second(map_size=12, cell_px=cell_px, encoder_kwargs={"stem": stem, **extra})
+        base = base or sps
+        cell_stem = "no (stride-1 convolutions on the frame)" if extra else "yes" if cell_px > 1 else "-"
+        rows.append([stem, str(cell_px), cell_stem, f"{sps:,.0f}", f"{sps / base:.2f}"])
+    return _table(["colour stem", "cell_px", "cell stem", "PPO env steps/s", "vs rgb at cell_px=1"], rows)
+
+
 def run_benchmarks(args: Any) -> None:
     """Print the chosen tables; with ``args.markdown`` also write them to that file."""
     sections = [
         "# Performance\n\nWritten by `pixelarena bench "
-        + " ".join(f"--{k}" for k in ("envs", "scores", "nets", "ppo") if getattr(args, k))
+        + " ".join(f"--{k}" for k in ("envs", "scores", "nets", "ppo", "stems") if getattr(args, k))
         + f" --markdown ...`. Measured {datetime.date.today()} on {machine_description()}; timings on a shared "
         "machine are noisy, so compare rows measured in the same run."
     ]
@@ -84,6 +102,13 @@ def run_benchmarks(args: Any) -> None:
     if args.ppo:
         title = "## PPO end to end: Chase 16x16 pixels, 64 envs, n_steps 128, batch 256, 4 epochs, default widths"
         sections.append(title + "\n\n" + ppo_table((1, 2)))
+    if args.stems:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        title = (f"## Stems: PPO end to end, cnn on Chase 12x12 pixels, 64 envs, n_steps 128, batch 256, 4 epochs "
+                 f"({args.threads} torch threads)")  # fmt: skip
+        sections.append(title + "\n\n" + stems_table())
     text = "\n\n".join(sections) + "\n"
     print(text)
     if args.markdown is not None:

@@ -38,8 +38,10 @@ class BenchArgs:
     """Forward+backward samples/second per encoder at batch 256."""
     ppo: bool = False
     """End-to-end PPO env steps/second (Chase 16x16) with the cnn and mlp encoders, 1 and 2 torch threads."""
+    stems: bool = False
+    """End-to-end PPO env steps/second of the cnn on Chase pixels with each colour stem, at cell_px 1 and 3."""
     threads: int = 1
-    """Torch CPU threads for --nets."""
+    """Torch CPU threads for --nets and --stems."""
     seconds: float = 2.0
     """Seconds per env-speed measurement."""
     device: str = "cpu"
@@ -134,8 +136,8 @@ def run_report(args: ReportArgs) -> None:
 def run_bench(args: BenchArgs) -> None:
     from agents.bench_report import run_benchmarks
 
-    if not (args.envs or args.scores or args.nets or args.ppo):
-        raise ValueError("choose what to measure: --envs, --scores, --nets and/or --ppo")
+    if not (args.envs or args.scores or args.nets or args.ppo or args.stems):
+        raise ValueError("choose what to measure: --envs, --scores, --nets, --ppo and/or --stems")
     run_benchmarks(args)
 
 

@@ -154,3 +154,22 @@ def test_games_declare_their_cell_size_for_pixels_only() -> None:
     model = build_model(config, make_vec_env(config, 2, seed=0))
     assert model.policy.pixel.encoder_kwargs == {"cell_px": 3}
     assert model.policy.features_extractor.cell_px == 3
+
+
+def test_stem_benchmark_runs_ppo_with_the_stem_and_cell_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents import bench, bench_report
+
+    assert (
+        bench.ppo_steps_per_second(steps=512, n_envs=4, map_size=12, cell_px=3, encoder_kwargs={"stem": "lookup"}) > 0
+    )
+    measured = []
+
+    def fake(**kwargs: object) -> float:
+        measured.append(kwargs)
+        return 1000.0 / len(measured)
+
+    monkeypatch.setattr(bench_report, "ppo_steps_per_second", fake)
+    table = bench_report.stems_table()
+    assert len(measured) == len(bench_report.STEM_CASES)
+    assert measured[-1]["encoder_kwargs"] == {"stem": "rgb", "cell_px": 1} and measured[-1]["cell_px"] == 3
+    assert "| rgb | 3 | no (stride-1 convolutions on the frame) | 143 | 0.14 |" in table
