@@ -73,6 +73,14 @@ CLAIM = Suite(
             seeds_by_spec={"impala:pixels": 3, "unet:pixels": 3},  # 2x and 10x slower than the cnn on a CPU
         ),
         Experiment(
+            "e1-chase-seconds", "E1 Chase at equal wall-clock: the vector MLP given the cnn's seconds",
+            "With as many seconds of training as the cnn on pixels takes for E1's steps (the MLP on the vector runs "
+            "~6x more env steps per second on a CPU), does the packed vector catch up?",
+            env="Chase",
+            encoders=("mlp:vector",),
+            steps={"cpu": "3.8M", "gpu": "12M"},
+        ),
+        Experiment(
             "e2-target", "E2 Target: pixels to pixels",
             "Does a U-Net with one logit per cell learn to click the target more easily than a CNN or an MLP on the "
             "vector that must output the target's cell index through a flat head?",
