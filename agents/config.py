@@ -32,13 +32,15 @@ def parse_steps(text: str | int, name: str = "steps") -> int:
     return int(value)
 
 
-def parse_kwargs(items: tuple[str, ...] | list[str], option: str = "env kwargs") -> dict[str, Any]:
+def parse_kwargs(
+    items: tuple[str, ...] | list[str], option: str = "env kwargs", example: str = "size=24"
+) -> dict[str, Any]:
     """``("size=24", "n_enemies=6")`` -> ``{"size": 24, "n_enemies": 6}``; values are Python literals or text."""
     kwargs: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key.isidentifier():
-            raise ValueError(f"{option} are key=value pairs like size=24, got {item!r}")
+            raise ValueError(f"{option} are key=value pairs like {example}, got {item!r}")
         try:
             kwargs[key] = ast.literal_eval(raw)
         except (ValueError, SyntaxError):

@@ -156,7 +156,7 @@ def resolve(args: TrainArgs) -> RunConfig:
         env_kwargs=env_kwargs,
         encoder_kwargs={
             **(preset.encoder_kwargs if from_preset else {}),
-            **parse_kwargs(args.encoder_kwargs, "--encoder-kwargs"),
+            **parse_kwargs(args.encoder_kwargs, "--encoder-kwargs", "stem=rgb"),
         },
         ppo=ppo,
         checkpoint_every=parse_steps(args.checkpoint_every, "--checkpoint-every"),

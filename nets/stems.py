@@ -174,7 +174,10 @@ def make_stem(layout: ObservationLayout, rgb: bool, stem: str = "auto", cell_px:
         raise ValueError(f"unknown stem {stem!r}: choose one of {', '.join(COLOUR_STEMS)}")
     channels, height, width = layout.chw
     if stem not in ("auto", "rgb") and not rgb:
-        raise ValueError(f"stem={stem!r} reads RGB images (3 channels of 0..255); this observation is {layout}")
+        raise ValueError(
+            f"stem={stem!r} reads RGB images (3 channels of integers 0..255); this observation has shape "
+            f"{layout.shape} and is not one (use stem=auto or rgb)"
+        )
     if cell_px < 1 or height % cell_px or width % cell_px:
         raise ValueError(f"cell_px={cell_px} must be a positive divisor of the image size {height}x{width}")
     chosen = AUTO_STEM if stem == "auto" and rgb else stem
