@@ -168,7 +168,10 @@ def plan_grid(
     for spec in parse_specs(encoders):
         args = TrainArgs(**{**shared, "encoder_kwargs": (*options.encoder_kwargs, *spec.encoder_kwargs)}, env=env,
                          encoder=spec.encoder, obs=spec.obs, steps=steps, wandb_group=group)  # fmt: skip
-        config = resolve(args)  # all of train's validation, once per spec
+        try:
+            config = resolve(args)  # all of train's validation, once per spec
+        except ValueError as error:
+            raise ValueError(f"encoder spec {spec.text!r} on {env}: {error}") from None
         label = spec_label(config)
         if label in by_label:
             raise ValueError(f"encoder specs {by_label[label]!r} and {spec.text!r} are the same runs ({label})")

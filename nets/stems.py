@@ -34,8 +34,8 @@ from torch import nn
 
 from nets.layout import ObservationLayout
 
-ColourStem = Literal["auto", "rgb", "mlp", "palette", "lookup"]
-COLOUR_STEMS: tuple[str, ...] = ("auto", "rgb", "mlp", "palette", "lookup")
+ColourStem = Literal["auto", "rgb", "mlp", "palette", "lookup", "foreground"]
+COLOUR_STEMS: tuple[str, ...] = ("auto", "rgb", "mlp", "palette", "lookup", "foreground")
 AUTO_STEM = "lookup"
 """What ``stem="auto"`` uses on RGB images (docs/pixels.md: the ablation that chose it)."""
 
@@ -108,20 +108,25 @@ class LookupColourStem(nn.Module):
     lookup. The table starts as N(0, 1) rows, so different colours start as nearly orthogonal vectors.
     """
 
-    def __init__(self, levels: int = 8, dim: int = 16) -> None:
-        """Builds the stem."""
+    def __init__(self, levels: int = 8, dim: int = 16, zero_background: bool = False) -> None:
+        """Builds the stem; with ``zero_background`` each frame's most common colour bin reads as zero."""
         super().__init__()
         if not 2 <= levels <= 256:
             raise ValueError(f"levels must be in 2 .. 256, got {levels}")
         self.levels = levels
         self.out_channels = dim
+        self.zero_background = zero_background
         self.table = nn.Embedding(levels**3, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Returns (B, dim, H, W)."""
         q = torch.clamp((x * self.levels).long(), 0, self.levels - 1)
         index = (q[:, 0] * self.levels + q[:, 1]) * self.levels + q[:, 2]
-        return F.embedding(index, self.table.weight).permute(0, 3, 1, 2)
+        out = F.embedding(index, self.table.weight)
+        if self.zero_background:
+            background = torch.mode(index.flatten(1), dim=1).values
+            out = out * (index != background.view(-1, 1, 1)).unsqueeze(-1)
+        return out.permute(0, 3, 1, 2)
 
 
 class PassStem(nn.Module):
@@ -185,6 +190,7 @@ def make_stem(layout: ObservationLayout, rgb: bool, stem: str = "auto", cell_px:
         "mlp": lambda: MlpColourStem(),
         "palette": lambda: PaletteStem(),
         "lookup": lambda: LookupColourStem(),
+        "foreground": lambda: LookupColourStem(zero_background=True),
     }.get(chosen, lambda: PassStem(channels))()
     modules: list[nn.Module] = [colour]
     if cell_px > 1:

@@ -153,8 +153,8 @@ def test_a_failing_run_is_reported_and_the_others_finish(tmp_path: Path) -> None
     [
         (["--encoders", "mlp,cnnn"], "unknown encoder 'cnnn': choose one of mlp, cnn, impala, unet"),
         (["--encoders", "mlp:rgb"], "unknown obs mode 'rgb': choose one of pixels, grid, vector"),
-        (["--encoders", "cnn:vector"], "encoder spec 'cnn:vector' does not fit Chase"),
-        (["--encoders", "cnn", "cnn:grid"], "are the same runs (cnn:grid)"),
+        (["--encoders", "cnn:vector"], "encoder spec 'cnn:vector' on Chase: cnn on Chase (vector obs)"),
+        (["--encoders", "cnn", "cnn:pixels"], "are the same runs (cnn:pixels)"),
         (["--encoders", "cnn", "--eval-env-kwargs", "size=3"], "size=3 does not work on Chase"),
         (["--encoders", "cnn", "--eval-env-kwargs", "size"], "key=value1,value2"),
         (["--encoders", "cnn", "--seeds", "0"], "--seeds must be positive"),
@@ -179,13 +179,30 @@ def test_every_suite_experiment_plans_on_every_budget(tmp_path: Path) -> None:
     for suite in SUITES.values():
         assert {t.of for t in suite.transfers} <= {e.key for e in suite.experiments}
         for experiment in suite.experiments:
-            assert experiment.seeds >= 5 and set(experiment.steps) == set(suite.budgets)
+            assert experiment.seeds >= 3 and set(experiment.steps) == set(suite.budgets)
             variants = [kv for t in suite.transfers if t.of == experiment.key for kv in t.eval_env_kwargs]
+            options = CompareArgs(env_kwargs=experiment.env_kwargs)
             for budget, steps in experiment.steps.items():
-                grid = plan_grid(CompareArgs(), experiment.env, experiment.encoders, steps, experiment.seeds,
-                                 tmp_path / experiment.key, f"{suite.name}-{budget}", variants, jobs=2)  # fmt: skip
-                assert len(grid.runs) == len(experiment.encoders) * experiment.seeds
+                grid = plan_grid(options, experiment.env, experiment.encoders, steps, experiment.seeds,
+                                 tmp_path / experiment.key, f"{suite.name}-{budget}", variants, jobs=2,
+                                 seeds_by_spec=experiment.seeds_by_spec)  # fmt: skip
+                counts = [experiment.seeds_by_spec.get(spec, experiment.seeds) for spec in experiment.encoders]
+                assert len(grid.runs) == sum(counts)
     assert not any(tmp_path.iterdir()), "planning writes nothing"
+
+
+def test_encoder_specs_carry_arguments_and_their_own_seed_counts(tmp_path: Path) -> None:
+    specs = ["cnn:pixels", "cnn+stem=rgb:pixels", "mlp+hidden_sizes=(64,64):vector"]
+    grid = plan_grid(CompareArgs(), "Chase", specs, "1k", 2, tmp_path / "g", "g", seeds_by_spec={specs[1]: 1})
+    names = [grid.run_dir(config).name for config in grid.runs]
+    assert names == ["Chase__cnn__pixels__s0", "Chase__cnn+stem=rgb__pixels__s0",
+                     "Chase__mlp+hidden_sizes=(64,64)__vector__s0", "Chase__cnn__pixels__s1",
+                     "Chase__mlp+hidden_sizes=(64,64)__vector__s1"]  # fmt: skip
+    assert [config.encoder_kwargs for config in grid.runs[:3]] == [{}, {"stem": "rgb"}, {"hidden_sizes": (64, 64)}]
+    with pytest.raises(ValueError, match="seeds given for specs that are not compared: unet"):
+        plan_grid(CompareArgs(), "Chase", specs, "1k", 2, tmp_path / "g", "g", seeds_by_spec={"unet": 1})
+    with pytest.raises(ValueError, match="are the same runs"):
+        plan_grid(CompareArgs(), "Chase", ["cnn+stem=rgb:pixels", "cnn+stem=rgb"], "1k", 1, tmp_path, "g")
 
 
 def test_wandb_runs_share_the_comparison_group_and_carry_the_encoder_facts(
@@ -205,10 +222,10 @@ def test_wandb_runs_share_the_comparison_group_and_carry_the_encoder_facts(
         Tracker.start(config, grid.run_dir(config), facts)
     assert [call["group"] for call in calls] == ["chase-1k"] * 4
     assert [(c["config"]["encoder"], c["config"]["obs"], c["config"]["seed"]) for c in calls] == [
-        ("mlp", "vector", 0), ("cnn", "grid", 0), ("mlp", "vector", 1), ("cnn", "grid", 1),
+        ("mlp", "vector", 0), ("cnn", "pixels", 0), ("mlp", "vector", 1), ("cnn", "pixels", 1),
     ]  # fmt: skip
     assert all(c["config"]["params"] == 58150 and c["config"]["receptive_field"] == 9 for c in calls)
-    assert calls[1]["name"] == "Chase__cnn__grid__s0" and calls[1]["tags"] == ["cnn:grid"]
+    assert calls[1]["name"] == "Chase__cnn__pixels__s0" and calls[1]["tags"] == ["cnn:pixels"]
 
 
 @pytest.mark.slow
