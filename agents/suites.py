@@ -117,7 +117,8 @@ PIXELS = Suite(
         Experiment(
             "chase-cell1", "Pixels ablation, Chase at 1 pixel per cell: colour stems",
             "Which colour stem lets the cnn learn Chase from its RGB frames (1 pixel per cell) as well as from binary "
-            "object grids: raw RGB, a learned 1x1 MLP, a palette one-hot, or a quantised colour lookup?",
+            "object grids: raw RGB, a learned 1x1 MLP, a palette one-hot, or a quantised colour lookup? (The default, "
+            "the lookup with the background read as zero, is E1's cnn:pixels.)",
             env="Chase",
             encoders=("cnn+stem=rgb:pixels", "cnn+stem=mlp:pixels", "cnn+stem=palette:pixels",
                       "cnn+stem=lookup:pixels"),
@@ -130,7 +131,7 @@ PIXELS = Suite(
             "as 12x12 ones, with and without a colour stem, against stride-1 convolutions on the full frame?",
             env="Chase",
             env_kwargs=("cell_px=3",),
-            encoders=("cnn+stem=rgb:pixels", "cnn+stem=lookup:pixels", "cnn+stem=rgb+cell_px=1:pixels"),
+            encoders=("cnn+stem=rgb:pixels", "cnn+stem=lookup:pixels", "cnn:pixels", "cnn+stem=rgb+cell_px=1:pixels"),
             steps={"cpu": "600k"},
             seeds=3,
             seeds_by_spec={"cnn+stem=rgb+cell_px=1:pixels": 1},  # ~10x slower than the others on a CPU

@@ -20,6 +20,10 @@ images and vectors pass through unchanged under ``"auto"``.
 - ``"lookup"``: each channel quantised to ``levels`` levels and the colour looked up in a learned embedding
   table (``levels ** 3`` rows): a palette that needs no fitting, with random, nearly orthogonal starting
   vectors for different colours. Colours closer than a quantisation step share a row.
+- ``"foreground"`` (what ``"auto"`` picks): the lookup, with each frame's most common colour bin (its
+  background) read as zero, so that the frame reaches the convolutions the way an object grid does: empty cells
+  are zero, like the convolutions' zero padding, and a global max-pool sees objects, not the background. A frame
+  without one dominant colour only loses its most common bin.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from nets.layout import ObservationLayout
 
 ColourStem = Literal["auto", "rgb", "mlp", "palette", "lookup", "foreground"]
 COLOUR_STEMS: tuple[str, ...] = ("auto", "rgb", "mlp", "palette", "lookup", "foreground")
-AUTO_STEM = "lookup"
+AUTO_STEM = "foreground"
 """What ``stem="auto"`` uses on RGB images (docs/pixels.md: the ablation that chose it)."""
 
 

@@ -48,7 +48,11 @@ def test_only_rgb_images_get_a_colour_stem(space: spaces.Box, rgb: bool) -> None
     encoder = ENCODERS["cnn"](space)
     assert isinstance(encoder.stem[0], PassStem) is not rgb
     if rgb:
-        assert type(encoder.stem[0]).__name__ == {"lookup": "LookupColourStem", "palette": "PaletteStem"}[AUTO_STEM]
+        assert (
+            type(encoder.stem[0]).__name__
+            == {"lookup": "LookupColourStem", "foreground": "LookupColourStem"}[AUTO_STEM]
+        )
+        assert encoder.stem[0].zero_background is (AUTO_STEM == "foreground")
 
 
 def test_colour_stems_refuse_other_observations() -> None:
