@@ -62,8 +62,8 @@ def ppo_table(threads: tuple[int, ...]) -> str:
 
 
 STEM_CASES = (
-    ("rgb", 1, {}), ("mlp", 1, {}), ("palette", 1, {}), ("lookup", 1, {}),
-    ("rgb", 3, {}), ("lookup", 3, {}), ("rgb", 3, {"cell_px": 1}),
+    ("rgb", 1, {}), ("mlp", 1, {}), ("palette", 1, {}), ("lookup", 1, {}), ("foreground", 1, {}),
+    ("rgb", 3, {}), ("lookup", 3, {}), ("foreground", 3, {}), ("rgb", 3, {"cell_px": 1}),
 )  # fmt: skip
 """(colour stem, cell_px of the frames, encoder arguments over the env's) measured by ``bench --stems``."""
 
