@@ -177,3 +177,22 @@ def test_stem_benchmark_runs_ppo_with_the_stem_and_cell_size(monkeypatch: pytest
     assert len(measured) == len(bench_report.STEM_CASES)
     assert measured[-1]["encoder_kwargs"] == {"stem": "rgb", "cell_px": 1} and measured[-1]["cell_px"] == 3
     assert "| rgb | 3 | no (stride-1 convolutions on the frame) | 143 | 0.14 |" in table
+
+
+@pytest.mark.parametrize("zero_background", [False, True])
+def test_lookup_equals_an_embedding_of_the_quantised_colour(zero_background: bool) -> None:
+    """The one-hot-times-rows implementation against the plain definition: F.embedding of the colour's bin, with
+    each frame's most common bin zeroed for the foreground stem."""
+    game = _chase(3, n=16)
+    for _ in range(4):
+        game.step(np.random.default_rng(0).integers(0, 5, 16))
+    x = _colours(torch.as_tensor(game.observe()).float())
+    stem = LookupColourStem(zero_background=zero_background)
+    q = torch.clamp((x * 8).long(), 0, 7)
+    index = (q[:, 0] * 8 + q[:, 1]) * 8 + q[:, 2]
+    expected = torch.nn.functional.embedding(index, stem.table.weight)
+    if zero_background:
+        expected = expected * (index != torch.mode(index.flatten(1), dim=1).values.view(-1, 1, 1)).unsqueeze(-1)
+    assert torch.equal(stem(x), expected.permute(0, 3, 1, 2))
+    stem(x).sum().backward()
+    assert stem.table.weight.grad is not None and int((stem.table.weight.grad.abs().sum(1) > 0).sum()) >= 3
