@@ -71,8 +71,10 @@ def test_catch_trains_end_to_end_with_the_defaults(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_catch_learns_from_rgb_as_well_as_from_planes(tmp_path: Path) -> None:
-    # Measured 2026-12-01 (2 cores, 100k steps, seed 0): RGB +4.25, planes (see docs/pixels.md); random -0.14.
-    rgb = _train(tmp_path, "rgb")
-    planes = _train(tmp_path, "planes", "--env-kwargs", "obs=planes")
-    assert rgb["mean"] > 2.0  # random -0.14, scripted +9.95
-    assert rgb["ci_high"] >= planes["mean"]
+    # Measured 2026-12-01 (2 cores, 100k steps, seeds 0-2, docs/pixels.md): RGB with the default stem about +5.2,
+    # planes +5.6, RGB with the plain lookup stem +2.9; random -0.14, scripted +9.95.
+    rgb = [_train(tmp_path, f"rgb{seed}", "--seed", str(seed))["mean"] for seed in (0, 1)]
+    planes = [_train(tmp_path, f"planes{seed}", "--seed", str(seed), "--env-kwargs", "obs=planes")["mean"]
+              for seed in (0, 1)]  # fmt: skip
+    assert min(rgb) > 2.0  # well above random in every seed
+    assert np.mean(rgb) > np.mean(planes) - 1.5  # as well as the planes, within the seeds' spread
