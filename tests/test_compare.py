@@ -118,8 +118,9 @@ def test_compare_report_has_a_row_per_encoder_plots_and_the_transfer_table(inter
     for name in ("final_scores.png", "curves_steps.png", "curves_wall.png"):
         assert is_a_plot(interrupted.root / name), name
     assert "| encoder:obs | training settings | size=8 | n_enemies=5 |" in report
-    mlp_row = next(line for line in report.splitlines() if line.startswith("| mlp:vector |"))
-    cnn_row = next(line for line in report.splitlines() if line.startswith("| cnn:grid |"))
+    transfer = report[report.index("## Transfer") :].splitlines()
+    mlp_row = next(line for line in transfer if line.startswith("| mlp:vector |"))
+    cnn_row = next(line for line in transfer if line.startswith("| cnn:grid |"))
     # The vector has no map size (size=8 runs) but one slot per enemy (5 enemies: another input length);
     # the cnn's layers are all convolutional or pooled: it runs on both.
     assert mlp_row.endswith(" | n/a |") and "n/a" not in mlp_row.split(" | ")[2]
