@@ -2,7 +2,7 @@
 
 Steps, seconds and scores measured with each preset are in the README ("Presets"); a preset without a
 measured comment above it has not been tuned yet. A preset's name is
-``<game>-<encoder>`` (lower case); ``quickstart`` is the README's three-minute Chase agent.
+``<game>-<encoder>`` (lower case); ``quickstart`` is the README's first-command Chase agent (from pixels).
 """
 
 from __future__ import annotations
