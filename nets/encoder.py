@@ -10,7 +10,7 @@ from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
 from nets.layout import ObservationToTensor, describe_observation
-from nets.stems import COLOUR_STEMS, is_rgb, make_stem
+from nets.stems import is_rgb, make_stem
 
 
 class PixelEncoder(BaseFeaturesExtractor):
@@ -65,8 +65,6 @@ class PixelEncoder(BaseFeaturesExtractor):
         self.flatten = flatten
         if not self.layout.image and (stem not in ("auto", "rgb") or cell_px != 1):
             raise ValueError(f"stem={stem!r} and cell_px={cell_px} apply to images; this observation is a vector")
-        if stem not in COLOUR_STEMS:
-            raise ValueError(f"unknown stem {stem!r}: choose one of {', '.join(COLOUR_STEMS)}")
         self.stem = (
             make_stem(self.layout, is_rgb(observation_space, self.layout), stem, cell_px) if self.layout.image else None
         )
