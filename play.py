@@ -6,14 +6,14 @@ python play.py --env Chase --human                      # you play (arrow keys /
 python play.py --env Snake --policy expert              # watch the scripted policy
 python play.py --env Chase --record chase.gif           # no window: write a video and say where
 
-The same options are `pixelarena play`; see agents/viewer/command.py (PlayArgs).
+The same options are `pixelarena play`; see agents/cli/options.py (PlayArgs).
 """
 
 from __future__ import annotations
 
 import sys
 
-from agents.viewer.command import PlayArgs, main
+from agents.cli.play import PlayArgs, main
 
 __all__ = ["PlayArgs", "main"]
 

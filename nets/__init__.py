@@ -4,6 +4,7 @@ nets/ knows torch, gymnasium spaces and stable-baselines3, nothing of the games:
 with the right spaces.
 """
 
+from nets.adapt import SizeTransferError, adapt_policy, can_transfer, resize_spaces
 from nets.cnn import CnnEncoder
 from nets.encoder import PixelEncoder
 from nets.facts import ArchitectureFacts, architecture_facts
@@ -11,7 +12,6 @@ from nets.impala import ImpalaEncoder
 from nets.mlp import MlpEncoder
 from nets.policy import MaskablePixelPolicy, PixelPolicy
 from nets.registry import ENCODERS, encoder_class
-from nets.transfer import SizeTransferError, adapt_policy, can_transfer, resize_spaces
 from nets.unet import UNetEncoder
 
 __all__ = [

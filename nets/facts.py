@@ -12,8 +12,8 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
+from nets.adapt import can_transfer, resize_spaces
 from nets.policy import PixelPolicy
-from nets.transfer import can_transfer, resize_spaces
 
 
 @dataclass(frozen=True)

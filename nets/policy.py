@@ -180,7 +180,12 @@ class PixelPolicyMixin:
                 module.apply(partial(self.init_weights, gain=gain))
         self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
 
+    def constructor_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments that build this policy again (on other spaces: ``nets.adapt.adapt_policy``)."""
+        return self._get_constructor_parameters()
+
     def _get_constructor_parameters(self) -> dict[str, Any]:
+        # stable-baselines3's hook (it saves these with a model), without the arguments this class fixes itself.
         data = super()._get_constructor_parameters()  # type: ignore[misc]
         for key in (*_REPLACED, "net_arch", "normalize_images"):
             del data[key]
@@ -195,7 +200,7 @@ class PixelPolicyMixin:
 
 _TRANSFER_DOC = """
     Size transfer: a policy whose every layer is convolutional or pooled runs on other map sizes through
-    :func:`nets.transfer.adapt_policy`. That holds for ``cnn`` and ``impala`` (with a global ``pool``, the
+    :func:`nets.adapt.adapt_policy`. That holds for ``cnn`` and ``impala`` (with a global ``pool``, the
     default) with Discrete(k) actions, and for ``unet`` with every action kind (Discrete(k), click and
     per-cell maps follow the new size). It does not hold for ``mlp`` on images, ``pool="flatten"``, or
     ``cnn`` / ``impala`` with click or per-cell actions (their flat linear head is bound to the cell

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from agents.config import RunConfig
-from agents.model import build_model, make_vec_env
+from agents.run.config import RunConfig
+from agents.run.model import build_model, make_vec_env
 from nets.stems import LookupColourStem
 from tests.catch_env import Catch, scripted_action
 

@@ -15,12 +15,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from agents.checkpoint import load_checkpoint
-from agents.cli import main
-from agents.compare import CompareArgs, plan_grid, prepare_run_dirs
-from agents.metrics import read_metrics
-from agents.model import read_config
-from agents.suites import SUITES
+from agents.cli.main import main
+from agents.cli.options import CompareArgs
+from agents.experiments.grid import plan_grid, prepare_run_dirs
+from agents.experiments.suites import SUITES
+from agents.run.checkpoint import load_checkpoint
+from agents.run.metrics import read_metrics
+from agents.run.run_dir import RunDir
 from tests.test_report import is_a_plot
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
@@ -221,7 +222,7 @@ def test_wandb_runs_share_the_comparison_group_and_carry_the_encoder_facts(
     """What each run hands wandb.init (train calls Tracker.start with the run's facts.json contents)."""
     import wandb
 
-    from agents.tracking import Tracker
+    from agents.training.tracking import Tracker
 
     calls: list[dict] = []
     monkeypatch.setattr(wandb, "init", lambda **kwargs: calls.append(kwargs) or SimpleNamespace(id="x"))
@@ -263,9 +264,9 @@ def test_a_rerun_gives_unfinished_runs_its_runtime_settings_and_leaves_finished_
         return grid.run_dir(grid.runs[0])
 
     run_dir = plan(jobs=2)
-    assert read_config(run_dir).threads == 1 and not read_config(run_dir).wandb
+    assert RunDir(run_dir).read_config().threads == 1 and not RunDir(run_dir).read_config().wandb
     plan(jobs=1, wandb=True)
-    assert read_config(run_dir).threads is None and read_config(run_dir).wandb
+    assert RunDir(run_dir).read_config().threads is None and RunDir(run_dir).read_config().wandb
     (run_dir / "eval.json").write_text("{}")
     plan(jobs=2)
-    assert read_config(run_dir).threads is None, "a finished run's config stays as it was trained"
+    assert RunDir(run_dir).read_config().threads is None, "a finished run's config stays as it was trained"

@@ -16,7 +16,7 @@ from gymnasium.utils.env_checker import check_env
 from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from agents.external_envs import check_supported_spaces, make_external_vec_env
+from agents.environments.external import check_supported_spaces, make_external_vec_env
 from nets import PixelPolicy
 from tests.user_envs import ChannelsFirstEnv, ChannelsLastEnv
 

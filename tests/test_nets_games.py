@@ -10,7 +10,7 @@ from sb3_contrib import MaskablePPO
 from stable_baselines3 import PPO
 
 import envs
-from agents.vec_env import BatchedVecEnv
+from agents.environments.vec_env import BatchedVecEnv
 from nets import ENCODERS, MaskablePixelPolicy, PixelPolicy, adapt_policy
 
 OBS = {"mlp": "vector", "cnn": "pixels", "impala": "grid", "unet": "pixels"}

@@ -12,10 +12,15 @@ import imageio.v2 as imageio
 import numpy as np
 import pytest
 
-from agents.config import PPOSettings, RunConfig
-from agents.report import load_run, mean_curve, write_report
+from agents.reporting.report import load_run, mean_curve, write_report
+from agents.run.config import PPOSettings, RunConfig
 
 STEPS = 4096
+
+
+def evaluated(score: float) -> dict:
+    """An eval.json / transfer.json entry as evaluation writes it, with every episode scoring ``score``."""
+    return {"episodes": 4, "mean": score, "ci_low": score - 1, "ci_high": score + 1, "returns": [score] * 4}
 
 
 def make_run(
@@ -39,10 +44,10 @@ def make_run(
             for step in range(256, last_step + 1, 256)]  # fmt: skip
     (run_dir / "metrics.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
     facts = {"params": 1234, "receptive_field": None} if encoder == "mlp" else {"params": 567, "receptive_field": 9}
+    facts.update(encoder_params=facts["params"] // 2, flops=1000, action_head="Linear", transfers=encoder != "mlp")
     (run_dir / "facts.json").write_text(json.dumps(facts))
     if score is not None:
-        (run_dir / "eval.json").write_text(json.dumps({"episodes": 4, "mean": score, "ci_low": score - 1,
-                                                       "ci_high": score + 1, "returns": [score] * 4}))  # fmt: skip
+        (run_dir / "eval.json").write_text(json.dumps(evaluated(score)))
     if transfer is not None:
         (run_dir / "transfer.json").write_text(json.dumps(transfer))
     return run_dir
@@ -51,12 +56,13 @@ def make_run(
 def make_comparison(folder: Path) -> None:
     # IQM and CI of these scores are computed by hand in tests/test_stats.py: [0, 0, 0, 1] -> 0 (0 .. 1),
     # [1, 2, 3, 10] -> 2.5 (1 .. 10).
-    na = {"error": "cannot move the mlp policy: encoder parameter features_extractor.net.0.weight is bound"}
+    reason = "cannot move the mlp policy: encoder parameter features_extractor.net.0.weight is bound"
+    na = {"env_kwargs": {"n_enemies": 5}, "error": reason}
     for seed, score in enumerate([0.0, 0.0, 0.0, 1.0]):
-        transfer = {"size=8": {"mean": -1.0}, "n_enemies=5": na}
+        transfer = {"size=8": evaluated(-1.0), "n_enemies=5": na}
         make_run(folder, "mlp", "vector", seed, score, slope=0.5, transfer=transfer)
     for seed, score in enumerate([1.0, 2.0, 3.0, 10.0]):
-        transfer = {"size=8": {"mean": score}, "n_enemies=5": {"mean": 2.0}}
+        transfer = {"size=8": evaluated(score), "n_enemies=5": evaluated(2.0)}
         make_run(folder, "cnn", "grid", seed, score, transfer=transfer)
 
 

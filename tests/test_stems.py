@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import envs
-from agents.config import RunConfig
-from agents.model import build_model, make_vec_env
+from agents.run.config import RunConfig
+from agents.run.model import build_model, make_vec_env
 from nets import ENCODERS, PixelPolicy, architecture_facts
 from nets.layout import describe_observation
 from nets.stems import AUTO_STEM, LookupColourStem, PaletteStem, PassStem, is_rgb
@@ -161,7 +161,8 @@ def test_games_declare_their_cell_size_for_pixels_only() -> None:
 
 
 def test_stem_benchmark_runs_ppo_with_the_stem_and_cell_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents import bench, bench_report
+    from agents.bench import measure as bench
+    from agents.bench import tables as bench_report
 
     assert (
         bench.ppo_steps_per_second(steps=512, n_envs=4, map_size=12, cell_px=3, encoder_kwargs={"stem": "lookup"}) > 0

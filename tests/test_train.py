@@ -15,8 +15,8 @@ import imageio.v2 as imageio
 import pytest
 import torch
 
-from agents.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from agents.metrics import read_metrics
+from agents.run.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from agents.run.metrics import read_metrics
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
 ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 from stable_baselines3 import PPO
 
-from agents.config import RunConfig
-from agents.video import VideoWriter
+from agents.run.config import RunConfig
 from agents.viewer.controls import DEFAULT_SPEED, from_pygame
 from agents.viewer.introspect import Introspector
 from agents.viewer.session import open_session
+from agents.viewer.video import VideoWriter
 from agents.viewer.viewer import Viewer
 
 WINDOW_FPS = 30

@@ -7,14 +7,13 @@ show, a step that says when an episode ended, and the actions a person's keys an
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
-from agents.config import RunConfig
-from agents.model import builtin_game, make_vec_env
-from envs.core import BatchedGame
+from agents.environments.env_spec import EnvSpec
+from agents.environments.external import ATARI_PREFIX
+from agents.run.config import RunConfig
 
 VIEW_CELLS = 12
 """External frames are enlarged (by a whole factor) to at least ``scale * VIEW_CELLS`` pixels on their long side,
@@ -112,20 +111,19 @@ class BuiltinSession(GameSession):
     """A pixelarena game, drawn by its own numpy renderer at ``scale`` pixels per cell.
 
     Args:
-        game_class: The game.
-        game_kwargs: Its arguments (including ``obs``).
+        spec: The game with its settings and observation mode.
         seed: Seed of the first episode (later ones continue its random stream, as evaluation does).
         scale: Screen pixels per cell.
     """
 
-    def __init__(self, game_class: type[BatchedGame], game_kwargs: dict[str, Any], seed: int, scale: int) -> None:
+    def __init__(self, spec: EnvSpec, seed: int, scale: int) -> None:
         super().__init__()
-        self.game = game_class(1, **game_kwargs)
+        self.game = spec.make_game(1)
         self.game.reset(seeds=np.array([seed], dtype=np.uint64))
         self.scale = scale
         self.human_keys = frozenset(self.game.HUMAN_KEYS)
         self.human_fps = self.game.HUMAN_FPS
-        self.title = game_class.__name__
+        self.title = spec.name
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -164,22 +162,22 @@ class ExternalSession(GameSession):
     (channels shown as colours, the last of a frame stack as grey), enlarged to a visible size.
 
     Args:
-        config: The run's configuration.
+        spec: The env with its settings.
         seed: Seed of the first episode.
         scale: With :data:`VIEW_CELLS`, the size frames are enlarged to.
     """
 
-    def __init__(self, config: RunConfig, seed: int, scale: int) -> None:
+    def __init__(self, spec: EnvSpec, seed: int, scale: int) -> None:
         super().__init__()
         try:  # the frames a person expects to see are render()'s, when the env takes a render mode
-            self.vec = make_vec_env(config, 1, seed, {**config.env_kwargs, "render_mode": "rgb_array"})
+            self.vec = spec.with_kwargs({"render_mode": "rgb_array"}).make_vec_env(1, seed)
         except (ValueError, TypeError):
-            self.vec = make_vec_env(config, 1, seed)
+            self.vec = spec.make_vec_env(1, seed)
         self._renders = getattr(self.vec, "render_mode", None) == "rgb_array"
         self._obs = self.vec.reset()
-        self._atari = config.env.startswith("ALE/")
+        self._atari = spec.name.startswith(ATARI_PREFIX)
         self.min_side = scale * VIEW_CELLS
-        self.title = config.env
+        self.title = spec.name
         space = self.vec.action_space
         if isinstance(space, spaces.Discrete) and space.n <= 10:
             self.human_keys = frozenset(str(i) for i in range(space.n))
@@ -265,10 +263,5 @@ def enlarge(image: np.ndarray, min_side: int) -> np.ndarray:
 
 def open_session(config: RunConfig, seed: int, scale: int) -> GameSession:
     """The session for a run's env, on its training settings."""
-    game_class = builtin_game(config.env)
-    if game_class is None:
-        return ExternalSession(config, seed, scale)
-    kwargs = dict(config.env_kwargs)
-    if config.obs is not None:
-        kwargs["obs"] = config.obs
-    return BuiltinSession(game_class, kwargs, seed, scale)
+    spec = EnvSpec.of(config)
+    return BuiltinSession(spec, seed, scale) if spec.builtin else ExternalSession(spec, seed, scale)

@@ -1,0 +1,1 @@
+"""`pixelarena bench`: speed and reference-score measurements, and the tables they print."""

@@ -1,0 +1,113 @@
+"""Benchmarks: env steps/second (batched vs Gymnasium's SyncVectorEnv), reference scores, encoder speed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import gymnasium as gym
+import numpy as np
+
+import envs
+
+
+@dataclass
+class EnvSpeed:
+    game: str
+    num_envs: int
+    batched_sps: float
+    sync_sps: float | None
+
+    @property
+    def speedup(self) -> float | None:
+        return None if self.sync_sps is None else self.batched_sps / self.sync_sps
+
+
+def _steps_per_second(vec: gym.vector.VectorEnv, seconds: float, seed: int = 0) -> float:
+    """Random-action steps/second of a vector env (env steps = batch steps x num_envs), after a warm-up."""
+    space = vec.single_action_space
+    high = space.nvec if isinstance(space, gym.spaces.MultiDiscrete) else space.n
+    actions = np.random.default_rng(seed).integers(0, high, size=(64, vec.num_envs, *space.shape))
+    vec.reset(seed=seed)
+    for a in actions[:4]:
+        vec.step(a)
+    steps, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        vec.step(actions[steps % len(actions)])
+        steps += 1
+    return steps * vec.num_envs / elapsed
+
+
+def bench_env_speed(
+    games: list[str], sizes: tuple[int, ...] = (256, 1024), map_size: int = 16, seconds: float = 2.0,
+    sync_at: int = 256, obs: str = "pixels", cell_px: int = 1,
+) -> list[EnvSpeed]:  # fmt: skip
+    """Batched ``gym.make_vec`` vs ``SyncVectorEnv`` over single envs, same game and settings, one after the other."""
+    rows = []
+    kwargs = {"size": map_size, "obs": obs, "cell_px": cell_px}
+    for game in games:
+        for n in sizes:
+            batched = _steps_per_second(envs.make_vec(game, num_envs=n, **kwargs), seconds)
+            sync = None
+            if n == sync_at:
+                sync_env = gym.vector.SyncVectorEnv([partial(envs.make, game, **kwargs) for _ in range(n)])
+                sync = _steps_per_second(sync_env, seconds)
+            rows.append(EnvSpeed(game, n, batched, sync))
+    return rows
+
+
+def policy_scores(
+    game: str,
+    policy: Callable[[envs.BatchedGame, np.random.Generator], np.ndarray],
+    episodes: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Mean and standard deviation of the return of ``episodes`` episodes (played ``episodes`` at a time)."""
+    from agents.evaluation.rollout import episode_returns
+
+    batch = envs.GAMES[game](episodes)
+    batch.reset(seeds=seed + np.arange(episodes, dtype=np.uint64))
+    rng = np.random.default_rng(seed)
+    returns = episode_returns(batch, lambda g: policy(g, rng))
+    return float(returns.mean()), float(returns.std())
+
+
+def random_policy(game: envs.BatchedGame, rng: np.random.Generator) -> np.ndarray:
+    space = game.single_action_space
+    high = space.nvec if isinstance(space, gym.spaces.MultiDiscrete) else space.n
+    return rng.integers(0, high, size=(game.num_games, *space.shape))
+
+
+def expert_policy(game: envs.BatchedGame, rng: np.random.Generator) -> np.ndarray:
+    return game.expert_actions()
+
+
+def ppo_steps_per_second(
+    game: str = "Chase",
+    encoder: str = "cnn",
+    steps: int = 16_384,
+    n_envs: int = 64,
+    map_size: int = 16,
+    cell_px: int = 1,
+    encoder_kwargs: dict | None = None,
+) -> float:
+    """End-to-end env steps/second of SB3 PPO (rollouts + updates) on a batched game, default encoder widths.
+
+    Settings: n_steps 128, batch 256, 4 epochs, pixels obs; the encoder reads ``cell_px`` from the env as training
+    does (``encoder_kwargs`` over it); the first rollout+update is a warm-up.
+    """
+    from stable_baselines3 import PPO
+
+    from agents.environments.vec_env import BatchedVecEnv
+    from nets import PixelPolicy
+
+    vec = BatchedVecEnv(envs.GAMES[game](n_envs, size=map_size, cell_px=cell_px), seed=0)
+    kwargs = {**({"cell_px": cell_px} if cell_px > 1 else {}), **(encoder_kwargs or {})}
+    policy_kwargs = {"encoder": encoder, "encoder_kwargs": kwargs}
+    model = PPO(PixelPolicy, vec, n_steps=128, batch_size=256, n_epochs=4, policy_kwargs=policy_kwargs, seed=0)
+    model.learn(n_envs * 128)  # warm-up
+    start = time.perf_counter()
+    model.learn(steps, reset_num_timesteps=False)
+    return steps / (time.perf_counter() - start)

@@ -1,0 +1,117 @@
+"""Runs the benchmarks chosen on the command line and prints (and optionally writes) Markdown tables."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from agents.bench.measure import (
+    bench_env_speed,
+    expert_policy,
+    policy_scores,
+    ppo_steps_per_second,
+    random_policy,
+)
+from agents.reporting.machine import machine_description
+from agents.reporting.markdown import table
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    return table(header, rows, right=range(len(header)))
+
+
+def env_speed_table(seconds: float) -> str:
+    import envs
+
+    rows = []
+    for r in bench_env_speed(sorted(envs.GAMES), seconds=seconds):
+        sync = "" if r.sync_sps is None else f"{r.sync_sps:,.0f}"
+        speedup = "" if r.speedup is None else f"{r.speedup:,.0f}x"
+        rows.append([r.game, str(r.num_envs), f"{r.batched_sps:,.0f}", sync, speedup])
+    return _table(["game", "N", "batched steps/s", "SyncVectorEnv steps/s", "speed-up"], rows)
+
+
+def scores_table() -> str:
+    import envs
+
+    rows = []
+    for name in sorted(envs.GAMES):
+        random_mean, random_std = policy_scores(name, random_policy)
+        expert_mean, expert_std = policy_scores(name, expert_policy)
+        rows.append([name, f"{random_mean:+.2f} ± {random_std:.2f}", f"{expert_mean:+.2f} ± {expert_std:.2f}"])
+    return _table(["game", "random policy", "scripted policy"], rows)
+
+
+def nets_table(device: str) -> str:
+    from nets.throughput import bench_encoders
+
+    rows = bench_encoders(device=device)
+    header = list(rows[0])
+    return _table(header, [[f"{row[c]:,}" if isinstance(row[c], int) else str(row[c]) for c in header] for row in rows])
+
+
+def ppo_table(threads: tuple[int, ...]) -> str:
+    import torch
+
+    rows = []
+    for n in threads:
+        torch.set_num_threads(n)
+        for encoder in ("cnn", "mlp"):
+            rows.append([encoder, str(n), f"{ppo_steps_per_second(encoder=encoder):,.0f}"])
+    return _table(["encoder", "torch threads", "PPO env steps/s"], rows)
+
+
+STEM_CASES = (
+    ("rgb", 1, {}), ("mlp", 1, {}), ("palette", 1, {}), ("lookup", 1, {}), ("foreground", 1, {}),
+    ("rgb", 3, {}), ("lookup", 3, {}), ("foreground", 3, {}), ("rgb", 3, {"cell_px": 1}),
+)  # fmt: skip
+"""(colour stem, cell_px of the frames, encoder arguments over the env's) measured by ``bench --stems``."""
+
+
+def stems_table() -> str:
+    """PPO env steps/s of the cnn on Chase pixels with each stem, and the ratio to raw RGB at cell_px=1."""
+    rows, base = [], None
+    for stem, cell_px, extra in STEM_CASES:
+        sps = ppo_steps_per_second(map_size=12, cell_px=cell_px, encoder_kwargs={"stem": stem, **extra})
+        base = base or sps
+        cell_stem = "no (stride-1 convolutions on the frame)" if extra else "yes" if cell_px > 1 else "-"
+        rows.append([stem, str(cell_px), cell_stem, f"{sps:,.0f}", f"{sps / base:.2f}"])
+    return _table(["colour stem", "cell_px", "cell stem", "PPO env steps/s", "vs rgb at cell_px=1"], rows)
+
+
+def run_benchmarks(args: Any) -> None:
+    """Print the chosen tables; with ``args.markdown`` also write them to that file."""
+    sections = [
+        "# Performance\n\nWritten by `pixelarena bench "
+        + " ".join(f"--{k}" for k in ("envs", "scores", "nets", "ppo", "stems") if getattr(args, k))
+        + f" --markdown ...`. Measured {datetime.date.today()} on {machine_description()}; timings on a shared "
+        "machine are noisy, so compare rows measured in the same run."
+    ]
+    if args.envs:
+        sections.append(
+            "## Env steps per second (16x16, cell_px=1, pixels obs, random actions)\n\n" + env_speed_table(args.seconds)
+        )
+    if args.scores:
+        sections.append("## Reference scores (mean ± std of 1,000 episodes, default settings)\n\n" + scores_table())
+    if args.nets:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        title = f"## Encoders: forward+backward samples/s, batch 256 ({args.device}, {args.threads} torch threads)"
+        sections.append(title + "\n\n" + nets_table(args.device))
+    if args.ppo:
+        title = "## PPO end to end: Chase 16x16 pixels, 64 envs, n_steps 128, batch 256, 4 epochs, default widths"
+        sections.append(title + "\n\n" + ppo_table((1, 2)))
+    if args.stems:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        title = (f"## Stems: PPO end to end, cnn on Chase 12x12 pixels, 64 envs, n_steps 128, batch 256, 4 epochs "
+                 f"({args.threads} torch threads)")  # fmt: skip
+        sections.append(title + "\n\n" + stems_table())
+    text = "\n\n".join(sections) + "\n"
+    print(text)
+    if args.markdown is not None:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(text)
+        print(f"Written to {args.markdown}")

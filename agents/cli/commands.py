@@ -1,0 +1,114 @@
+"""What each `pixelarena` command runs: thin handlers that hand their arguments to the package doing the work.
+
+Each imports that package when it runs, so `pixelarena list` and `--help` stay quick (no torch at start-up).
+"""
+
+from __future__ import annotations
+
+from agents.cli.options import BenchArgs, CompareArgs, EvalArgs, ListArgs, PlayArgs, ReportArgs, TrainArgs
+
+
+def run_train(args: TrainArgs) -> None:
+    from agents.run.run_dir import RunDir
+    from agents.training.resolve import resolve
+    from agents.training.train import train
+    from agents.viewer.watch import watch_run
+
+    if args.resume is not None:
+        run_dir = train(RunDir(args.resume).read_config(), args.resume, resume=True)
+    else:
+        run_dir = train(resolve(args), args.run_dir)
+    if args.show:
+        watch_run(run_dir)  # the viewer window, or without a display a video in the run directory
+
+
+def run_eval(args: EvalArgs) -> None:
+    import json
+
+    from agents.evaluation.evaluate import evaluate_model
+    from agents.run.config import parse_kwargs
+    from agents.run.model import load_trained
+
+    if args.episodes <= 0:
+        raise ValueError(f"--episodes must be positive, got {args.episodes}")
+    config, model = load_trained(args.run, args.device)
+    result = evaluate_model(model, config, args.episodes, args.seed, parse_kwargs(args.env_kwargs))
+    if args.json:
+        print(json.dumps(result.to_json()))
+        return
+    settings = ", ".join(f"{k}={v}" for k, v in result.env_kwargs.items()) or "training settings"
+    print(f"{config.env} ({settings}): mean return {result.mean:+.2f} over {result.episodes} episodes, "
+          f"95% CI {result.ci_low:+.2f} .. {result.ci_high:+.2f}")  # fmt: skip
+
+
+def run_list(args: ListArgs) -> None:
+    import envs
+    from agents.cli.listing import print_encoder_facts
+
+    print("Games (pixelarena/<Game>-v0):")
+    for name, game in envs.GAMES.items():
+        print(f"  {name:<8} random {game.RANDOM_SCORE:+.2f}  solved {game.SOLVED_SCORE:+.2f}")
+    print_encoder_facts(args.env, args.obs)
+
+
+def run_report(args: ReportArgs) -> None:
+    from agents.reporting.publish import publish
+    from agents.reporting.report import write_report
+
+    print(f"report: {write_report(args.dir)}")
+    if args.publish is not None:
+        print(f"report: published to {publish(args.dir, args.publish)}")
+
+
+def run_bench(args: BenchArgs) -> None:
+    from agents.bench.tables import run_benchmarks
+
+    if not (args.envs or args.scores or args.nets or args.ppo or args.stems):
+        raise ValueError("choose what to measure: --envs, --scores, --nets, --ppo and/or --stems")
+    run_benchmarks(args)
+
+
+def run_compare(args: CompareArgs) -> None:
+    from agents.experiments.compare import compare
+
+    compare(args)
+
+
+def run_play(args: PlayArgs) -> None:
+    """Open the viewer, record, or play, as ``args`` ask; bad input raises a one-line ValueError."""
+    if args.episodes < 1:
+        raise ValueError(f"--episodes must be at least 1, got {args.episodes}")
+    if not 1 <= args.scale <= 64:
+        raise ValueError(f"--scale must be between 1 and 64 pixels per cell, got {args.scale}")
+    if args.run is None:
+        _play_game(args)
+        return
+    if args.size is not None:
+        raise ValueError("--size is for --env games; a run plays on its training settings")
+    from agents.viewer.watch import watch_run
+
+    watch_run(
+        args.run,
+        record=args.record,
+        overlay=args.overlay,
+        layer=args.layer,
+        episodes=args.episodes,
+        seed=0 if args.seed is None else args.seed,
+        scale=args.scale,
+        speed=args.speed,
+        human=args.human,
+        device=args.device,
+    )
+
+
+def _play_game(args: PlayArgs) -> None:
+    from agents.viewer.scripted import watch_scripted
+    from envs.human import play_human
+
+    if args.overlay != "none":
+        raise ValueError("--overlay needs a trained agent: python play.py runs/<run> --overlay ...")
+    kwargs = {} if args.size is None else {"size": args.size}
+    if args.human:
+        play_human(args.env, seed=args.seed, scale=args.scale, **kwargs)
+    else:
+        watch_scripted(args.env, args.policy, args.episodes, args.seed, args.scale, args.record, **kwargs)

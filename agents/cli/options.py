@@ -1,0 +1,213 @@
+"""The arguments of every `pixelarena` command (and of play.py), one typed dataclass each: tyro turns the fields'
+docstrings into ``--help``. Nothing here imports torch, pygame or the rest of agents/, so parsing is quick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import tyro
+
+
+@dataclass
+class RunOptions:
+    """Options of how each run trains, shared by `train` and `compare` (the latter passes them to every run)."""
+
+    n_envs: int | None = None
+    """Games played in parallel."""
+    device: str = "auto"
+    """Torch device: auto (GPU if present), cpu, cuda or cuda:N."""
+    env_kwargs: tuple[str, ...] = ()
+    """Game arguments as key=value, e.g. size=16 n_enemies=4."""
+    encoder_kwargs: tuple[str, ...] = ()
+    """Encoder arguments as key=value, e.g. stem=rgb or channels=(32,64,64) (see nets/; over the preset's)."""
+    checkpoint_every: str = "50k"
+    """Save a checkpoint every this many steps (always also at the end and on Ctrl-C / SIGTERM)."""
+    threads: int | None = None
+    """Torch CPU threads (default: torch's choice, all cores; compare uses 1 per job when --jobs > 1)."""
+    learning_rate: float | None = None
+    """PPO learning rate."""
+    n_steps: int | None = None
+    """PPO rollout length per env."""
+    batch_size: int | None = None
+    """PPO minibatch size."""
+    n_epochs: int | None = None
+    """PPO epochs per rollout."""
+    ent_coef: float | None = None
+    """PPO entropy bonus."""
+    gamma: float | None = None
+    """PPO discount factor."""
+    eval_episodes: int = 32
+    """Episodes of the final evaluation."""
+    wandb: bool = False
+    """Log to Weights & Biases (offline by itself when there is no login or network)."""
+    wandb_project: str = "pixelarena"
+    """W&B project."""
+
+
+@dataclass
+class TrainArgs(RunOptions):
+    """Train a PPO agent. Unset options come from the preset (see agents/run/presets.py)."""
+
+    env: str | None = None
+    """Game (Chase, Target, Swarm, Snake), a Gymnasium id, module:Class, or an Atari id (ALE/Breakout-v5);
+    default: the preset's game, else Chase."""
+    encoder: str | None = None
+    """Encoder: mlp, cnn, impala or unet (default: the game's preset)."""
+    obs: str | None = None
+    """Observation mode of built-in games: pixels, grid or vector."""
+    preset: str | None = None
+    """Preset name, e.g. quickstart or chase-impala (default: <game>-<encoder> when one exists)."""
+    steps: str | None = None
+    """Env steps to train, e.g. 500k or 2M (rounded up to whole PPO rollouts)."""
+    seed: int = 0
+    """Random seed (network init, PPO sampling, games seeded seed, seed+1, ...)."""
+    run_dir: Path | None = None
+    """Put the run exactly here (default: runs/<env>__<encoder>__<obs>__s<seed>__<time>)."""
+    resume: Path | None = None
+    """Continue the run in this directory from its last checkpoint (all other options come from the run)."""
+    wandb_group: str | None = None
+    """W&B group (compare uses the comparison's name)."""
+    wandb_tags: tuple[str, ...] = ()
+    """W&B tags."""
+    show: bool = False
+    """After training, show the agent playing (a window, or a video file when there is no display)."""
+
+
+@dataclass
+class CompareArgs(RunOptions):
+    """Compare encoders on one game: every encoder x seed with matched seeds, in parallel jobs, then a report
+    (report.md and plots in the comparison folder). Run the same command again to continue an interrupted one."""
+
+    env: str | None = None
+    """Game to compare on (Chase, Target, Swarm, Snake, or any env train takes)."""
+    encoders: tuple[str, ...] = ()
+    """Encoder specs encoder[+key=value...][:obs], comma- or space-separated, e.g. mlp:vector,mlp:pixels,cnn,unet
+    or cnn+stem=rgb:pixels; obs defaults to the encoder's preset, else the game's default."""
+    seeds: int | None = None
+    """Seeds per encoder: 0 .. N-1, the same for every encoder (default 5; a suite's own count with --suite)."""
+    steps: str | None = None
+    """Env steps per run, the same for every encoder, e.g. 300k (with --suite: overrides the budget's steps)."""
+    jobs: int = 1
+    """Runs trained at the same time, each in its own process (each with 1 torch thread unless --threads)."""
+    name: str | None = None
+    """Comparison name: its folder runs/<name>/ and its W&B group (default: <env>-<steps>, e.g. chase-300k)."""
+    run_dir: Path | None = None
+    """Put the comparison (or the suite) exactly in this folder instead of runs/<name>/."""
+    eval_env_kwargs: tuple[str, ...] = ()
+    """Also evaluate every final policy on other game settings, one key at a time: size=8,16,24 n_enemies=1,5
+    is five variants; a policy that cannot run a variant is marked n/a with the reason."""
+    suite: str | None = None
+    """Run a suite of comparisons instead (agents/experiments/suites.py): claim."""
+    budget: str = "cpu"
+    """Step budget of the suite: cpu or gpu."""
+    experiments: tuple[str, ...] = ()
+    """Run only these experiments of the suite, e.g. e1-chase (default: all)."""
+    publish: Path | None = None
+    """Also copy the reports and plots (no weights, no logs) to this folder, e.g. docs/results/claim-cpu, headed
+    by this command, the machine and the runs' dates."""
+
+
+@dataclass
+class ListArgs:
+    """List the games, and the encoders with their architecture facts for a chosen game."""
+
+    env: str = "Chase"
+    """Game whose observation and action spaces the encoder facts are computed for."""
+    obs: str = "pixels"
+    """Observation mode for the encoder facts: pixels, grid or vector."""
+
+
+@dataclass
+class BenchArgs:
+    """Measure speed: env steps/s (batched vs SyncVectorEnv), reference scores, encoder throughput."""
+
+    envs: bool = False
+    """Env steps/second of every game, batched vs Gymnasium's SyncVectorEnv (16x16, cell_px=1, pixels)."""
+    scores: bool = False
+    """Mean return of a random and of the scripted policy of every game (1,000 episodes each)."""
+    nets: bool = False
+    """Forward+backward samples/second per encoder at batch 256."""
+    ppo: bool = False
+    """End-to-end PPO env steps/second (Chase 16x16) with the cnn and mlp encoders, 1 and 2 torch threads."""
+    stems: bool = False
+    """End-to-end PPO env steps/second of the cnn on Chase pixels with each colour stem, at cell_px 1 and 3."""
+    threads: int = 1
+    """Torch CPU threads for --nets and --stems."""
+    seconds: float = 2.0
+    """Seconds per env-speed measurement."""
+    device: str = "cpu"
+    """Torch device for --nets (cpu, cuda, auto)."""
+    markdown: Path | None = None
+    """Also write the tables as Markdown to this file."""
+
+
+@dataclass
+class EvalArgs:
+    """Evaluate a trained run: mean return with a 95% CI, on its own settings or on others."""
+
+    run: tyro.conf.Positional[Path]
+    """The run directory."""
+    episodes: int = 100
+    """Episodes to play (greedy actions)."""
+    env_kwargs: tuple[str, ...] = ()
+    """Game settings to evaluate on instead, e.g. size=24 n_enemies=6 (fully convolutional policies only)."""
+    seed: int = 12345
+    """Seed of the evaluation games."""
+    json: bool = False
+    """Print the result as JSON."""
+    device: str = "cpu"
+    """Torch device."""
+
+
+@dataclass
+class ReportArgs:
+    """Write report.md and PNG plots of a comparison folder from its run directories' files (compare does this
+    when it ends; run it again any time, e.g. while runs are still going)."""
+
+    dir: tyro.conf.Positional[Path]
+    """A comparison folder (runs/<name>/), or a suite's folder (runs/claim-cpu/) for every comparison in it."""
+    publish: Path | None = None
+    """Also copy the reports and plots (no weights, no logs) to this folder, e.g. docs/results/claim-cpu, headed
+    by this command, the machine and the runs' dates."""
+
+
+@dataclass
+class PlayArgs:
+    """Watch a trained agent play in a window, with its value estimate, action probabilities and overlays
+    (action map, feature maps, saliency); record it to a video; or play a game yourself.
+
+    Keys in the window: space pause, right arrow single step, +/- speed, o overlay, [ ] layer, h human takeover,
+    r reset, s screenshot, q / Esc quit.
+    """
+
+    run: tyro.conf.Positional[Annotated[Path | None, tyro.conf.arg(metavar="[RUN]")]] = None
+    """A run directory (runs/<run>): watch its trained agent. Without it, --env is played by you or a script."""
+    record: str | None = None
+    """Write the episodes to this .mp4 or .gif instead of opening a window (works with no display)."""
+    overlay: str = "none"
+    """Overlay shown first (o cycles): none, actions (click / per-cell / U-Net readout maps), features,
+    saliency (of the chosen action), value-saliency."""
+    layer: int = 0
+    """Feature layer shown by the features overlay ([ ] change it); negative counts from the last."""
+    episodes: int = 2
+    """Episodes to record or, for a scripted policy, to show (a run's window plays until you quit)."""
+    seed: int | None = None
+    """Seed of the first episode."""
+    scale: int = 24
+    """Screen pixels per game cell (the window can also be resized); external envs' frames are enlarged to about
+    12 cells of this size."""
+    speed: float = 8.0
+    """Agent steps per second in the window (+/- change it)."""
+    human: bool = False
+    """Play yourself: without RUN, --env with no agent; with RUN, start in human takeover (h toggles it)."""
+    env: str = "Chase"
+    """Without RUN: the game (Chase, Target, Swarm, Snake) or a registered Gymnasium id."""
+    policy: Literal["random", "expert"] = "expert"
+    """Without RUN or --human: who plays, a uniformly random policy or the game's scripted policy."""
+    size: int | None = None
+    """Without RUN: map size (cells per side); the game's default when omitted."""
+    device: str = "cpu"
+    """Torch device for the agent."""

@@ -1,0 +1,23 @@
+"""`python play.py`: the play command on its own (the same options as `pixelarena play`)."""
+
+from __future__ import annotations
+
+import sys
+
+import tyro
+
+from agents.cli.commands import run_play
+from agents.cli.options import PlayArgs
+
+
+def main(argv: list[str] | None = None, prog: str = "play.py") -> int:
+    """Entry point of play.py: parse, run, and turn bad input into one line on stderr and exit code 2."""
+    args = tyro.cli(PlayArgs, args=argv, prog=prog)
+    try:
+        run_play(args)
+    except (ValueError, FileNotFoundError, RuntimeError) as error:  # bad input or no display: no traceback
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,115 @@
+"""One answer to "which env is this, and how is it built?": a pixelarena game or anyone else's Gymnasium env.
+
+Every command (train, eval, compare, transfer, the viewer) goes through :class:`EnvSpec`; nothing else asks
+whether an env is built in. A spec is checked in two steps: :meth:`EnvSpec.parse` (the name and the observation
+mode, nothing built) and :meth:`EnvSpec.probe` (one env built, so bad keyword arguments fail now with one line,
+before any run directory exists, and the spaces are known).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import gymnasium as gym
+
+import envs
+from agents.environments.external import ATARI_PREFIX
+
+if TYPE_CHECKING:
+    from stable_baselines3.common.vec_env import VecEnv
+
+    from agents.run.config import RunConfig
+
+
+def builtin_game(env: str) -> type[envs.BatchedGame] | None:
+    """The pixelarena game class for a short name or id (``Chase``, ``pixelarena/Chase-v0``), or None."""
+    try:
+        env_id = envs.resolve_env_id(env)
+    except ValueError:
+        return None
+    return envs.GAMES.get(env_id.removeprefix("pixelarena/").removesuffix("-v0"))
+
+
+@dataclass(frozen=True)
+class EnvProbe:
+    """What one env built from a spec shows: its single-env spaces and metadata (``cell_px`` for pixels)."""
+
+    observation_space: gym.Space
+    action_space: gym.Space
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """An env as a run names it: ``name`` (a game's name, or a Gymnasium id, ``module:Class``, ``ALE/...``),
+    the observation mode (built-in games only) and the constructor's keyword arguments."""
+
+    name: str
+    obs: str | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, env: str, obs: str | None = None, kwargs: dict[str, Any] | None = None) -> EnvSpec:
+        """A spec with the game's canonical name; a one-line ValueError for an unknown name (with the nearest
+        game or registered id) or ``obs`` on an external env. Builds nothing."""
+        kwargs = dict(kwargs or {})
+        game = builtin_game(env)
+        if game is not None:
+            return cls(game.__name__, obs, kwargs)
+        if ":" not in env and not env.startswith(ATARI_PREFIX) and env not in gym.registry:
+            envs.resolve_env_id(env)  # raises, naming the nearest game or registered id
+        if obs is not None:
+            raise ValueError("--obs applies to built-in games only; external envs are observed as they are")
+        return cls(env, None, kwargs)
+
+    @classmethod
+    def of(cls, config: RunConfig) -> EnvSpec:
+        """The env a run's config names (checked when the run was created)."""
+        return cls(config.env, config.obs, dict(config.env_kwargs))
+
+    @property
+    def game(self) -> type[envs.BatchedGame] | None:
+        """The batched game class for a built-in game, else None."""
+        return builtin_game(self.name)
+
+    @property
+    def builtin(self) -> bool:
+        return self.game is not None
+
+    def with_kwargs(self, extra: dict[str, Any]) -> EnvSpec:
+        """The same env with ``extra`` keyword arguments over its own (a transfer variant)."""
+        return dataclasses.replace(self, kwargs={**self.kwargs, **extra})
+
+    def make_game(self, num_games: int) -> envs.BatchedGame:
+        """``num_games`` of a built-in game in one batched object."""
+        game = self.game
+        if game is None:
+            raise ValueError(f"{self.name} is not a pixelarena game")
+        return game(num_games, **self.kwargs, **({"obs": self.obs} if self.obs is not None else {}))
+
+    def make_vec_env(self, n_envs: int, seed: int | None) -> VecEnv:
+        """The stable-baselines3 vector env training and evaluation use: a batched game (games seeded ``seed``,
+        ``seed + 1``, ...), or ``n_envs`` copies of an external env (agents/environments/external.py)."""
+        if self.builtin:
+            from agents.environments.vec_env import BatchedVecEnv
+
+            return BatchedVecEnv(self.make_game(n_envs), seed=seed)
+        from agents.environments.external import make_external_vec_env
+
+        return make_external_vec_env(self.name, n_envs, 0 if seed is None else seed, self.kwargs)
+
+    def probe(self) -> EnvProbe:
+        """Build one env and return its spaces; a one-line ValueError for keyword arguments it rejects."""
+        if self.builtin:
+            try:
+                game = self.make_game(1)
+            except TypeError as error:  # a keyword the game does not take
+                raise ValueError(f"--env-kwargs: {self.name} does not take it: {error}") from None
+            return EnvProbe(game.single_observation_space, game.single_action_space, dict(game.metadata))
+        vec_env = self.make_vec_env(1, seed=0)
+        try:
+            return EnvProbe(vec_env.observation_space, vec_env.action_space, dict(vec_env.metadata))
+        finally:
+            vec_env.close()

@@ -1,0 +1,2 @@
+"""Evaluating trained policies: greedy rollouts with a confidence interval, on the training settings or on
+others (transfer)."""

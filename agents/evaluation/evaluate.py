@@ -1,0 +1,59 @@
+"""Evaluating a trained policy: mean episode return with a 95% bootstrap confidence interval, on the training
+settings or on others (map size, object counts) for policies that transfer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from stable_baselines3 import PPO
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
+from stable_baselines3.common.vec_env import VecTransposeImage
+
+from agents.environments.env_spec import EnvSpec
+from agents.evaluation.rollout import episode_returns
+from agents.reporting.stats import bootstrap_ci
+from agents.run.config import RunConfig
+from agents.run.results import EvalResult
+from nets import adapt_policy
+
+# A run's final evaluation plays games seeded EVAL_SEED + its seed, away from the training games' seeds.
+EVAL_SEED = 10_000
+
+
+def summarise(returns: list[float], env_kwargs: dict[str, Any]) -> EvalResult:
+    """Episode returns -> their mean with a 95% bootstrap CI."""
+    low, high = bootstrap_ci(returns)
+    return EvalResult(len(returns), float(np.mean(returns)), low, high, [float(r) for r in returns], env_kwargs)
+
+
+def evaluate_model(
+    model: PPO, config: RunConfig, episodes: int, seed: int, env_kwargs: dict[str, Any] | None = None
+) -> EvalResult:
+    """Play ``episodes`` episodes with the greedy (deterministic) policy.
+
+    ``env_kwargs`` replace the training env's; for a built-in game with another map size the policy is
+    adapted to the new spaces (fully convolutional policies only; others raise ``SizeTransferError``).
+    """
+    spec = EnvSpec.of(config).with_kwargs(env_kwargs or {})
+    if not spec.builtin:
+        vec_env = spec.make_vec_env(min(episodes, 8), seed=seed)
+        returns, _ = evaluate_policy(model, vec_env, n_eval_episodes=episodes, deterministic=True,
+                                     return_episode_rewards=True)  # fmt: skip
+        return summarise(list(returns), spec.kwargs)
+    game = spec.make_game(episodes)
+    policy = model.policy
+    obs_space = game.single_observation_space
+    if is_image_space(obs_space) and not is_image_space_channels_first(obs_space):
+        obs_space = VecTransposeImage.transpose_space(obs_space)  # as the model saw it during training
+    if obs_space != model.observation_space or game.single_action_space != model.action_space:
+        policy = adapt_policy(policy, obs_space, game.single_action_space)
+    policy.set_training_mode(False)
+    game.reset(seeds=seed + np.arange(episodes, dtype=np.uint64))
+
+    def greedy(game: Any) -> np.ndarray:
+        masks = {"action_masks": game.action_masks()} if game.HAS_ACTION_MASKS else {}
+        return policy.predict(game.observe(), deterministic=True, **masks)[0]
+
+    return summarise(list(episode_returns(game, greedy)), spec.kwargs)

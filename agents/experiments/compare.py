@@ -1,0 +1,87 @@
+"""`pixelarena compare`: train every encoder x seed on one game (or every experiment of a suite) in parallel
+processes, then write the report.
+
+The grid is planned and validated first (agents/experiments/grid.py), then trained by the local scheduler
+(agents/experiments/scheduler.py); the report is rebuilt from the run directories (agents/reporting/).
+Running the same command again skips finished runs and resumes unfinished ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from agents.cli.options import CompareArgs
+from agents.experiments.grid import DEFAULT_SEEDS, default_name, job_threads, plan_grid
+from agents.experiments.scheduler import RunsFailed, run_grids
+from agents.experiments.suites import SUITES
+from agents.reporting.publish import check_destination, publish
+from agents.reporting.report import write_report
+from agents.run.config import choose, parse_steps
+
+
+def compare(args: CompareArgs) -> None:
+    """`pixelarena compare`: one grid, or with ``--suite`` every experiment of a suite; then the report(s)."""
+    if args.jobs <= 0:
+        raise ValueError(f"--jobs must be positive, got {args.jobs}")
+    if args.suite is not None:
+        run_suite(args)
+        return
+    if args.env is None:
+        raise ValueError("--env is required (the game to compare on), or --suite claim")
+    if args.steps is None:
+        raise ValueError("--steps is required: the same budget for every encoder, e.g. --steps 300k")
+    if args.experiments:
+        raise ValueError("--experiments selects experiments of a --suite")
+    name = args.name or (args.run_dir.name if args.run_dir else default_name(args.env, parse_steps(args.steps)))
+    root = args.run_dir or Path("runs") / name
+    seeds = DEFAULT_SEEDS if args.seeds is None else args.seeds
+    grid = plan_grid(args, args.env, args.encoders, args.steps, seeds, root, name, args.eval_env_kwargs, args.jobs)
+    if args.publish is not None:
+        check_destination(root, args.publish)  # before the training, not after it
+    failures = run_grids([grid], args.jobs, job_threads(args, args.jobs))
+    report_and_publish(root, args.publish)
+    if failures:
+        raise RunsFailed(failures, len(grid.runs))
+
+
+def report_and_publish(root: Path, dest: Path | None) -> None:
+    """Write the comparison's report; with ``dest``, copy reports and plots there too."""
+    print(f"compare: report in {write_report(root)}")
+    if dest is not None:
+        print(f"compare: published to {publish(root, dest)}")
+
+
+def run_suite(args: CompareArgs) -> None:
+    """`compare --suite NAME --budget B`: every experiment of the suite into runs/<suite>-<budget>/<key>/, in
+    one pool of jobs; then each experiment's report and the suite's report."""
+    suite = SUITES[choose("suite", args.suite or "", list(SUITES))]
+    budget = choose("budget", args.budget, list(suite.budgets))
+    for option in ("env", "encoders", "eval_env_kwargs", "name"):
+        if getattr(args, option):
+            raise ValueError(
+                f"--{option.replace('_', '-')} comes from the suite (experiments/suites.py), not the command line"
+            )
+    keys = [key for item in args.experiments for key in item.split(",") if key]
+    for key in keys:
+        choose("experiment", key, [e.key for e in suite.experiments])
+    root = args.run_dir or Path("runs") / f"{suite.name}-{budget}"
+    if args.publish is not None:
+        check_destination(root, args.publish)
+    grids = []
+    for experiment in suite.experiments:
+        if keys and experiment.key not in keys:
+            continue
+        variants = [kv for t in suite.transfers if t.of == experiment.key for kv in t.eval_env_kwargs]
+        options = dataclasses.replace(args, env_kwargs=(*experiment.env_kwargs, *args.env_kwargs))
+        group = f"{suite.name}-{budget}-{experiment.key}"
+        steps = args.steps or experiment.steps[budget]
+        # --seeds sets every spec's count; without it the suite's own counts hold (fewer for slow encoders).
+        seeds, by_spec = (experiment.seeds, experiment.seeds_by_spec) if args.seeds is None else (args.seeds, {})
+        grid = plan_grid(options, experiment.env, experiment.encoders, steps, seeds, root / experiment.key, group,
+                         variants, args.jobs, by_spec)  # fmt: skip
+        grids.append(grid)
+    failures = run_grids(grids, args.jobs, job_threads(args, args.jobs))
+    report_and_publish(root, args.publish)
+    if failures:
+        raise RunsFailed(failures, sum(len(grid.runs) for grid in grids))

@@ -1,0 +1,177 @@
+"""`pixelarena report DIR`: report.md and PNG plots of a comparison, from its run directories' files alone.
+
+Every number comes from the files each run writes (config.json, metrics.jsonl, facts.json, eval.json,
+transfer.json), so a report can be rebuilt at any time, also while runs are still going or after some failed.
+Runs are grouped by encoder and observation; the final score of a run is the mean greedy return of its final
+evaluation (eval.json); a group's score is the IQM over its seeds with a 95% bootstrap CI
+(see agents/reporting/stats.py).
+A folder of comparisons (a suite, ``runs/claim-cpu/``) gets a report per comparison and one that combines them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from agents.reporting.records import Group, group_runs, iqm_with_ci, load_run, mean_curve, run_dirs
+from agents.reporting.tables import (
+    BASELINE,
+    describe,
+    equal_time_table,
+    improvement_table,
+    score_table,
+    settings_table,
+    transfer_table,
+    unfinished,
+)
+from agents.run.run_dir import RunDir
+
+REPORT_FILE = "report.md"
+PLOTS = {"scores": "final_scores.png", "step": "curves_steps.png", "wall_time": "curves_wall.png"}
+
+
+SCORE_NOTE = (
+    "Final score of a run: the mean return of its greedy policy over its final evaluation (eval.json). Per "
+    "encoder: the interquartile mean (IQM) of the seeds' final scores with a 95% percentile bootstrap CI over "
+    "seeds (rliable's method: with one game, its stratified bootstrap is a bootstrap over seeds; 2,000 "
+    "resamples), the plain mean, and each seed's score in seed order. params: trainable parameters of the whole "
+    "policy (facts.json); receptive field: the input pixels one encoder output depends on (global: fully "
+    "connected); SPS: env steps per second of training (steps / training wall-clock, mean over seeds); training "
+    "time: mean over seeds, without the final evaluation."
+)
+CURVE_NOTE = (
+    "Training return (`charts/episode_return` in metrics.jsonl: the mean return of the last 100 training "
+    "episodes, stochastic policy) of every run, interpolated onto a common grid; line: mean over seeds; band: "
+    "95% bootstrap CI over seeds. Curves are drawn from finished runs (from the runs so far while none has "
+    "finished) and end where the shortest of them ends."
+)
+IMPROVEMENT_NOTE = (
+    f"Probability of improvement over {BASELINE} (rliable's definition): the chance that a random seed of the "
+    "encoder ends with a higher final score than a random seed of the packed-vector MLP (ties count one half), "
+    "with a 95% bootstrap CI resampling each side's seeds."
+)
+EQUAL_TIME_NOTE = (
+    "The same comparison at equal training wall-clock instead of equal env steps: every encoder's training return "
+    "(stochastic policy, last 100 episodes) when the shortest finished run ended, IQM over seeds with a 95% "
+    "bootstrap CI, and the env steps it had taken by then. Seconds depend on the machine (and on what else ran)."
+)
+TRANSFER_NOTE = (
+    "Greedy return on other game settings, one setting changed at a time from the training settings "
+    "(transfer.json; same episodes and seeds as the final evaluation): IQM over seeds (95% bootstrap CI)."
+)
+
+
+@dataclass
+class ExperimentReport:
+    """A comparison's report in parts, so that a suite report can put them together differently."""
+
+    folder: Path
+    groups: list[Group]
+
+    def scores(self, prefix: str = "") -> str:
+        return f"{score_table(self.groups)}\n\n![final scores]({prefix}{PLOTS['scores']})"
+
+    def curves(self, prefix: str = "") -> str:
+        return (f"![learning curves against env steps]({prefix}{PLOTS['step']})\n\n"
+                f"![learning curves against wall-clock]({prefix}{PLOTS['wall_time']})")  # fmt: skip
+
+    def transfer(self) -> str | None:
+        return transfer_table(self.groups)
+
+    def comparisons(self) -> list[str]:
+        """The probability-of-improvement and equal-wall-clock sections, where they apply."""
+        parts = []
+        improvement, equal_time = improvement_table(self.groups), equal_time_table(self.groups)
+        if improvement:
+            parts += ["### Probability of improvement", IMPROVEMENT_NOTE, improvement]
+        if equal_time:
+            parts += ["### At equal wall-clock", EQUAL_TIME_NOTE, equal_time]
+        return parts
+
+    def markdown(self) -> str:
+        built = "Built by `pixelarena report` from the run directories' files."
+        parts = [f"# Comparison: {self.folder.name}", f"{describe(self.groups)} {built}"]
+        parts += ["## Final score", SCORE_NOTE, self.scores(), *self.comparisons()]
+        parts += ["## Learning curves", CURVE_NOTE, self.curves()]
+        transfer = self.transfer()
+        if transfer:
+            parts += ["## Transfer", TRANSFER_NOTE, transfer]
+        parts += ["## Settings", settings_table(self.groups)]
+        left = unfinished(self.groups)
+        if left:
+            parts += ["## Not finished", "Not in the scores above; run the same compare command again to continue.",
+                      "\n".join(left)]  # fmt: skip
+        return "\n\n".join(parts) + "\n"
+
+
+def build_report(folder: Path) -> ExperimentReport:
+    """Read the runs of a comparison folder and draw its plots."""
+    from agents.reporting import plots
+
+    groups = group_runs([load_run(run_dir) for run_dir in run_dirs(folder)])
+    labels = [group.label for group in groups]
+    rows = []
+    for group in groups:
+        scores = group.scores
+        rows.append(plots.Scores(group.label, scores, *(iqm_with_ci(scores) if scores else (np.nan,) * 3)))
+    plots.plot_final_scores(rows, folder / PLOTS["scores"], folder.name)
+    for x_key, xlabel in (("step", "env steps"), ("wall_time", "training wall-clock")):
+        # Finished runs only (a run still going would cut its encoder's curve short), all while none finished.
+        curves = [plots.Curve(group.label, *curve) for group in groups
+                  if (curve := mean_curve(group.finished or group.runs, x_key))]  # fmt: skip
+        plots.plot_curves(curves, xlabel, folder / PLOTS[x_key], folder.name, labels)
+    return ExperimentReport(folder, groups)
+
+
+def write_report(folder: Path) -> Path:
+    """Write report.md (and the plots) of a comparison folder, or of every comparison of a suite folder and the
+    suite's combined report; returns the top report's path.
+
+    Raises:
+        ValueError: When the folder holds no runs (nor folders of runs).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"{folder} does not exist")
+    if run_dirs(folder):
+        report = build_report(folder)
+        (folder / REPORT_FILE).write_text(report.markdown())
+        return folder / REPORT_FILE
+    parts = sorted(path for path in folder.iterdir() if path.is_dir() and run_dirs(path))
+    if not parts:
+        raise ValueError(f"no runs in {folder}: expected run directories (with {RunDir.CONFIG}) made by "
+                         "pixelarena compare, or folders of them")  # fmt: skip
+    reports = []
+    for part in parts:
+        report = build_report(part)
+        (part / REPORT_FILE).write_text(report.markdown())
+        reports.append(report)
+    (folder / REPORT_FILE).write_text(suite_markdown(folder, reports))
+    return folder / REPORT_FILE
+
+
+def suite_markdown(folder: Path, reports: list[ExperimentReport]) -> str:
+    """One page for a suite: each comparison's scores and curves, then the transfer tables."""
+    from agents.experiments.suites import SUITES
+
+    experiments = {e.key: e for suite in SUITES.values() for e in suite.experiments}
+    transfers = {t.of: t for suite in SUITES.values() for t in suite.transfers}
+    parts = [f"# Suite: {folder.name}", "Each section is one comparison; its folder has the full report (settings, "
+             "unfinished runs). Built by `pixelarena report` from the run directories' files.",
+             f"Scores: {SCORE_NOTE}", f"Learning curves: {CURVE_NOTE}"]  # fmt: skip
+    for report in reports:
+        key = report.folder.name
+        experiment = experiments.get(key)
+        parts += [f"## {experiment.title}", f"> {experiment.question}"] if experiment else [f"## {key}"]
+        parts += [describe(report.groups), report.scores(f"{key}/"), *report.comparisons(), report.curves(f"{key}/")]
+    for report in reports:
+        table = report.transfer()
+        if table is None:
+            continue
+        key = report.folder.name
+        transfer = transfers.get(key)
+        parts += [f"## {transfer.title}", f"> {transfer.question}"] if transfer else [f"## Transfer: {key}"]
+        parts += [f"Policies of {key}. {TRANSFER_NOTE}", table]
+    return "\n\n".join(parts) + "\n"

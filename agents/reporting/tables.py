@@ -1,0 +1,172 @@
+"""The tables of a comparison's report, each from the grouped runs alone (agents/reporting/records.py)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from agents.reporting.markdown import ci, format_duration, signed, table
+from agents.reporting.records import RETURN, Group, RunRecord, iqm_with_ci
+from agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci
+from agents.run.config import encoder_label
+from agents.run.results import EvalResult, TransferFailure
+
+
+def _facts_cells(group: Group) -> list[str]:
+    facts = next((run.facts for run in group.runs if run.facts), None)
+    if facts is None:
+        return ["?", "?"]
+    field = facts.receptive_field
+    return [f"{facts.params:,}", "global" if field is None else f"{field} px"]
+
+
+def _speed_cells(group: Group) -> list[str]:
+    sps = [s for s in (run.sps for run in group.finished) if s]
+    walls = [run.metrics[-1]["wall_time"] for run in group.finished if run.metrics]
+    return [f"{np.mean(sps):,.0f}" if sps else "?", format_duration(float(np.mean(walls))) if walls else "?"]
+
+
+def score_table(groups: list[Group]) -> str:
+    rows = []
+    for group in groups:
+        config, scores = group.runs[0].config, group.scores
+        if scores:
+            center, low, high = iqm_with_ci(scores)
+            score = [signed(center), ci(low, high), signed(float(np.mean(scores)))]
+        else:
+            score = ["n/a", "", ""]
+        per_seed = " / ".join(signed(score) for score in scores) or "-"
+        done = f"{len(scores)}/{len(group.runs)}"
+        rows.append([encoder_label(config), config.obs or "native", done, *score, per_seed,
+                     *_facts_cells(group), *_speed_cells(group)])  # fmt: skip
+    header = ["encoder", "obs", "seeds done", "IQM", "95% CI", "mean", "per seed", "params", "receptive field",
+              "SPS", "training time"]  # fmt: skip
+    return table(header, rows, right={2, 3, 5, 7, 8, 9, 10})
+
+
+BASELINE = "mlp:vector"
+"""The spec the claim is measured against: the probability of improvement is over it."""
+
+
+def improvement_table(groups: list[Group]) -> str | None:
+    """P(encoder > the packed-vector MLP) per encoder with its 95% CI; None without finished baseline runs."""
+    baseline = next((group for group in groups if group.label == BASELINE and group.scores), None)
+    if baseline is None:
+        return None
+    rows = []
+    for group in groups:
+        if group is baseline or not group.scores:
+            continue
+        low, high = probability_of_improvement_ci(group.scores, baseline.scores)
+        rows.append([group.label, f"{probability_of_improvement(group.scores, baseline.scores):.2f}",
+                     f"{low:.2f} .. {high:.2f}", f"{len(group.scores)} vs {len(baseline.scores)}"])  # fmt: skip
+    return table([f"encoder spec vs {BASELINE}", "P(improvement)", "95% CI", "seeds"], rows, right={1, 3})
+
+
+def equal_time_table(groups: list[Group]) -> str | None:
+    """Each encoder's training return and steps at the same training wall-clock: when the shortest finished run
+    ended. None with fewer than two encoders finished."""
+    done = [group for group in groups if group.finished]
+    if len(done) < 2:
+        return None
+    seconds = min(run.metrics[-1]["wall_time"] for group in done for run in group.finished if run.metrics)
+    rows = []
+    for group in done:
+        at = [_at_time(run, seconds) for run in group.finished]
+        returns, steps = [r for r, _ in at if r is not None], [s for _, s in at]
+        if not returns:
+            continue
+        center, low, high = iqm_with_ci(returns)
+        rows.append([group.label, signed(center), ci(low, high), f"{np.mean(steps):,.0f}"])
+    header = ["encoder spec", f"training return at {format_duration(seconds)}", "95% CI", "env steps by then"]
+    return table(header, rows, right={1, 3})
+
+
+def _at_time(run: RunRecord, seconds: float) -> tuple[float | None, float]:
+    rows = [row for row in run.metrics if RETURN in row]
+    if not rows:
+        return None, 0.0
+    times = np.array([row["wall_time"] for row in rows])
+    value = float(np.interp(seconds, times, [row[RETURN] for row in rows])) if times[0] <= seconds else None
+    return value, float(np.interp(seconds, times, [row["step"] for row in rows]))
+
+
+def _variants(groups: list[Group]) -> list[str]:
+    seen: dict[str, None] = {}
+    for group in groups:
+        for run in group.runs:
+            seen.update(dict.fromkeys(run.transfer))
+    return list(seen)
+
+
+def transfer_table(groups: list[Group]) -> str | None:
+    """IQM over seeds (95% CI) of the greedy return per variant, n/a with reasons listed below; None when no
+    run was evaluated on other settings."""
+    variants = _variants(groups)
+    if not variants:
+        return None
+    rows, reasons = [], []
+    for group in groups:
+        row = [group.label, _cell([r.result for r in group.finished if r.result], len(group.runs))]
+        failed: dict[str, str] = {}
+        for variant in variants:
+            entries = [r.transfer[variant] for r in group.runs if variant in r.transfer]
+            errors = [entry.error for entry in entries if isinstance(entry, TransferFailure)]
+            if errors:
+                failed[variant] = errors[0]
+                row.append("n/a")
+            else:
+                row.append(_cell([e for e in entries if isinstance(e, EvalResult)], len(group.runs)))
+        if failed:
+            reasons.append(f"- {group.label} on {', '.join(failed)}: {next(iter(failed.values()))}")
+        rows.append(row)
+    text = table(["encoder:obs", "training settings", *variants], rows, right=set(range(1, len(variants) + 2)))
+    return text + ("\n\nn/a: the policy cannot act on that setting:\n\n" + "\n".join(reasons) if reasons else "")
+
+
+def _cell(results: list[EvalResult], runs: int) -> str:
+    if not results:
+        return "-"
+    center, low, high = iqm_with_ci([result.mean for result in results])
+    partial = f", {len(results)} of {runs} seeds" if len(results) < runs else ""
+    return f"{signed(center)} ({ci(low, high)}){partial}"
+
+
+def settings_table(groups: list[Group]) -> str:
+    rows = []
+    for group in groups:
+        c = group.runs[0].config
+        rows.append([group.label, c.preset or "-", f"{c.steps:,}", str(c.n_envs), f"{c.ppo.learning_rate:g}",
+                     str(c.ppo.n_steps), str(c.ppo.batch_size), str(c.ppo.n_epochs), f"{c.ppo.gamma:g}",
+                     f"{c.ppo.ent_coef:g}", json.dumps(c.encoder_kwargs) if c.encoder_kwargs else "-"])  # fmt: skip
+    header = ["encoder:obs", "preset", "steps", "envs", "learning rate", "n_steps", "batch", "epochs", "gamma",
+              "ent coef", "encoder kwargs"]  # fmt: skip
+    return table(header, rows, right={2, 3, 4, 5, 6, 7, 8, 9})
+
+
+def unfinished(groups: list[Group]) -> list[str]:
+    lines = []
+    for group in groups:
+        for run in group.runs:
+            if run.result is None:
+                step = run.metrics[-1]["step"] if run.metrics else 0
+                lines.append(f"- {run.run_dir.name}: step {step:,} of {run.config.steps:,}")
+    return lines
+
+
+def describe(groups: list[Group]) -> str:
+    configs = [run.config for group in groups for run in group.runs]
+    envs = sorted({c.env for c in configs})
+    kwargs = sorted({json.dumps(c.env_kwargs, sort_keys=True) for c in configs})
+    steps = sorted({c.steps for c in configs})
+    seeds = sorted({c.seed for c in configs})
+    episodes = sorted({c.eval_episodes for c in configs})
+    if len(kwargs) == 1:
+        settings = ", ".join(f"{k}={v}" for k, v in json.loads(kwargs[0]).items()) or "default settings"
+    else:
+        settings = "settings differ between runs: see the Settings table"
+    return (
+        f"{' / '.join(envs)} ({settings}), {' / '.join(f'{s:,}' for s in steps)} env steps per run, "
+        f"seeds {', '.join(map(str, seeds))}, final evaluation over {' / '.join(map(str, episodes))} greedy episodes."
+    )

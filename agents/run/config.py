@@ -1,0 +1,157 @@
+"""Typed configuration of a training run: the complete, validated form a run stores in ``config.json`` (enough
+to rebuild the run), and the parsers of the values people type (steps, key=value pairs, names from a list).
+
+What a person types is ``agents.cli.options.TrainArgs`` (anything left unset comes from the preset);
+``agents.training.resolve`` turns it into a ``RunConfig``.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def choose(kind: str, value: str, choices: list[str]) -> str:
+    """``value`` if it is one of ``choices``, else a one-line ValueError naming them (and the nearest one)."""
+    if value in choices:
+        return value
+    near = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    raise ValueError(f"unknown {kind} {value!r}: choose one of {', '.join(choices)}{hint}")
+
+
+_STEP_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
+
+
+def parse_steps(text: str | int, name: str = "steps") -> int:
+    """``"500k"`` -> 500000, ``"2M"`` -> 2000000, ``"1500"`` -> 1500; a clear ValueError otherwise."""
+    if isinstance(text, int):
+        value = text
+    else:
+        match = _STEP_PATTERN.match(text)
+        if not match:
+            raise ValueError(f"{name} must be a count like 500k, 2M or 1500, got {text!r}")
+        value = float(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
+        if value != int(value):
+            raise ValueError(f"{name} must be a whole number of steps, got {text!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {text!r}")
+    return int(value)
+
+
+def parse_kwargs(
+    items: tuple[str, ...] | list[str], option: str = "env kwargs", example: str = "size=24"
+) -> dict[str, Any]:
+    """``("size=24", "n_enemies=6")`` -> ``{"size": 24, "n_enemies": 6}``; values are Python literals or text."""
+    kwargs: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"{option} are key=value pairs like {example}, got {item!r}")
+        try:
+            kwargs[key] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            kwargs[key] = raw
+    return kwargs
+
+
+@dataclass
+class PPOSettings:
+    """PPO hyperparameters (stable-baselines3 names)."""
+
+    learning_rate: float = 3e-4
+    n_steps: int = 128
+    batch_size: int = 256
+    n_epochs: int = 4
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    ent_coef: float = 0.01
+    clip_range: float = 0.2
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run; stored as config.json in the run directory."""
+
+    env: str
+    encoder: str
+    obs: str | None
+    steps: int
+    seed: int
+    n_envs: int
+    device: str
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    encoder_kwargs: dict[str, Any] = field(default_factory=dict)
+    ppo: PPOSettings = field(default_factory=PPOSettings)
+    checkpoint_every: int = 50_000
+    eval_episodes: int = 32
+    preset: str = ""
+    threads: int | None = None
+    wandb: bool = False
+    wandb_project: str = "pixelarena"
+    wandb_group: str | None = None
+    wandb_tags: tuple[str, ...] = ()
+
+    @property
+    def rollout_steps(self) -> int:
+        """Env steps per PPO rollout: training always stops on a rollout boundary."""
+        return self.n_envs * self.ppo.n_steps
+
+    def rounded(self) -> RunConfig:
+        """This config as a run stores it: the step target rounded up to whole rollouts."""
+        return dataclasses.replace(self, steps=round_up(self.steps, self.rollout_steps))
+
+    def encoder_kwargs_on(self, env_metadata: dict[str, Any]) -> dict[str, Any]:
+        """The encoder's arguments: the config's, over ``cell_px`` from the env's metadata where it declares one
+        (pixelarena's games do for pixel observations; any Gymnasium env can), so the encoder's stem reads one
+        position per game cell (``nets.stems``)."""
+        cell_px = int(env_metadata.get("cell_px", 1))
+        return {**({"cell_px": cell_px} if cell_px > 1 else {}), **self.encoder_kwargs}
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"config.json has unknown fields {sorted(unknown)}")
+        data = {**data, "ppo": PPOSettings(**data["ppo"]), "wandb_tags": tuple(data["wandb_tags"])}
+        return cls(**data)
+
+
+def round_up(steps: int, multiple: int) -> int:
+    """The smallest multiple of ``multiple`` that is >= ``steps``."""
+    return -(-steps // multiple) * multiple
+
+
+def encoder_label(config: RunConfig) -> str:
+    """The encoder with its arguments, as comparisons name it: ``cnn``, ``cnn+stem=rgb``."""
+    return "".join([config.encoder, *(f"+{key}={value}" for key, value in sorted(config.encoder_kwargs.items()))])
+
+
+def spec_label(config: RunConfig) -> str:
+    """A run's encoder spec as ``compare --encoders`` takes it and reports show it: ``cnn+stem=rgb:pixels``."""
+    return f"{encoder_label(config)}:{config.obs or 'native'}"
+
+
+def run_name(config: RunConfig, time_tag: str = "") -> str:
+    """CleanRL-style run name: ``env__encoder__obs__s<seed>__<time>`` (no time part without a ``time_tag``, as in
+    a comparison, where the name must be the same when the command is run again); the encoder part carries its
+    arguments (``cnn+stem=rgb``)."""
+    env = config.env.replace("/", "-").replace(":", "-")
+    encoder = encoder_label(config).replace("/", "-").replace(" ", "")
+    name = f"{env}__{encoder}__{config.obs or 'native'}__s{config.seed}"
+    return f"{name}__{time_tag}" if time_tag else name
+
+
+def default_run_dir(config: RunConfig, time_tag: str) -> Path:
+    return Path("runs") / run_name(config, time_tag)

@@ -1,0 +1,70 @@
+"""A run's PPO model (stable-baselines3): built from its :class:`RunConfig` on its vector env, or loaded from its run
+directory (weights through safetensors only)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import torch
+from sb3_contrib import MaskablePPO
+from sb3_contrib.common.maskable.utils import is_masking_supported
+from stable_baselines3 import PPO
+from stable_baselines3.common.vec_env import VecEnv
+
+from agents.environments.env_spec import EnvSpec
+from agents.run.checkpoint import CheckpointError, check_spaces, load_checkpoint, load_policy_weights
+from agents.run.config import RunConfig
+from agents.run.run_dir import RunDir
+from nets import MaskablePixelPolicy, PixelPolicy
+
+
+def pick_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; anything else is checked by torch."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"unknown device {device!r}: use auto, cpu, cuda or cuda:N") from None
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but torch sees no GPU; use --device auto or cpu")
+    return device
+
+
+def make_vec_env(config: RunConfig, n_envs: int, seed: int | None) -> VecEnv:
+    """The run's vector env (its game and settings) with ``n_envs`` envs."""
+    return EnvSpec.of(config).make_vec_env(n_envs, seed)
+
+
+def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
+    """PPO (MaskablePPO when the env has action masks) with pixelarena's policy and the config's settings."""
+    maskable = is_masking_supported(vec_env)
+    algo, policy = (MaskablePPO, MaskablePixelPolicy) if maskable else (PPO, PixelPolicy)
+    return algo(
+        policy,
+        vec_env,
+        **dataclasses.asdict(config.ppo),
+        seed=config.seed,
+        device=pick_device(config.device),
+        policy_kwargs={"encoder": config.encoder, "encoder_kwargs": config.encoder_kwargs_on(vec_env.metadata)},
+        verbose=0,
+    )
+
+
+def load_trained(run_dir: Path | RunDir, device: str = "cpu") -> tuple[RunConfig, PPO]:
+    """A run's config and model with its final weights (or, if it did not finish, its latest checkpoint)."""
+    run = RunDir(run_dir.path if isinstance(run_dir, RunDir) else run_dir)
+    config = run.read_config()
+    path = run.weights_file()
+    if path is None:
+        raise CheckpointError(f"{run} holds no model or checkpoint yet")
+    checkpoint = load_checkpoint(path)
+    # One env suffices to rebuild the model; a minibatch of one rollout keeps SB3 from warning about it.
+    loading = dataclasses.replace(
+        config, device=device, ppo=dataclasses.replace(config.ppo, batch_size=config.ppo.n_steps)
+    )
+    model = build_model(loading, make_vec_env(loading, 1, seed=0))
+    check_spaces(checkpoint, model.observation_space, model.action_space, path)
+    load_policy_weights(model.policy, checkpoint)
+    return config, model

@@ -1,0 +1,188 @@
+"""The run directory: every file a run writes, by one type.
+
+    RUN/config.json                       the RunConfig: enough to rebuild the run (written first)
+    RUN/checkpoints/latest.safetensors    weights + optimizer at the last rollout boundary saved (resume)
+    RUN/metrics.jsonl                     one row per PPO iteration (agents/run/metrics.py)
+    RUN/facts.json                        the encoder's architecture facts on the run's spaces
+    RUN/model.safetensors                 the final weights
+    RUN/eval.json                         the final greedy evaluation; written last: a run with it has finished
+    RUN/transfer.json                     evaluations on other game settings (compare --eval-env-kwargs)
+    RUN/output.log                        what compare's job printed for this run
+    RUN/agent.gif, RUN/screenshots/       what the viewer recorded
+
+Every file is written to a temporary name and renamed into place, so a kill never leaves half a file where a good
+one was; everything read back is typed (:mod:`agents.run.results`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from agents.run.config import RunConfig
+from agents.run.metrics import read_metrics
+from agents.run.results import EvalResult, RunFacts, TransferEntry, transfer_entry_from_json
+
+
+def replace_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """``write`` the file under a temporary name beside ``path``, flush it to disk, and rename it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    return replace_atomically(path, lambda tmp: tmp.write_text(text))
+
+
+def write_json_atomically(path: Path, data: Any) -> Path:
+    return write_text_atomically(path, json.dumps(data, indent=2) + "\n")
+
+
+class RunDir:
+    """One run's directory (it need not exist yet). Paths are attributes; reads are typed; writes are atomic."""
+
+    CONFIG = "config.json"
+    CHECKPOINT = "checkpoints/latest.safetensors"
+    MODEL = "model.safetensors"
+    METRICS = "metrics.jsonl"
+    FACTS = "facts.json"
+    EVAL = "eval.json"
+    TRANSFER = "transfer.json"
+    LOG = "output.log"
+    VIDEO = "agent.gif"
+    SCREENSHOTS = "screenshots"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.config_file = self.path / self.CONFIG
+        self.checkpoint_file = self.path / self.CHECKPOINT
+        self.model_file = self.path / self.MODEL
+        self.metrics_file = self.path / self.METRICS
+        self.facts_file = self.path / self.FACTS
+        self.eval_file = self.path / self.EVAL
+        self.transfer_file = self.path / self.TRANSFER
+        self.log_file = self.path / self.LOG
+        self.video_file = self.path / self.VIDEO
+        self.screenshots = self.path / self.SCREENSHOTS
+
+    def __repr__(self) -> str:
+        return f"RunDir({str(self.path)!r})"
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RunDir) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def is_run(self) -> bool:
+        """Whether a run was created here (it has a config.json)."""
+        return self.config_file.is_file()
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run trained to its end and was evaluated (eval.json is written last)."""
+        return self.eval_file.exists()
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> list[RunDir]:
+        """The run directories directly inside ``folder`` (a comparison), sorted by name."""
+        return [cls(path.parent) for path in sorted(Path(folder).glob(f"*/{cls.CONFIG}"))]
+
+    # ------------------------------------------------------------------------------------------------ config
+    @classmethod
+    def create(cls, path: Path, config: RunConfig) -> RunDir:
+        """Make the directory and write its config.json; refuses a directory that already holds a run."""
+        run = cls(path)
+        if run.config_file.exists():
+            raise ValueError(f"{path} already holds a run; continue it with --resume {path} or pick another --run-dir")
+        run.path.mkdir(parents=True, exist_ok=True)
+        run.write_config(config)
+        return run
+
+    def read_config(self) -> RunConfig:
+        """The run's config, or a one-line ValueError saying what is missing or wrong."""
+        if not self.path.is_dir():
+            raise ValueError(f"run directory {self.path} does not exist")
+        if not self.config_file.is_file():
+            raise ValueError(f"{self.path} is not a pixelarena run (no {self.CONFIG})")
+        try:
+            return RunConfig.from_json(json.loads(self.config_file.read_text()))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{self.config_file} is unreadable: {error}") from None
+
+    def write_config(self, config: RunConfig) -> None:
+        write_json_atomically(self.config_file, config.to_json())
+
+    # ------------------------------------------------------------------------------------------------ results
+    def read_eval(self) -> EvalResult | None:
+        """The final evaluation; None until the run has finished."""
+        data = self._read_json(self.eval_file)
+        return None if data is None else EvalResult.from_json(data, str(self.eval_file))
+
+    def write_eval(self, result: EvalResult) -> None:
+        write_json_atomically(self.eval_file, result.to_json())
+
+    def read_facts(self) -> RunFacts | None:
+        data = self._read_json(self.facts_file)
+        return None if data is None else RunFacts.from_json(data, str(self.facts_file))
+
+    def write_facts(self, facts: RunFacts) -> None:
+        write_json_atomically(self.facts_file, facts.to_json())
+
+    def read_transfer(self) -> dict[str, TransferEntry]:
+        """Transfer results by variant (``size=16``); empty when there are none."""
+        data = self._read_json(self.transfer_file)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{self.transfer_file} must map variants to results")
+        return {key: transfer_entry_from_json(entry, f"{self.transfer_file} [{key}]") for key, entry in data.items()}
+
+    def write_transfer(self, results: dict[str, TransferEntry]) -> None:
+        write_json_atomically(self.transfer_file, {key: entry.to_json() for key, entry in results.items()})
+
+    # ------------------------------------------------------------------------------------------------ metrics
+    def read_metrics(self) -> list[dict[str, Any]]:
+        return read_metrics(self.metrics_file)
+
+    def trained_steps(self) -> int:
+        """Env steps trained so far: the step target once finished, else the last metrics row's step."""
+        rows = self.read_metrics()
+        return rows[-1]["step"] if rows else 0
+
+    def truncate_metrics(self, last_step: int) -> float:
+        """Keep the metrics rows up to ``last_step`` (a resume redoes what came after); return their last wall time."""
+        rows = [row for row in self.read_metrics() if row["step"] <= last_step]
+        write_text_atomically(self.metrics_file, "".join(json.dumps(row) + "\n" for row in rows))
+        return rows[-1]["wall_time"] if rows else 0.0
+
+    # ------------------------------------------------------------------------------------------------ weights
+    def weights_file(self) -> Path | None:
+        """The final weights, else the latest checkpoint (a run still going), else None."""
+        return next((path for path in (self.model_file, self.checkpoint_file) if path.exists()), None)
+
+    @staticmethod
+    def _read_json(path: Path) -> Any:
+        if not path.exists():
+            return None
+        try:
+            return json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path} is not valid JSON: {error}") from None

@@ -1,0 +1,108 @@
+"""The first step of training: command-line arguments -> a complete, validated RunConfig (the preset first,
+then every option given). Everything that can be wrong is found here, before a run directory exists."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import envs
+from agents.cli.options import TrainArgs
+from agents.environments.env_spec import EnvProbe, EnvSpec
+from agents.run.config import PPOSettings, RunConfig, choose, parse_kwargs, parse_steps
+from agents.run.model import pick_device
+from agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, preset_name
+from nets import ENCODERS
+
+PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma")
+
+
+def _positive(name: str, value: int | float | None) -> None:
+    if value is not None and value <= 0:
+        raise ValueError(f"--{name.replace('_', '-')} must be positive, got {value}")
+
+
+def _find_preset(args: TrainArgs) -> Preset | None:
+    if args.preset is not None:
+        return PRESETS[choose("preset", args.preset, list(PRESETS))]
+    game = EnvSpec(args.env or "Chase").game
+    if game is None:
+        return None
+    return PRESETS.get(preset_name(game.__name__, args.encoder or DEFAULT_ENCODER[game.__name__]))
+
+
+def _check_options(args: TrainArgs) -> None:
+    if args.encoder is not None:
+        choose("encoder", args.encoder, list(ENCODERS))
+    if args.obs is not None:
+        choose("obs mode", args.obs, list(envs.OBS_MODES))
+    for name in ("n_envs", "learning_rate", "n_steps", "batch_size", "n_epochs", "threads", "eval_episodes"):
+        _positive(name, getattr(args, name))
+    if args.gamma is not None and not 0 < args.gamma <= 1:
+        raise ValueError(f"--gamma must be in (0, 1], got {args.gamma}")
+    pick_device(args.device)  # fails now rather than after the run directory exists
+
+
+def resolve(args: TrainArgs) -> RunConfig:
+    """The run's configuration: the preset, overridden by every option given on the command line."""
+    _check_options(args)
+    preset = _find_preset(args)
+    spec = EnvSpec.parse(args.env or (preset.env if preset is not None else "Chase"), args.obs)
+    if preset is not None and preset.env != spec.name:
+        raise ValueError(f"preset {args.preset!r} is for {preset.env}, not {spec.name}")
+    spec = spec.with_kwargs({**(preset.env_kwargs if preset else {}), **parse_kwargs(args.env_kwargs)})
+    # An external env is built once here: its kwargs fail now, and its spaces choose the default encoder.
+    external = None if spec.builtin else spec.probe()
+    encoder = args.encoder or (preset.encoder if preset else None) or _default_encoder(external)
+    from_preset = preset is not None and preset.encoder == encoder
+    overrides = {name: getattr(args, name) for name in PPO_OPTIONS if getattr(args, name) is not None}
+    config = RunConfig(
+        env=spec.name,
+        encoder=encoder,
+        obs=spec.obs or (preset.obs if from_preset else None) or ("pixels" if spec.builtin else None),
+        steps=parse_steps(args.steps) if args.steps is not None else (preset.steps if preset else 100_000),
+        seed=args.seed,
+        n_envs=args.n_envs or (preset.n_envs if preset else 64 if spec.builtin else 8),
+        device=args.device,
+        env_kwargs=spec.kwargs,
+        encoder_kwargs={
+            **(preset.encoder_kwargs if from_preset else {}),
+            **parse_kwargs(args.encoder_kwargs, "--encoder-kwargs", "stem=rgb"),
+        },
+        ppo=dataclasses.replace(preset.ppo if preset else PPOSettings(), **overrides),
+        checkpoint_every=parse_steps(args.checkpoint_every, "--checkpoint-every"),
+        eval_episodes=args.eval_episodes,
+        preset=preset_name(spec.name, encoder) if from_preset and args.preset is None else (args.preset or ""),
+        threads=args.threads,
+        wandb=args.wandb,
+        wandb_project=args.wandb_project,
+        wandb_group=args.wandb_group,
+        wandb_tags=tuple(args.wandb_tags),
+    )
+    if config.ppo.batch_size > config.rollout_steps:
+        raise ValueError(f"--batch-size {config.ppo.batch_size} exceeds one rollout ({config.n_envs} envs x "
+                         f"{config.ppo.n_steps} steps = {config.rollout_steps})")  # fmt: skip
+    if spec.builtin:
+        # The observation mode may have come from the preset: the game is probed with the config's own.
+        _check_encoder_fits(config, EnvSpec.of(config).probe())
+    return config
+
+
+def _default_encoder(probe: EnvProbe | None) -> str:
+    """cnn for image observations, mlp for vectors (a built-in game always has a preset, hence an encoder)."""
+    assert probe is not None
+    return "cnn" if len(probe.observation_space.shape) >= 2 else "mlp"
+
+
+def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:
+    """A convolutional encoder on a vector observation, or encoder arguments it does not take, fail now, not in
+    the run (or in every run of a comparison)."""
+    from nets import PixelPolicy
+
+    kwargs = config.encoder_kwargs_on(probe.metadata)
+    try:
+        PixelPolicy(probe.observation_space, probe.action_space, lambda _: 0.0,
+                    encoder=config.encoder, encoder_kwargs=kwargs)  # fmt: skip
+    except TypeError as error:  # a keyword the encoder does not take
+        raise ValueError(f"--encoder-kwargs: {config.encoder} does not take it: {error}") from None
+    except ValueError as error:
+        raise ValueError(f"{config.encoder} on {config.env} ({config.obs} obs): {error}") from None

@@ -1,0 +1,111 @@
+"""`pixelarena train`: the training path, top to bottom.
+
+resolve config (agents/training/resolve.py) -> run directory -> env -> PPO model (or resume it) -> learn with
+progress bar, metrics, checkpoints and signal handling -> final model -> evaluation.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from stable_baselines3.common.callbacks import CallbackList
+from stable_baselines3.common.logger import Logger
+
+from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
+from agents.run.checkpoint import check_spaces, load_checkpoint, load_policy_weights, save_checkpoint
+from agents.run.config import RunConfig, default_run_dir
+from agents.run.metrics import MetricsWriter
+from agents.run.model import build_model, make_vec_env
+from agents.run.results import RunFacts
+from agents.run.run_dir import RunDir
+from agents.training.callbacks import Checkpointer, ProgressBar
+from agents.training.signals import StopOnSignal, TrainingStopped
+from agents.training.tracking import Tracker
+
+
+def architecture_summary(config: RunConfig, model: Any) -> RunFacts:
+    """The encoder's parameter count, receptive field and FLOPs on this run's spaces (logged with the run)."""
+    from nets import architecture_facts
+
+    kwargs = model.policy.pixel.encoder_kwargs  # the config's, with what the env declared (cell_px)
+    facts = architecture_facts(config.encoder, model.observation_space, model.action_space, **kwargs)
+    return RunFacts(facts.params, facts.encoder_params, facts.receptive_field, facts.flops, facts.action_head,
+                    facts.transfers)  # fmt: skip
+
+
+def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> tuple[RunConfig, RunDir]:
+    """Create the run directory (refusing to overwrite one) and write config.json; returns the stored config.
+
+    Training stops on rollout boundaries, so the stored step target is rounded up to whole rollouts.
+    """
+    config = config.rounded()
+    if run_dir is None:
+        run_dir = default_run_dir(config, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    return config, RunDir.create(run_dir, config)
+
+
+def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) -> Path:
+    """Train (or, with ``resume``, continue) a run; returns its directory.
+
+    Raises:
+        TrainingStopped: interrupted by Ctrl-C / SIGTERM; a checkpoint was saved first.
+    """
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    if resume:
+        assert run_dir is not None
+        run = RunDir(run_dir)
+        config = run.read_config()
+    else:
+        config, run = prepare_run_dir(config, run_dir)
+    vec_env = make_vec_env(config, config.n_envs, seed=config.seed)
+    model = build_model(config, vec_env)
+    start_step, wall_offset, tracker_id = 0, 0.0, None
+    if resume and run.checkpoint_file.exists():
+        checkpoint = load_checkpoint(run.checkpoint_file)
+        check_spaces(checkpoint, model.observation_space, model.action_space, run.checkpoint_file)
+        load_policy_weights(model.policy, checkpoint)
+        model.policy.optimizer.load_state_dict(checkpoint.optimizer)
+        start_step = checkpoint.step
+        model.num_timesteps = start_step
+        tracker_id = checkpoint.header.get("wandb_id")
+    if resume:
+        wall_offset = run.truncate_metrics(start_step)
+    facts = architecture_summary(config, model)
+    run.write_facts(facts)
+    tracker = Tracker.start(config, run.path, facts.to_json(), resume_id=tracker_id)
+    writer = MetricsWriter(run.metrics_file, wall_offset, on_row=tracker.log)
+    model.set_logger(Logger(folder=None, output_formats=[writer]))
+    remaining = config.steps - start_step
+    print(f"Run directory: {run}")
+    resuming = f", resuming at step {start_step:,}" if start_step else ""
+    print(f"Training {config.encoder} on {config.env} ({config.obs or 'native'} obs) for {config.steps:,} steps "
+          f"with {config.n_envs} envs on {model.device}{resuming}")  # fmt: skip
+    with StopOnSignal() as stop:
+        checkpointer = Checkpointer(run.checkpoint_file, config.checkpoint_every, stop, {"wandb_id": tracker.run_id})
+        callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer])
+        try:
+            if remaining > 0:
+                model.learn(remaining, callback=callbacks, reset_num_timesteps=False, log_interval=1)
+        finally:
+            # On a crash the last good checkpoint stays as it is; nothing half-done is written.
+            writer.close()
+        if stop.requested:
+            checkpointer.save()  # the weights have not changed since the last rollout boundary
+            tracker.finish()
+            raise TrainingStopped(run.path, checkpointer.saved_step)
+    checkpointer.boundary_step = model.num_timesteps
+    checkpointer.save()
+    save_checkpoint(run.model_file, model.policy, None, model.num_timesteps, model.observation_space,
+                    model.action_space)  # fmt: skip
+    started = time.perf_counter()
+    result = evaluate_model(model, config, config.eval_episodes, seed=EVAL_SEED + config.seed)
+    run.write_eval(result)
+    print(f"Evaluation over {result.episodes} episodes: mean return {result.summary()} "
+          f"in {time.perf_counter() - started:.1f}s")  # fmt: skip
+    tracker.finish_with(result, model, config)
+    return run.path

@@ -1,0 +1,54 @@
+"""A trained run in the viewer: a window, or without a display (or with ``record``) a video file.
+
+Importing this module imports neither torch nor pygame, so ``play.py --env Chase --human`` starts fast and
+works without torch; a run's viewer imports them when it opens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def watch_run(
+    run_dir: Path,
+    record: str | Path | None = None,
+    overlay: str = "none",
+    layer: int = 0,
+    episodes: int = 3,
+    seed: int = 0,
+    scale: int = 24,
+    speed: float = 8.0,
+    human: bool = False,
+    device: str = "cpu",
+) -> Path | None:
+    """A run's agent in the viewer window; or, with ``record`` or without a display, a video of ``episodes``
+    episodes (``RUN/agent.gif`` when there is no display and no ``record``).
+
+    Returns:
+        The video written, or None after the window closed.
+    """
+    from agents.run.model import load_trained
+    from agents.run.run_dir import RunDir
+    from agents.viewer.loop import agent_viewer, record_video, run_window
+    from agents.viewer.scripted import has_display
+    from agents.viewer.video import check_video_path
+
+    if record is not None:
+        check_video_path(record)  # before loading anything: a wrong name is a quick one-line error
+    windowed = record is None and has_display()
+    if human and not windowed:
+        raise ValueError("--human plays in a window: " + ("drop --record" if record else "no display was found"))
+    config, model = load_trained(run_dir, device)
+    viewer = agent_viewer(model, config, seed, scale, overlay, layer, speed, human, show_help=windowed,
+                          screenshot_dir=RunDir(run_dir).screenshots)  # fmt: skip
+    if windowed:
+        print(f"Watching {viewer.title}. Keys: see the line under the panel; q or Esc quits.")
+        run_window(viewer)
+        return None
+    path, frames = record_video(viewer, record or RunDir(run_dir).video_file, episodes)
+    returns = ", ".join(f"{r:+.1f}" for r in viewer.session.returns)
+    if record is None:
+        print(f"No display found: the agent's play is in {path.resolve()}")
+    else:
+        print(f"Video written to {path.resolve()} ({frames} frames; episode returns {returns})")
+    return path
