@@ -116,3 +116,36 @@ class DictObsEnv(gym.Env):
 
     def step(self, action: int) -> tuple[dict, float, bool, bool, dict]:
         return self.observation_space.sample(), 0.0, True, False, {}
+
+
+class MissionDictEnv(DictObsEnv):
+    """MiniGrid's observation shape: an image, a direction and a Text mission (SB3's vector env cannot hold Text)."""
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Dict(
+            {"image": spaces.Box(0, 255, (7, 7, 3), dtype=np.uint8), "direction": spaces.Discrete(4),
+             "mission": spaces.Text(max_length=32)}
+        )  # fmt: skip
+        self.action_space = spaces.Discrete(3)
+
+
+class FailingEnv(ChannelsLastEnv):
+    """Raises in step() once ``fail_at`` steps were taken (over all episodes): a user's env with a bug."""
+
+    def __init__(self, fail_at: int = 300, size: int = 10) -> None:
+        super().__init__(size=size)
+        self.fail_at, self.taken = fail_at, 0
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        self.taken += 1
+        if self.taken >= self.fail_at:
+            raise RuntimeError(f"the level file is missing (step {self.taken})")
+        return super().step(action)
+
+
+class NaNRewardEnv(ChannelsLastEnv):
+    """Rewards NaN from the first step: PPO's update turns the weights non-finite."""
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, _, terminated, truncated, info = super().step(action)
+        return obs, float("nan"), terminated, truncated, info

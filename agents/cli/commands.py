@@ -9,13 +9,15 @@ from agents.cli.options import BenchArgs, CompareArgs, EvalArgs, ListArgs, PlayA
 
 
 def run_train(args: TrainArgs) -> None:
-    from agents.run.run_dir import RunDir
-    from agents.training.resolve import resolve
+    from agents.training.resolve import resolve, resume_config
     from agents.training.train import train
     from agents.viewer.watch import watch_run
 
     if args.resume is not None:
-        run_dir = train(RunDir(args.resume).read_config(), args.resume, resume=True)
+        config = resume_config(args)
+        if config is None:
+            return  # finished, and not extended: nothing to do
+        run_dir = train(config, args.resume, resume=True)
     else:
         run_dir = train(resolve(args), args.run_dir)
     if args.show:
@@ -52,9 +54,11 @@ def run_list(args: ListArgs) -> None:
 
 
 def run_report(args: ReportArgs) -> None:
-    from agents.reporting.publish import publish
+    from agents.reporting.publish import check_destination, publish
     from agents.reporting.report import write_report
 
+    if args.publish is not None:
+        check_destination(args.dir, args.publish)  # before the report is written, not after
     print(f"report: {write_report(args.dir)}")
     if args.publish is not None:
         print(f"report: published to {publish(args.dir, args.publish)}")
@@ -62,9 +66,13 @@ def run_report(args: ReportArgs) -> None:
 
 def run_bench(args: BenchArgs) -> None:
     from agents.bench.tables import run_benchmarks
+    from agents.run.model import pick_device
 
     if not (args.envs or args.scores or args.nets or args.ppo or args.stems):
         raise ValueError("choose what to measure: --envs, --scores, --nets, --ppo and/or --stems")
+    pick_device(args.device)
+    if args.threads <= 0 or args.seconds <= 0:
+        raise ValueError("--threads and --seconds must be positive")
     run_benchmarks(args)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import tyro
 
 import agents.cli.commands as commands
+from agents.cli import usage
 from agents.cli.options import BenchArgs, CompareArgs, EvalArgs, ListArgs, PlayArgs, ReportArgs, TrainArgs
 
 COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
@@ -22,25 +23,37 @@ COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
 }
 
 
+def _failure_types() -> tuple[type[Exception], type[Exception]]:
+    """(runs that could not finish -> exit 1, training stopped by a signal -> exit 130); imported only when an
+    error is being reported, so that start-up stays light."""
+    from agents.experiments.scheduler import RunsFailed
+    from agents.run.run_dir import RunWriteError
+    from agents.training.signals import TrainingFailed, TrainingStopped
+
+    return (RunsFailed, TrainingFailed, RunWriteError), TrainingStopped  # type: ignore[return-value]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `pixelarena` console script and `python -m agents`."""
-    from agents.experiments.scheduler import RunsFailed
-    from agents.training.signals import TrainingStopped
-
-    args = tyro.extras.subcommand_cli_from_dict({name: cls for name, (cls, _) in COMMANDS.items()}, args=argv)
+    classes = {name: cls for name, (cls, _) in COMMANDS.items()}
+    args = usage.parse(lambda: tyro.extras.subcommand_cli_from_dict(classes, args=argv, prog="pixelarena"),
+                       "pixelarena", argv, list(COMMANDS))  # fmt: skip
     runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
     try:
         runner(args)
     except (ValueError, FileNotFoundError) as error:  # bad input: one line, no traceback
         print(f"pixelarena: error: {error}", file=sys.stderr)
         return 2
-    except RunsFailed as failed:
-        print(f"pixelarena: {failed}", file=sys.stderr)
-        return 1
-    except TrainingStopped as stopped:
-        print(f"pixelarena: {stopped}", file=sys.stderr)
-        return 130
     except KeyboardInterrupt:
         print("pixelarena: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        failed, stopped = _failure_types()
+        if isinstance(error, failed):  # the input was fine; the run could not finish (the run dir is resumable)
+            print(f"pixelarena: {error}", file=sys.stderr)
+            return 1
+        if isinstance(error, stopped):
+            print(f"pixelarena: {error}", file=sys.stderr)
+            return 130
+        raise
     return 0

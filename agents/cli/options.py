@@ -67,7 +67,8 @@ class TrainArgs(RunOptions):
     run_dir: Path | None = None
     """Put the run exactly here (default: runs/<env>__<encoder>__<obs>__s<seed>__<time>)."""
     resume: Path | None = None
-    """Continue the run in this directory from its last checkpoint (all other options come from the run)."""
+    """Continue the run in this directory from its last checkpoint (its own settings; --steps N raises its step
+    target, which also extends a finished run)."""
     wandb_group: str | None = None
     """W&B group (compare uses the comparison's name)."""
     wandb_tags: tuple[str, ...] = ()

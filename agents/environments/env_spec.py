@@ -87,7 +87,10 @@ class EnvSpec:
         game = self.game
         if game is None:
             raise ValueError(f"{self.name} is not a pixelarena game")
-        return game(num_games, **self.kwargs, **({"obs": self.obs} if self.obs is not None else {}))
+        try:
+            return game(num_games, **self.kwargs, **({"obs": self.obs} if self.obs is not None else {}))
+        except TypeError as error:  # a keyword the game does not take
+            raise ValueError(f"--env-kwargs: {self.name} does not take it: {error}") from None
 
     def make_vec_env(self, n_envs: int, seed: int | None) -> VecEnv:
         """The stable-baselines3 vector env training and evaluation use: a batched game (games seeded ``seed``,
@@ -103,10 +106,7 @@ class EnvSpec:
     def probe(self) -> EnvProbe:
         """Build one env and return its spaces; a one-line ValueError for keyword arguments it rejects."""
         if self.builtin:
-            try:
-                game = self.make_game(1)
-            except TypeError as error:  # a keyword the game does not take
-                raise ValueError(f"--env-kwargs: {self.name} does not take it: {error}") from None
+            game = self.make_game(1)
             return EnvProbe(game.single_observation_space, game.single_action_space, dict(game.metadata))
         vec_env = self.make_vec_env(1, seed=0)
         try:

@@ -202,9 +202,24 @@ def _make_generic(env: str, target: str | EnvFactory, n_envs: int, seed: int, en
     except gym.error.DependencyNotInstalled as exc:
         raise ValueError(f"env {env!r} needs a package that is not installed: {_first_line(exc)}") from exc
     except TypeError as exc:
+        # SB3's vector env fails with a TypeError on spaces it cannot hold (a Dict with a Text mission, as
+        # MiniGrid's): one env built alone shows whether that is why, and says so in one line.
+        _check_one_env(env, target, env_kwargs)
         if not env_kwargs:
             raise  # not about the user's kwargs: a bug in the env, whose traceback matters
         raise ValueError(f"env {env!r} rejected env kwargs {sorted(env_kwargs)}: {_first_line(exc)}") from exc
+
+
+def _check_one_env(env: str, target: str | EnvFactory, env_kwargs: dict[str, Any]) -> None:
+    """Build one env and raise the one-line unsupported-spaces error if its spaces are not readable."""
+    try:
+        single = gym.make(target, **env_kwargs) if isinstance(target, str) else target(**env_kwargs)
+    except Exception:
+        return  # the env itself fails to build: the caller reports that
+    try:
+        check_supported_spaces(single.observation_space, single.action_space, env)
+    finally:
+        single.close()
 
 
 def _make_atari(env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any]) -> VecEnv:

@@ -99,6 +99,9 @@ def plan_grid(
     Raises:
         ValueError: For a bad spec, option or variant (one line), or a run directory with other settings.
     """
+    blocking = next((p for p in (Path(root), *Path(root).parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ValueError(f"--run-dir {root}: {blocking} is a file, not a directory; choose another folder")
     seeds_by_spec = dict(seeds_by_spec or {})
     for count in (seeds, *seeds_by_spec.values()):
         if count <= 0:

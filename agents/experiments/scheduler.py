@@ -59,7 +59,8 @@ class Job:
             self.log = open(self.run.log_file, "a")  # noqa: SIM115 - closed by close()
         self.log.write(f"\n$ {' '.join(command)}\n")
         self.log.flush()
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                        preexec_fn=_stop_with_parent)  # fmt: skip
 
     def close(self) -> None:
         if self.log is not None:
@@ -100,6 +101,16 @@ def describe_plan(grid: Grid, jobs: list[Job]) -> str:
     extra = f", {evaluate} to evaluate on other settings" if evaluate else ""
     return (f"{grid.root}: {len(grid.runs)} runs, {finished} finished (skipped), {resume} to resume, "
             f"{len(to_train) - resume} to start{extra}")  # fmt: skip
+
+
+def _stop_with_parent() -> None:
+    """In the child, before it runs: ask Linux to send it SIGTERM when the comparison's process dies (even by
+    SIGKILL), so that a killed grid leaves no training running on its own; it saves a checkpoint and stops."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _child_env(threads: int | None) -> dict[str, str]:

@@ -126,13 +126,20 @@ def load_checkpoint(path: Path) -> Checkpoint:
         raise CheckpointError(
             f"{path} is not a readable pixelarena checkpoint (corrupt, truncated or foreign): {reason}"
         ) from None
-    if header.get("format") != FORMAT:
-        raise CheckpointError(f"{path} has format {header.get('format')!r}, expected {FORMAT!r}")
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        found = header.get("format") if isinstance(header, dict) else type(header).__name__
+        raise CheckpointError(f"{path} has format {found!r}, expected {FORMAT!r}")
+    step = header.get("step")
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise CheckpointError(f"{path}: its step {step!r} is not a count of env steps")
     policy = {k.removeprefix("policy."): v for k, v in tensors.items() if k.startswith("policy.")}
     optimizer = None
     if "optimizer" in header:
         opt_tensors = {k: v for k, v in tensors.items() if k.startswith("optimizer.")}
-        optimizer = _join_optimizer(opt_tensors, header["optimizer"])
+        try:
+            optimizer = _join_optimizer(opt_tensors, header["optimizer"])
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            raise CheckpointError(f"{path}: its optimizer state is malformed ({type(error).__name__})") from None
     return Checkpoint(policy, optimizer, header)
 
 
@@ -148,6 +155,11 @@ def check_spaces(checkpoint: Checkpoint, observation_space: gym.Space, action_sp
 
 def load_policy_weights(policy: torch.nn.Module, checkpoint: Checkpoint) -> None:
     """Load weights saved by :func:`save_checkpoint` (aliases of shared modules come along with their owner)."""
+    own = policy.state_dict()
+    for name, tensor in checkpoint.policy.items():
+        if name in own and (tensor.dtype != own[name].dtype or tensor.shape != own[name].shape):
+            raise CheckpointError(f"checkpoint tensor {name} is {tensor.dtype} {tuple(tensor.shape)}, the policy's "
+                                  f"is {own[name].dtype} {tuple(own[name].shape)}")  # fmt: skip
     missing, unexpected = policy.load_state_dict(checkpoint.policy, strict=False)
     if unexpected:
         raise CheckpointError(f"checkpoint has weights the policy lacks: {unexpected[:3]}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import difflib
+import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,13 +121,50 @@ class RunConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RunConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"config.json has unknown fields {sorted(unknown)}")
-        data = {**data, "ppo": PPOSettings(**data["ppo"]), "wandb_tags": tuple(data["wandb_tags"])}
-        return cls(**data)
+    def from_json(cls, data: Any) -> RunConfig:
+        """A config read from JSON, every field checked against its type (a file from elsewhere is data only)."""
+        fields = _checked_fields(cls, data, "config.json")
+        if "ppo" in fields:
+            fields["ppo"] = PPOSettings(**_checked_fields(PPOSettings, fields["ppo"], "config.json ppo"))
+        fields["wandb_tags"] = tuple(fields.get("wandb_tags", ()))
+        config = cls(**fields)
+        if config.steps <= 0 or config.n_envs <= 0 or config.checkpoint_every <= 0 or config.eval_episodes <= 0:
+            raise ValueError("config.json: steps, n_envs, checkpoint_every and eval_episodes must be positive")
+        if config.ppo.n_steps <= 0 or config.ppo.batch_size <= 0 or config.ppo.n_epochs <= 0:
+            raise ValueError("config.json: ppo n_steps, batch_size and n_epochs must be positive")
+        return config
+
+
+# The JSON types each annotation of RunConfig / PPOSettings accepts (bool is not an int here).
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "str | None": (str, type(None)),
+    "int | None": (int, type(None)), "dict[str, Any]": (dict,), "tuple[str, ...]": (list, tuple),
+}  # fmt: skip
+_LARGEST = 2**53  # JSON numbers beyond this are not exact in a float: no setting needs them
+
+
+def _checked_fields(cls: type, data: Any, what: str) -> dict[str, Any]:
+    """``data`` as keyword arguments of dataclass ``cls``: known names, values of the annotated type, finite and
+    not huge numbers; a one-line ValueError otherwise."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} must be a JSON object, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise ValueError(f"{what} has unknown fields {sorted(unknown)}")
+    required = [name for name, f in fields.items() if f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING and name not in data]  # fmt: skip
+    if required:
+        raise ValueError(f"{what} lacks {required}")
+    for name, value in data.items():
+        allowed = _JSON_TYPES.get(str(fields[name].type))
+        is_bool = isinstance(value, bool)
+        wrong = allowed is not None and (not isinstance(value, allowed) or (is_bool and bool not in allowed))
+        if isinstance(value, int | float) and not is_bool:
+            wrong = wrong or not math.isfinite(value) or abs(value) > _LARGEST
+        if wrong:
+            raise ValueError(f"{what}: {name} = {json.dumps(value)[:40]} is not a valid {fields[name].type}")
+    return dict(data)
 
 
 def round_up(steps: int, multiple: int) -> int:

@@ -8,6 +8,7 @@ Rows hold ``step``, ``wall_time`` (seconds of training, continued across resumes
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,16 +33,42 @@ RENAMES = {
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """All complete rows of a metrics file (a line cut short by a kill is skipped)."""
+    """All complete rows of a metrics file (a last line cut short by a kill is skipped).
+
+    Raises:
+        ValueError: One line naming the file and line, for a row that is not what training writes (a whole step,
+            finite numbers): a file from elsewhere is data, checked before anything uses it.
+    """
     if not path.exists():
         return []
+    lines = path.read_text().splitlines()
     rows = []
-    for line in path.read_text().splitlines():
+    for number, line in enumerate(lines, start=1):
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError:
-            continue
+            if number == len(lines):
+                continue  # cut short by a kill mid-write
+            raise ValueError(f"{path} line {number} is not JSON") from None
+        problem = _row_problem(row)
+        if problem:
+            raise ValueError(f"{path} line {number}: {problem}")
+        rows.append(row)
     return rows
+
+
+def _row_problem(row: Any) -> str | None:
+    if not isinstance(row, dict):
+        return "a row must be a JSON object"
+    step = row.get("step")
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        return f"step {step!r} is not a count of env steps"
+    for key, value in row.items():
+        if key != "step" and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+        ):
+            return f"{key} = {json.dumps(value)[:40]} is not a finite number"
+    return None
 
 
 class MetricsWriter(KVWriter):
@@ -57,7 +84,8 @@ class MetricsWriter(KVWriter):
     def write(self, key_values: dict[str, Any], key_excluded: dict[str, Any], step: int = 0) -> None:
         row: dict[str, Any] = {"step": int(step), "wall_time": round(self.offset + time.perf_counter() - self.start, 3)}
         for key, value in key_values.items():
-            if key in RENAMES and isinstance(value, int | float):
+            # Non-finite values (SB3's explained variance of constant returns is NaN) are left out: JSON has none.
+            if key in RENAMES and isinstance(value, int | float) and math.isfinite(value):
                 row[RENAMES[key]] = float(value)
         self._file.write(json.dumps(row) + "\n")
         self._file.flush()

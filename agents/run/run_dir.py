@@ -16,9 +16,13 @@ one was; everything read back is typed (:mod:`agents.run.results`).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
-from collections.abc import Callable
+import shutil
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +31,29 @@ from agents.run.metrics import read_metrics
 from agents.run.results import EvalResult, RunFacts, TransferEntry, transfer_entry_from_json
 
 
+class RunWriteError(Exception):
+    """A file of a run could not be written (disk full, read-only, permissions); the previous version is kept."""
+
+
 def replace_atomically(path: Path, write: Callable[[Path], None]) -> Path:
-    """``write`` the file under a temporary name beside ``path``, flush it to disk, and rename it to ``path``."""
+    """``write`` the file under a temporary name beside ``path``, flush it to disk, and rename it to ``path``.
+
+    Raises:
+        RunWriteError: When the disk refuses (full, read-only): the temporary file is removed and ``path`` keeps
+            its previous content.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        kept = "; the previous version is kept" if path.exists() else ""
+        raise RunWriteError(f"cannot write {path}: {error.strerror or error}{kept}") from None
     return path
 
 
@@ -60,6 +78,7 @@ class RunDir:
     LOG = "output.log"
     VIDEO = "agent.gif"
     SCREENSHOTS = "screenshots"
+    LOCK = ".lock"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -112,9 +131,40 @@ class RunDir:
         run = cls(path)
         if run.config_file.exists():
             raise ValueError(f"{path} already holds a run; continue it with --resume {path} or pick another --run-dir")
-        run.path.mkdir(parents=True, exist_ok=True)
-        run.write_config(config)
+        blocking = next((p for p in (run.path, *run.path.parents) if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise ValueError(f"--run-dir {path}: {blocking} is a file, not a directory; choose another --run-dir")
+        created = not run.path.exists()
+        try:
+            run.path.mkdir(parents=True, exist_ok=True)
+            run.write_config(config)
+        except (OSError, RunWriteError) as error:
+            if created:
+                shutil.rmtree(run.path, ignore_errors=True)
+            raise ValueError(f"--run-dir {path} cannot be created: {error}") from None
         return run
+
+    @contextlib.contextmanager
+    def lock(self, wait_seconds: float = 180.0) -> Iterator[None]:
+        """Hold the run's lock while training it: one process trains a run at a time.
+
+        A second trainer waits up to ``wait_seconds`` (a stopped training may still be saving its checkpoint,
+        e.g. after its comparison was killed), then gives up with a one-line ValueError.
+        """
+        with open(self.path / self.LOCK, "a") as handle:
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise ValueError(f"{self.path} is being trained by another process") from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def read_config(self) -> RunConfig:
         """The run's config, or a one-line ValueError saying what is missing or wrong."""

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import deque
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm import tqdm
 
 from agents.run.checkpoint import save_checkpoint
-from agents.training.signals import StopOnSignal
+from agents.run.run_dir import RunDir
+from agents.training.signals import StopOnSignal, TrainingDiverged
 
 
 class ProgressBar(BaseCallback):
@@ -43,27 +44,34 @@ class ProgressBar(BaseCallback):
 
 
 class Checkpointer(BaseCallback):
-    """Saves a checkpoint at rollout boundaries every ``every`` steps, and stops when a signal asks to."""
+    """Saves a checkpoint at rollout boundaries every ``every`` steps, stops when a signal asks to, and stops
+    training with :class:`TrainingDiverged` when an update left non-finite weights (before they are saved)."""
 
-    def __init__(self, path: Path, every: int, stop: StopOnSignal, extra: dict[str, Any]) -> None:
+    def __init__(self, model: Any, run: RunDir, every: int, stop: StopOnSignal, extra: dict[str, Any]) -> None:
         super().__init__()
-        self.path, self.every, self.stop, self.extra = path, every, stop, extra
-        self.boundary_step = 0  # num_timesteps at the last rollout start: the weights match this step
-        self.saved_step = -1
-
-    def _on_training_start(self) -> None:
-        self.boundary_step = self.saved_step = self.model.num_timesteps
+        self.ppo, self.run, self.every, self.stop, self.extra = model, run, every, stop, extra
+        self.boundary_step = model.num_timesteps  # the weights match this step (the last rollout start)
+        self.saved_step = self.boundary_step if run.checkpoint_file.exists() else 0
+        self.in_rollout = False
 
     def _on_rollout_start(self) -> None:
         # Here the last update is done and no new rollout has begun: a clean point to resume from.
-        self.boundary_step = self.model.num_timesteps
+        self.boundary_step = self.ppo.num_timesteps
+        if not all(torch.isfinite(p).all() for p in self.ppo.policy.parameters()):
+            raise TrainingDiverged(self.run.path, self.boundary_step, self.saved_step)
         if self.boundary_step - self.saved_step >= self.every:
             self.save()
+        self.in_rollout = True
+
+    def _on_rollout_end(self) -> None:
+        self.in_rollout = False
 
     def _on_step(self) -> bool:
         return not self.stop.requested
 
-    def save(self) -> None:
-        save_checkpoint(self.path, self.model.policy, self.model.policy.optimizer, self.boundary_step,
-                        self.model.observation_space, self.model.action_space, self.extra)  # fmt: skip
-        self.saved_step = self.boundary_step
+    def save(self, step: int | None = None) -> None:
+        """Checkpoint the weights and optimizer as of ``step`` (default: the last rollout boundary)."""
+        step = self.boundary_step if step is None else step
+        save_checkpoint(self.run.checkpoint_file, self.ppo.policy, self.ppo.policy.optimizer, step,
+                        self.ppo.observation_space, self.ppo.action_space, self.extra)  # fmt: skip
+        self.saved_step = step

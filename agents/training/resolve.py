@@ -4,16 +4,20 @@ then every option given). Everything that can be wrong is found here, before a r
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import envs
 from agents.cli.options import TrainArgs
 from agents.environments.env_spec import EnvProbe, EnvSpec
-from agents.run.config import PPOSettings, RunConfig, choose, parse_kwargs, parse_steps
+from agents.run.config import PPOSettings, RunConfig, choose, parse_kwargs, parse_steps, round_up
 from agents.run.model import pick_device
 from agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, preset_name
+from agents.run.run_dir import RunDir
 from nets import ENCODERS
 
 PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma")
+# What defines a run: given with --resume, they would silently not apply (the run keeps its own).
+RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "run_dir")
 
 
 def _positive(name: str, value: int | float | None) -> None:
@@ -35,8 +39,14 @@ def _check_options(args: TrainArgs) -> None:
         choose("encoder", args.encoder, list(ENCODERS))
     if args.obs is not None:
         choose("obs mode", args.obs, list(envs.OBS_MODES))
+    for name in ("learning_rate", "ent_coef", "gamma"):
+        value = getattr(args, name)
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"--{name.replace('_', '-')} must be a finite number, got {value}")
     for name in ("n_envs", "learning_rate", "n_steps", "batch_size", "n_epochs", "threads", "eval_episodes"):
         _positive(name, getattr(args, name))
+    if args.ent_coef is not None and args.ent_coef < 0:
+        raise ValueError(f"--ent-coef must be 0 or more, got {args.ent_coef}")
     if args.gamma is not None and not 0 < args.gamma <= 1:
         raise ValueError(f"--gamma must be in (0, 1], got {args.gamma}")
     pick_device(args.device)  # fails now rather than after the run directory exists
@@ -106,3 +116,29 @@ def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:
         raise ValueError(f"--encoder-kwargs: {config.encoder} does not take it: {error}") from None
     except ValueError as error:
         raise ValueError(f"{config.encoder} on {config.env} ({config.obs} obs): {error}") from None
+
+
+def resume_config(args: TrainArgs) -> RunConfig | None:
+    """The config to continue ``args.resume`` with: the run's own, with the step target raised by ``--steps``
+    (which marks a finished run unfinished again); None when the run has finished and is not extended."""
+    assert args.resume is not None
+    run = RunDir(args.resume)
+    config = run.read_config()
+    given = [f"--{name.replace('_', '-')}" for name in RESUME_IGNORES if getattr(args, name) is not None]
+    if given:
+        raise ValueError(f"--resume continues the run with its own settings; drop {', '.join(given)}")
+    if args.steps is not None:
+        target = round_up(parse_steps(args.steps), config.rollout_steps)
+        if target < config.steps:
+            raise ValueError(f"--steps {args.steps} is below the run's target of {config.steps:,}: a run only grows")
+        if target > config.steps:
+            config = dataclasses.replace(config, steps=target)
+            run.write_config(config)
+            run.eval_file.unlink(missing_ok=True)  # unfinished again until it reaches the new target
+            print(f"{run}: step target raised to {target:,}")
+    if run.finished:
+        result = run.read_eval()
+        score = f", greedy return {result.summary()}" if result else ""
+        print(f"{run} has finished ({config.steps:,} steps{score}): nothing to do; --steps N extends it")
+        return None
+    return config

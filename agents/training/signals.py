@@ -1,4 +1,5 @@
-"""Stopping a training cleanly: SIGINT / SIGTERM ask it to stop at the next step, after a checkpoint."""
+"""How a training ends early, and the signals that ask it to: each way out is an exception the command line turns
+into one line and an exit code, after the run directory was left resumable."""
 
 from __future__ import annotations
 
@@ -13,6 +14,32 @@ class TrainingStopped(Exception):
 
     def __init__(self, run_dir: Path, step: int) -> None:
         super().__init__(f"stopped at step {step:,}; continue with: pixelarena train --resume {run_dir}")
+
+
+class TrainingFailed(Exception):
+    """Training cannot go on (diverged, or the env raised); the last good checkpoint is kept; exit code 1."""
+
+
+class TrainingDiverged(TrainingFailed):
+    """The policy's weights became non-finite (NaN or inf) in the update before ``step``."""
+
+    def __init__(self, run_dir: Path, step: int, saved_step: int) -> None:
+        kept = f"the checkpoint of step {saved_step:,} is kept" if saved_step > 0 else "no checkpoint was saved yet"
+        super().__init__(
+            f"training diverged: non-finite weights after the update ending at step {step:,} ({kept} in "
+            f"{run_dir}); try a lower --learning-rate, or check the env's rewards and observations for NaN"
+        )
+
+
+class EnvFailed(TrainingFailed):
+    """The env raised while the rollout was being collected."""
+
+    def __init__(self, env: str, step: int, saved_step: int, run_dir: Path, error: BaseException) -> None:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        super().__init__(
+            f"env {env} raised {type(error).__name__}{': ' + reason if reason else ''} at step {step:,}; a "
+            f"checkpoint of step {saved_step:,} was saved: fix the env, then pixelarena train --resume {run_dir}"
+        )
 
 
 class StopOnSignal:

@@ -23,7 +23,7 @@ from agents.run.model import build_model, make_vec_env
 from agents.run.results import RunFacts
 from agents.run.run_dir import RunDir
 from agents.training.callbacks import Checkpointer, ProgressBar
-from agents.training.signals import StopOnSignal, TrainingStopped
+from agents.training.signals import EnvFailed, StopOnSignal, TrainingFailed, TrainingStopped
 from agents.training.tracking import Tracker
 
 
@@ -53,6 +53,7 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
 
     Raises:
         TrainingStopped: interrupted by Ctrl-C / SIGTERM; a checkpoint was saved first.
+        TrainingFailed: the weights became non-finite, or the env raised; the last good checkpoint is kept.
     """
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -62,6 +63,11 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
         config = run.read_config()
     else:
         config, run = prepare_run_dir(config, run_dir)
+    with run.lock():
+        return _train(config, run, resume)
+
+
+def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     vec_env = make_vec_env(config, config.n_envs, seed=config.seed)
     model = build_model(config, vec_env)
     start_step, wall_offset, tracker_id = 0, 0.0, None
@@ -78,28 +84,13 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
     facts = architecture_summary(config, model)
     run.write_facts(facts)
     tracker = Tracker.start(config, run.path, facts.to_json(), resume_id=tracker_id)
-    writer = MetricsWriter(run.metrics_file, wall_offset, on_row=tracker.log)
-    model.set_logger(Logger(folder=None, output_formats=[writer]))
-    remaining = config.steps - start_step
     print(f"Run directory: {run}")
     resuming = f", resuming at step {start_step:,}" if start_step else ""
     print(f"Training {config.encoder} on {config.env} ({config.obs or 'native'} obs) for {config.steps:,} steps "
           f"with {config.n_envs} envs on {model.device}{resuming}")  # fmt: skip
-    with StopOnSignal() as stop:
-        checkpointer = Checkpointer(run.checkpoint_file, config.checkpoint_every, stop, {"wandb_id": tracker.run_id})
-        callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer])
-        try:
-            if remaining > 0:
-                model.learn(remaining, callback=callbacks, reset_num_timesteps=False, log_interval=1)
-        finally:
-            # On a crash the last good checkpoint stays as it is; nothing half-done is written.
-            writer.close()
-        if stop.requested:
-            checkpointer.save()  # the weights have not changed since the last rollout boundary
-            tracker.finish()
-            raise TrainingStopped(run.path, checkpointer.saved_step)
-    checkpointer.boundary_step = model.num_timesteps
-    checkpointer.save()
+    checkpointer = _learn(config, run, model, tracker, start_step, wall_offset)
+    if checkpointer.saved_step != model.num_timesteps or not run.checkpoint_file.exists():
+        checkpointer.save(model.num_timesteps)
     save_checkpoint(run.model_file, model.policy, None, model.num_timesteps, model.observation_space,
                     model.action_space)  # fmt: skip
     started = time.perf_counter()
@@ -109,3 +100,34 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
           f"in {time.perf_counter() - started:.1f}s")  # fmt: skip
     tracker.finish_with(result, model, config)
     return run.path
+
+
+def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_step: int, wall_offset: float
+           ) -> Checkpointer:  # fmt: skip
+    """PPO's learn() up to the step target, with progress, metrics and checkpoints; each way it can end early
+    leaves the run resumable from its last good checkpoint."""
+    writer = MetricsWriter(run.metrics_file, wall_offset, on_row=tracker.log)
+    model.set_logger(Logger(folder=None, output_formats=[writer]))
+    with StopOnSignal() as stop:
+        checkpointer = Checkpointer(model, run, config.checkpoint_every, stop, {"wandb_id": tracker.run_id})
+        callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer])
+        try:
+            if config.steps > start_step:
+                model.learn(config.steps - start_step, callback=callbacks, reset_num_timesteps=False, log_interval=1)
+        except TrainingFailed:
+            tracker.finish()
+            raise
+        except Exception as error:
+            if not checkpointer.in_rollout:
+                raise  # not the env's: a bug whose traceback matters
+            # The env raised while the rollout was collected: the weights are still those of the last boundary.
+            checkpointer.save()
+            tracker.finish()
+            raise EnvFailed(config.env, model.num_timesteps, checkpointer.saved_step, run.path, error) from error
+        finally:
+            writer.close()  # on a crash the last good checkpoint stays as it is; nothing half-done is written
+        if stop.requested:
+            checkpointer.save()  # the weights have not changed since the last rollout boundary
+            tracker.finish()
+            raise TrainingStopped(run.path, checkpointer.saved_step)
+    return checkpointer

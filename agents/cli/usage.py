@@ -1,0 +1,77 @@
+"""Usage errors in two lines, like every other error of the command line.
+
+tyro reports a bad option in a box of 10-20 lines; :func:`parse` keeps what matters (the problem, and the option
+with what it accepts) and says where the full help is:
+
+    pixelarena: error: Error parsing --n-envs: no type matching {None}|INT could be instantiated from ['abc'].
+      --n-envs {None}|INT: Games played in parallel. (default: None). Full help: pixelarena train --help
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+_BOX = "╭╮╰╯│─"
+
+
+def _sections(box: str) -> list[list[str]]:
+    """The text of a rich box, split at its divider lines: sections of stripped lines (blank lines kept as '')."""
+    sections: list[list[str]] = [[]]
+    for raw in box.splitlines():
+        line = raw.strip()
+        if line.startswith(("╭", "╰")):
+            continue
+        inner = line.strip("│").strip()
+        if inner and set(inner) <= set(_BOX):
+            sections.append([])
+            continue
+        sections[-1].append(inner)
+    return [section for section in sections if any(section)]
+
+
+def _paragraph(lines: list[str]) -> str:
+    """The first paragraph of a section, as one line."""
+    words: list[str] = []
+    for line in lines:
+        if not line and words:
+            break
+        words.append(line)
+    return " ".join(word for word in words if word)
+
+
+def compact(box: str, help_command: str) -> str:
+    """Two lines from tyro's error box: the problem, then the option's help and where the full help is."""
+    sections = _sections(box)
+    if not sections:
+        return f"pixelarena: error: invalid arguments\n  Full help: {help_command}"
+    problem = _paragraph(sections[0])
+    details = []
+    for section in sections[1:]:
+        text = _paragraph(section)
+        if text.startswith("For full helptext"):
+            continue
+        details.append(text.removeprefix("Argument helptext: "))
+    details.append(f"Full help: {help_command}")
+    return f"error: {problem}\n  " + ". ".join(detail.rstrip(".") for detail in details)
+
+
+def parse(parser: Callable[[], T], prog: str, argv: Sequence[str] | None, commands: Sequence[str] = ()) -> T:
+    """Run tyro's ``parser``; on a usage error print two lines to stderr and exit with code 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            return parser()
+    except SystemExit as exit_:
+        if exit_.code in (0, None):
+            sys.stderr.write(captured.getvalue())
+            raise
+        command = next((arg for arg in argv if arg in commands), None)
+        help_command = " ".join([prog, *([command] if command else []), "--help"])
+        print(f"{prog}: {compact(captured.getvalue(), help_command)}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,215 @@
+"""Bad input, table-driven: every command with wrong types, out-of-range and non-finite values, unknown names,
+missing paths, files where directories are expected, directories that are not runs, runs of another game, env
+kwargs out of range. Each row must give one or two lines on stderr (no traceback), the exit code of its kind (2:
+the input was wrong; 1: the input was fine but the work could not be done) and leave no file behind."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agents.cli.main import main
+
+TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "1", "--eval-episodes", "2"]
+ENV = "tests.user_envs:ChannelsLastEnv"
+
+# (command line, expected exit code, text the message must contain). RUN is a finished Chase run (cnn, pixels),
+# EMPTY an empty directory, FILE a file, NOWEIGHTS a run directory with a config but no weights.
+ROWS: list[tuple[str, int, str]] = [
+    # train: names
+    ("train --env Chse", 2, "did you mean 'Chase'"),
+    ("train --encoder impal", 2, "did you mean 'impala'"),
+    ("train --preset quickstrat", 2, "did you mean 'quickstart'"),
+    ("train --obs rgb", 2, "unknown obs mode"),
+    ("train --preset target-unet --env Chase", 2, "is for Target"),
+    ("train --env CartPole-v1 --obs pixels", 2, "--obs applies to built-in games only"),
+    ("train --env no_such_module:Env", 2, "cannot import module"),
+    ("train --env tests.user_envs:NoSuchEnv", 2, "has no gymnasium.Env subclass"),
+    ("train --env tests.user_envs:MissionDictEnv", 2, "is a Dict, not a Box"),
+    ("train --env tests.user_envs:DictObsEnv", 2, "is a Dict, not a Box"),
+    ("train --env Pendulum-v1", 2, "not Discrete or MultiDiscrete"),
+    ("train --device tpu", 2, "unknown device"),
+    ("train --device cuda:7", 2, "device"),
+    # train: counts and numbers
+    ("train --steps 10q", 2, "like 500k"),
+    ("train --steps 0", 2, "steps must be positive"),
+    ("train --steps=-5", 2, "steps must be"),
+    ("train --steps 0.5", 2, "whole number"),
+    ("train --n-envs 0", 2, "--n-envs must be positive"),
+    ("train --n-envs=-1", 2, "--n-envs must be positive"),
+    ("train --n-envs abc", 2, "--n-envs"),
+    ("train --n-envs 2.5", 2, "--n-envs"),
+    ("train --learning-rate nan", 2, "--learning-rate must be a finite number"),
+    ("train --learning-rate inf", 2, "--learning-rate must be a finite number"),
+    ("train --learning-rate=-1", 2, "--learning-rate must be positive"),
+    ("train --learning-rate abc", 2, "--learning-rate"),
+    ("train --gamma 1.5", 2, "--gamma must be in (0, 1]"),
+    ("train --gamma 0", 2, "--gamma must be in (0, 1]"),
+    ("train --gamma nan", 2, "--gamma must be a finite number"),
+    ("train --ent-coef=-0.1", 2, "--ent-coef must be 0 or more"),
+    ("train --ent-coef nan", 2, "--ent-coef must be a finite number"),
+    ("train --batch-size 0", 2, "--batch-size must be positive"),
+    ("train --batch-size 1000000", 2, "exceeds one rollout"),
+    ("train --n-steps 0", 2, "--n-steps must be positive"),
+    ("train --n-epochs 0", 2, "--n-epochs must be positive"),
+    ("train --threads 0", 2, "--threads must be positive"),
+    ("train --eval-episodes 0", 2, "--eval-episodes must be positive"),
+    ("train --checkpoint-every 0", 2, "--checkpoint-every must be positive"),
+    ("train --checkpoint-every 5q", 2, "--checkpoint-every must be a count"),
+    ("train --bogus", 2, "Unrecognized options: --bogus"),
+    # train: game and encoder arguments
+    ("train --env-kwargs size=3", 2, "size must be between"),
+    ("train --env-kwargs size=0", 2, "size must be between"),
+    ("train --env-kwargs size=abc", 2, "size"),
+    ("train --env-kwargs n_enemies=-1", 2, "n_enemies"),
+    ("train --env-kwargs n_enemies=40 size=6", 2, "do not fit"),
+    ("train --env-kwargs foo=1", 2, "unexpected keyword argument 'foo'"),
+    ("train --env-kwargs size", 2, "key=value"),
+    ("train --env Target --env-kwargs n_decoys=-2", 2, "n_decoys"),
+    ("train --env Swarm --env-kwargs n_units=0", 2, "n_units"),
+    ("train --env Snake --env-kwargs size=2", 2, "size"),
+    (f"train --env {ENV} --env-kwargs colour=1", 2, "does not take env kwargs"),
+    ("train --encoder-kwargs stem=bogus", 2, "stem"),
+    ("train --encoder-kwargs foo=1", 2, "does not take it"),
+    ("train --encoder-kwargs foo", 2, "key=value"),
+    ("train --encoder cnn --obs vector", 2, "cnn on Chase (vector obs)"),
+    # train: paths
+    ("train --resume /nonexistent/run", 2, "does not exist"),
+    ("train --resume FILE", 2, "does not exist"),
+    ("train --resume EMPTY", 2, "is not a pixelarena run"),
+    ("train --run-dir FILE", 2, "is a file, not a directory"),
+    ("train --run-dir FILE/sub", 2, "is a file, not a directory"),
+    ("train --run-dir RUN", 2, "already holds a run"),
+    ("train --resume RUN --learning-rate 0.001", 2, "drop --learning-rate"),
+    ("train --resume RUN --env Snake", 2, "drop --env"),
+    ("train --resume RUN --n-envs 4", 2, "drop --n-envs"),
+    # eval
+    ("eval /nonexistent/run", 2, "does not exist"),
+    ("eval FILE", 2, "does not exist"),
+    ("eval EMPTY", 2, "is not a pixelarena run"),
+    ("eval NOWEIGHTS", 2, "holds no model or checkpoint"),
+    ("eval RUN --episodes 0", 2, "--episodes must be positive"),
+    ("eval RUN --episodes abc", 2, "--episodes"),
+    ("eval RUN --env-kwargs size=3", 2, "size must be between"),
+    ("eval RUN --env-kwargs foo=1", 2, "foo"),
+    ("eval RUN --env-kwargs size", 2, "key=value"),
+    ("eval RUN --device tpu", 2, "device"),
+    ("eval", 2, "Missing"),
+    # play
+    ("play --episodes 0", 2, "--episodes must be at least 1"),
+    ("play --scale 0", 2, "--scale must be between 1 and 64"),
+    ("play --scale 100", 2, "--scale must be between 1 and 64"),
+    ("play --env Nope", 2, "unknown env 'Nope'"),
+    ("play --overlay features", 2, "--overlay needs a trained agent"),
+    ("play --policy smart", 2, "--policy"),
+    ("play --env Chase --record out.avi", 2, "must end in .mp4 or .gif"),
+    ("play EMPTY", 2, "is not a pixelarena run"),
+    ("play RUN --size 8", 2, "--size is for --env games"),
+    ("play RUN --overlay bogus", 2, "overlay"),
+    ("play RUN --record out.txt", 2, "must end in .mp4 or .gif"),
+    ("play RUN --human --record out.gif", 2, "--human plays in a window"),
+    # compare
+    ("compare", 2, "--env is required"),
+    ("compare --env Chase", 2, "--steps is required"),
+    ("compare --env Chase --steps 1k --encoders ,", 2, "--encoders is empty"),
+    ("compare --env Chase --steps 1k --encoders cnn:rgb", 2, "unknown obs mode"),
+    ("compare --env Chase --steps 1k --encoders cnn,cnn", 2, "are the same runs"),
+    ("compare --env Chase --steps 1k --encoders cnvn", 2, "did you mean 'cnn'"),
+    ("compare --env Chase --steps 1k --encoders cnn --jobs 0", 2, "--jobs must be positive"),
+    ("compare --env Chase --steps 1k --encoders cnn --seeds 0", 2, "--seeds must be positive"),
+    ("compare --env Chase --steps 1q", 2, "like 500k"),
+    ("compare --env Chase --steps 1k --encoders cnn --eval-env-kwargs size", 2, "key=value1,value2"),
+    ("compare --env Chase --steps 1k --encoders cnn --eval-env-kwargs size=3", 2, "size=3 does not work on Chase"),
+    ("compare --env Chase --steps 1k --encoders cnn --eval-env-kwargs size=8,8", 2, "more than once"),
+    ("compare --env Chase --steps 1k --experiments e1", 2, "--experiments selects experiments of a --suite"),
+    ("compare --env Chase --steps 1k --encoders cnn --run-dir FILE", 2, "is a file"),
+    ("compare --suite nope", 2, "unknown suite 'nope'"),
+    ("compare --suite claim --budget tpu", 2, "unknown budget 'tpu'"),
+    ("compare --suite claim --experiments e9", 2, "unknown experiment 'e9'"),
+    ("compare --suite claim --env Chase", 2, "comes from the suite"),
+    # report
+    ("report /nonexistent", 2, "does not exist"),
+    ("report EMPTY", 2, "no runs in"),
+    ("report FILE", 2, "does not exist"),
+    ("report RUNS --publish RUNS/inside", 2, "is inside the comparison folder"),
+    ("report RUNS --publish FILE", 2, "is a file"),
+    # bench and list
+    ("bench", 2, "choose what to measure"),
+    ("bench --threads abc", 2, "--threads"),
+    ("bench --nets --device tpu", 2, "device"),
+    ("list --env Nope", 2, "unknown env 'Nope'"),
+    ("list --obs rgb", 2, "obs"),
+]
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A finished tiny run (in a comparison folder RUNS), an empty directory, a file, a run without weights."""
+    root = tmp_path_factory.mktemp("places")
+    run = root / "runs" / "Chase__cnn__pixels__s0"
+    command = [sys.executable, "-m", "agents", "train", "--run-dir", str(run), "--steps", "256", "--threads", "1",
+               "--env-kwargs", "size=8", *TINY]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    (root / "empty").mkdir()
+    (root / "file").write_text("not a run\n")
+    no_weights = root / "no-weights"
+    no_weights.mkdir()
+    (no_weights / "config.json").write_text((run / "config.json").read_text())
+    return {"RUN": run, "RUNS": run.parent, "EMPTY": root / "empty", "FILE": root / "file", "NOWEIGHTS": no_weights}
+
+
+def files_under(*folders: Path) -> set[tuple[str, float]]:
+    return {(str(p), p.stat().st_mtime) for folder in folders for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize(("line", "code", "message"), ROWS, ids=[row[0] for row in ROWS])
+def test_bad_input_gives_a_short_message_and_leaves_nothing(
+    line: str, code: int, message: str, places: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    argv = [str(places[word]) if word in places else word for word in line.split()]
+    argv = [arg.replace("FILE/", f"{places['FILE']}/").replace("RUNS/", f"{places['RUNS']}/") for arg in argv]
+    monkeypatch.chdir(tmp_path)  # anything a command wrongly writes to the working directory shows up here
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"bad input {line!r} got as far as training")
+
+    monkeypatch.setattr("agents.training.train._train", must_not_run)
+    monkeypatch.setattr("agents.experiments.compare.run_grids", must_not_run)
+    before = files_under(places["RUNS"].parent)
+    try:
+        exit_code = main(argv)
+    except SystemExit as exit_:
+        exit_code = exit_.code
+    err = capsys.readouterr().err
+    assert exit_code == code, err
+    assert message in err, err
+    assert "Traceback" not in err and 1 <= err.strip().count("\n") + 1 <= 2, err
+    assert list(tmp_path.iterdir()) == [], "bad input must not write anything"
+    assert files_under(places["RUNS"].parent) == before, "bad input must not change any run"
+
+
+def test_the_table_covers_every_command_with_at_least_60_rows() -> None:
+    commands = {line.split()[0] for line, _, _ in ROWS}
+    assert commands == {"train", "eval", "play", "compare", "report", "bench", "list"}
+    assert len(ROWS) >= 60
+
+
+def test_a_run_of_another_game_is_refused_by_its_checkpoint(places: dict[str, Path], tmp_path: Path) -> None:
+    """A run directory whose config names another game than its weights were trained on (a copied config)."""
+    run = tmp_path / "mixed"
+    run.mkdir()
+    for name in ("model.safetensors", "config.json"):
+        (run / name).write_bytes((places["RUN"] / name).read_bytes())
+    config = json.loads((run / "config.json").read_text())
+    config["env"] = "Snake"
+    (run / "config.json").write_text(json.dumps(config))
+    result = subprocess.run([sys.executable, "-m", "agents", "eval", str(run), "--episodes", "1"],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 2 and "does not fit this env" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
