@@ -1,0 +1,284 @@
+"""Faults a long training meets: killed after its last checkpoint, a full disk, NaNs, a user's env that raises,
+W&B failing; and files from elsewhere (checkpoints, config.json, metrics.jsonl, transfer.json) that are data only."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from agents.cli.main import main
+from agents.run.checkpoint import CheckpointError, load_checkpoint
+from agents.run.config import PPOSettings, RunConfig
+from agents.run.metrics import read_metrics
+from agents.run.run_dir import RunDir, RunWriteError
+from agents.training.signals import EnvFailed, TrainingDiverged
+from agents.training.train import train
+
+TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "1", "--eval-episodes", "2"]
+ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
+
+
+def pixelarena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agents", *args], capture_output=True, text=True, timeout=timeout,
+                          env=ENV)  # fmt: skip
+
+
+def tiny_config(env: str = "Chase", steps: int = 512, **changes: object) -> RunConfig:
+    obs = "pixels" if env == "Chase" else None
+    config = RunConfig(env=env, encoder="cnn", obs=obs, steps=steps, seed=0, n_envs=2 if obs is None else 8,
+                       device="cpu", env_kwargs={"size": 8} if obs else {}, eval_episodes=2, checkpoint_every=64,
+                       ppo=PPOSettings(n_steps=32, batch_size=64, n_epochs=1))  # fmt: skip
+    return RunConfig(**{**config.__dict__, **changes})
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run = tmp_path_factory.mktemp("finished") / "run"
+    result = pixelarena("train", "--run-dir", str(run), "--steps", "512", "--env-kwargs", "size=8", *TINY)
+    assert result.returncode == 0, result.stderr
+    return run
+
+
+def copy_run(run: Path, dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for path in run.rglob("*"):
+        if path.is_file():
+            target = dest / path.relative_to(run)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    return dest
+
+
+# ------------------------------------------------------------------------------------- resume at the end of a run
+def test_a_run_killed_during_its_final_evaluation_resumes_to_its_evaluation(finished: Path, tmp_path: Path) -> None:
+    run = copy_run(finished, tmp_path / "run")
+    (run / "eval.json").unlink()  # what a kill during the final evaluation leaves: the final checkpoint, no eval.json
+    (run / "model.safetensors").unlink()
+    result = pixelarena("train", "--resume", str(run))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((run / "eval.json").read_text())["episodes"] == 2
+    assert load_checkpoint(run / "model.safetensors").step == 512
+    steps = [row["step"] for row in read_metrics(run / "metrics.jsonl")]
+    assert steps == sorted(set(steps)) and steps[-1] == 512
+
+
+def test_a_finished_run_resumes_to_nothing_and_extends_with_steps(finished: Path, tmp_path: Path) -> None:
+    run = copy_run(finished, tmp_path / "run")
+    before = (run / "eval.json").read_text()
+    result = pixelarena("train", "--resume", str(run))
+    assert result.returncode == 0 and "nothing to do" in result.stdout, result.stderr
+    assert (run / "eval.json").read_text() == before
+    result = pixelarena("train", "--resume", str(run), "--steps", "1024")
+    assert result.returncode == 0, result.stderr
+    assert "resuming at step 512" in result.stdout
+    assert load_checkpoint(run / "model.safetensors").step == 1024
+    assert RunDir(run).read_config().steps == 1024
+    steps = [row["step"] for row in read_metrics(run / "metrics.jsonl")]
+    assert steps == sorted(set(steps)) and steps[-1] == 1024
+
+
+def test_a_second_trainer_of_the_same_run_is_refused(tmp_path: Path) -> None:
+    run = RunDir.create(tmp_path / "run", tiny_config())
+    with run.lock(), pytest.raises(ValueError, match="is being trained by another process"), run.lock(0.3):
+        pass
+
+
+# ------------------------------------------------------------------------------------------------- write faults
+def test_a_full_disk_keeps_the_previous_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import agents.run.checkpoint as checkpoint
+
+    real, calls = checkpoint.save_file, []
+
+    def fills_up(tensors: dict, path: str, metadata: dict) -> None:
+        calls.append(path)
+        if len(calls) >= 2:  # the second checkpoint meets a full disk half-way
+            Path(path).write_bytes(b"half")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(tensors, path, metadata=metadata)
+
+    monkeypatch.setattr(checkpoint, "save_file", fills_up)
+    with pytest.raises(RunWriteError, match="No space left on device; the previous version is kept"):
+        train(tiny_config(), tmp_path / "run")
+    run = RunDir(tmp_path / "run")
+    assert load_checkpoint(run.checkpoint_file).step == 256  # the first, of one rollout (8 envs x 32 steps)
+    assert not list(run.checkpoint_file.parent.glob(".*.tmp")), "the half-written file is removed"
+
+
+def test_a_read_only_run_directory_gives_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr("agents.run.checkpoint.save_file", read_only)
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "--run-dir", str(tmp_path / "run"), "--steps", "512", "--env-kwargs", "size=8",
+                 "--checkpoint-every", "64", *TINY])  # fmt: skip
+    assert code == 1
+
+
+# ----------------------------------------------------------------------------------------------- training faults
+def test_non_finite_weights_stop_training_naming_the_step(tmp_path: Path) -> None:
+    with pytest.raises(TrainingDiverged, match=r"non-finite weights after the update ending at step 64"):
+        train(tiny_config("tests.user_envs:NaNRewardEnv"), tmp_path / "run")
+    assert not (tmp_path / "run" / "model.safetensors").exists()
+    checkpoint = tmp_path / "run" / "checkpoints" / "latest.safetensors"
+    assert not checkpoint.exists() or all(torch.isfinite(t).all() for t in load_checkpoint(checkpoint).policy.values())
+
+
+def test_an_exception_in_a_users_env_names_it_and_saves_a_checkpoint(tmp_path: Path) -> None:
+    config = tiny_config("tests.user_envs:FailingEnv", steps=1024, env_kwargs={"fail_at": 100})
+    with pytest.raises(EnvFailed, match=r"env tests.user_envs:FailingEnv raised RuntimeError: the level file is "
+                                        r"missing \(step 100\) at step \d+; a checkpoint of step 192"):  # fmt: skip
+        train(config, tmp_path / "run")
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "latest.safetensors").step == 192
+
+
+def test_the_env_failure_is_one_line_with_exit_code_1(tmp_path: Path) -> None:
+    result = pixelarena("train", "--env", "tests.user_envs:FailingEnv", "--env-kwargs", "fail_at=100", "--run-dir",
+                        str(tmp_path / "run"), "--steps", "1024", "--n-envs", "2", "--n-steps", "32",
+                        "--batch-size", "64", "--checkpoint-every", "64")  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "raised RuntimeError" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fails", ["init", "log"])
+def test_wandb_failing_never_stops_training(fails: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import wandb
+
+    class Broken:
+        id = "broken"
+        dir = str(tmp_path)
+        summary: dict = {}
+
+        def log(self, *args: object, **kwargs: object) -> None:
+            raise ConnectionError("the W&B service crashed")
+
+        def finish(self) -> None:
+            raise ConnectionError("the W&B service crashed")
+
+    def init(**kwargs: object) -> Broken:
+        if fails == "init":
+            raise wandb.errors.CommError("no network")
+        return Broken()
+
+    monkeypatch.setattr(wandb, "init", init)
+    run = train(tiny_config(wandb=True), tmp_path / "run")
+    assert RunDir(run).finished
+
+
+# ------------------------------------------------------------------------------------------------ untrusted files
+def write_safetensors(path: Path, header: bytes, payload: bytes = b"") -> None:
+    path.write_bytes(struct.pack("<Q", len(header)) + header + payload)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (struct.pack("<Q", 2**40) + b"{}", "not a readable pixelarena checkpoint"),  # oversized header
+        (struct.pack("<Q", 10) + b"{not json}", "not a readable pixelarena checkpoint"),
+        (b"PK\x03\x04 an SB3 zip", "not a readable pixelarena checkpoint"),
+        (b"", "not a readable pixelarena checkpoint"),
+    ],
+)
+def test_malformed_safetensors_are_refused(content: bytes, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path)
+
+
+def _tampered_weights(finished: Path, tmp_path: Path, change: str) -> Path:
+    from safetensors.torch import load_file, save_file
+
+    run = copy_run(finished, tmp_path / "run")
+    (run / "checkpoints" / "latest.safetensors").unlink()
+    path = run / "model.safetensors"
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata()
+    tensors = load_file(str(path))
+    name = next(k for k in tensors if k.endswith("weight"))
+    if change == "dtype":
+        tensors[name] = tensors[name].double()
+    elif change == "shape":
+        tensors[name] = torch.zeros(3, 3)
+    elif change == "name":
+        tensors["policy.../../../etc/passwd"] = tensors.pop(name)
+    elif change == "step":
+        metadata = {"pixelarena": json.dumps({**json.loads(metadata["pixelarena"]), "step": "1; rm -rf /"})}
+    save_file(tensors, str(path), metadata=metadata)
+    return run
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [("dtype", "torch.float64"), ("shape", "(3, 3)"), ("name", "weights the policy lacks"), ("step", "is not a count")],
+)
+def test_tampered_weights_are_refused(change: str, message: str, finished: Path, tmp_path: Path) -> None:
+    run = _tampered_weights(finished, tmp_path, change)
+    result = pixelarena("eval", str(run), "--episodes", "1")
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("steps", 1e400, "steps = Infinity is not a valid int"),
+        ("steps", 10**30, "is not a valid int"),
+        ("n_envs", "8", 'n_envs = "8" is not a valid int'),
+        ("env", ["Chase"], 'env = ["Chase"] is not a valid str'),
+        ("ppo", {"learning_rate": "__import__('os')"}, "learning_rate"),
+        ("eval_episodes", -3, "must be positive"),
+        ("__class__", "x", "unknown fields"),
+        ("env", "../../../../tmp/evil", "unknown Gymnasium env"),
+    ],
+)
+def test_tampered_config_json_is_refused(field: str, value: object, message: str, finished: Path,
+                                         tmp_path: Path) -> None:  # fmt: skip
+    run = copy_run(finished, tmp_path / "run")
+    (run / "eval.json").unlink()
+    config = json.loads((run / "config.json").read_text())
+    config[field] = value
+    (run / "config.json").write_text(json.dumps(config))
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    result = pixelarena("train", "--resume", str(run))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before, "nothing is written"
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("metrics.jsonl", '{"step": "x", "wall_time": 1}\n{"step": 1, "wall_time": 1}\n', "is not a count"),
+        ("metrics.jsonl", '{"step": 1, "wall_time": 1e999}\n', "is not a finite number"),
+        ("metrics.jsonl", "[1, 2]\n{}\n", "must be a JSON object"),
+        ("metrics.jsonl", "oops\n{}\n", "is not JSON"),
+        ("transfer.json", '{"size=8": {"mean": "high"}}', "missing"),
+        ("transfer.json", '["size=8"]', "must map variants"),
+        ("eval.json", '{"episodes": 2, "mean": 1e999, "ci_low": 0, "ci_high": 1, "returns": [1, 1]}', "finite"),
+        ("facts.json", '{"params": "many"}', "missing"),
+    ],
+)
+def test_tampered_result_files_are_refused_by_report(file: str, content: str, message: str, finished: Path,
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    run = copy_run(finished, tmp_path / "cmp" / "run")
+    (run / file).write_text(content)
+    result = pixelarena("report", str(tmp_path / "cmp"))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_metrics_line_cut_short_by_a_kill_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 1, "wall_time": 0.5}\n{"step": 2, "wall_ti')
+    assert read_metrics(path) == [{"step": 1, "wall_time": 0.5}]
