@@ -54,6 +54,9 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --ent-coef nan", 2, "--ent-coef must be a finite number"),
     ("train --batch-size 0", 2, "--batch-size must be positive"),
     ("train --batch-size 1000000", 2, "exceeds one rollout"),
+    ("train --minibatches 0", 2, "--minibatches must be positive"),
+    ("train --minibatches 100000", 2, "exceeds the rollout"),
+    ("train --minibatches 4 --batch-size 64", 2, "give one"),
     ("train --n-steps 0", 2, "--n-steps must be positive"),
     ("train --n-epochs 0", 2, "--n-epochs must be positive"),
     ("train --threads 0", 2, "--threads must be positive"),
@@ -131,6 +134,19 @@ ROWS: list[tuple[str, int, str]] = [
     ("compare --suite claim --budget tpu", 2, "unknown budget 'tpu'"),
     ("compare --suite claim --experiments e9", 2, "unknown experiment 'e9'"),
     ("compare --suite claim --env Chase", 2, "comes from the suite"),
+    (
+        "compare --env Chase --steps 1k --encoders cnn --backend ray --cpus-per-run 0",
+        2,
+        "--cpus-per-run must be positive",
+    ),
+    ("compare --env Chase --steps 1k --encoders cnn --address auto", 2, "go with --backend ray"),
+    ("compare --env Chase --steps 1k --encoders cnn --backend slurm", 2, "--backend"),
+    # sweep
+    ("sweep --seeds 1", 2, "--seeds at least 2"),
+    ("sweep --trials 0", 2, "--trials and --jobs must be positive"),
+    ("sweep --encoder cnvn", 2, "did you mean 'cnn'"),
+    ("sweep --space FILE", 2, "search space"),
+    ("sweep --early-stopping never", 2, "--early-stopping"),
     # report
     ("report /nonexistent", 2, "does not exist"),
     ("report EMPTY", 2, "no runs in"),
@@ -181,6 +197,7 @@ def test_bad_input_gives_a_short_message_and_leaves_nothing(
 
     monkeypatch.setattr("agents.training.train._train", must_not_run)
     monkeypatch.setattr("agents.experiments.compare.run_grids", must_not_run)
+    monkeypatch.setattr("agents.experiments.ray_backend.run_grids_on_ray", must_not_run)
     before = files_under(places["RUNS"].parent)
     try:
         exit_code = main(argv)
@@ -196,7 +213,7 @@ def test_bad_input_gives_a_short_message_and_leaves_nothing(
 
 def test_the_table_covers_every_command_with_at_least_60_rows() -> None:
     commands = {line.split()[0] for line, _, _ in ROWS}
-    assert commands == {"train", "eval", "play", "compare", "report", "bench", "list"}
+    assert commands == {"train", "eval", "play", "compare", "sweep", "report", "bench", "list"}
     assert len(ROWS) >= 60
 
 
@@ -213,3 +230,24 @@ def test_a_run_of_another_game_is_refused_by_its_checkpoint(places: dict[str, Pa
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 2 and "does not fit this env" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "batch"),
+    [
+        ([], 512),  # the preset: 64 envs x 64 steps, minibatch 512 (8 per rollout)
+        (["--n-envs", "8"], 64),  # a rollout of 512: the preset's 8 minibatches of 64
+        (["--n-envs", "6"], 48),  # 384 steps: 8 of 48
+        (["--n-envs", "8", "--minibatches", "2"], 256),
+        (["--n-envs", "8", "--batch-size", "128"], 128),
+    ],
+)
+def test_the_minibatch_follows_the_rollout(argv: list[str], batch: int) -> None:
+    """Any --n-envs works with a preset whose minibatch was sized for 64 envs (CleanRL's num_minibatches)."""
+    from agents.cli.options import TrainArgs
+    from agents.training.resolve import resolve
+
+    options = {"n_envs": None, "minibatches": None, "batch_size": None}
+    for name, value in zip(argv[::2], argv[1::2]):
+        options[name.removeprefix("--").replace("-", "_")] = int(value)
+    assert resolve(TrainArgs(preset="quickstart", **options)).ppo.batch_size == batch

@@ -5,7 +5,16 @@ Each imports that package when it runs, so `pixelarena list` and `--help` stay q
 
 from __future__ import annotations
 
-from agents.cli.options import BenchArgs, CompareArgs, EvalArgs, ListArgs, PlayArgs, ReportArgs, TrainArgs
+from agents.cli.options import (
+    BenchArgs,
+    CompareArgs,
+    EvalArgs,
+    ListArgs,
+    PlayArgs,
+    ReportArgs,
+    SweepArgs,
+    TrainArgs,
+)
 
 
 def run_train(args: TrainArgs) -> None:
@@ -80,6 +89,12 @@ def run_compare(args: CompareArgs) -> None:
     from agents.experiments.compare import compare
 
     compare(args)
+
+
+def run_sweep(args: SweepArgs) -> None:
+    from agents.experiments.sweep import run_sweep as sweep
+
+    sweep(args)
 
 
 def run_play(args: PlayArgs) -> None:

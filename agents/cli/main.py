@@ -10,7 +10,16 @@ import tyro
 
 import agents.cli.commands as commands
 from agents.cli import usage
-from agents.cli.options import BenchArgs, CompareArgs, EvalArgs, ListArgs, PlayArgs, ReportArgs, TrainArgs
+from agents.cli.options import (
+    BenchArgs,
+    CompareArgs,
+    EvalArgs,
+    ListArgs,
+    PlayArgs,
+    ReportArgs,
+    SweepArgs,
+    TrainArgs,
+)
 
 COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
     "train": (TrainArgs, commands.run_train),
@@ -19,6 +28,7 @@ COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
     "list": (ListArgs, commands.run_list),
     "bench": (BenchArgs, commands.run_bench),
     "compare": (CompareArgs, commands.run_compare),
+    "sweep": (SweepArgs, commands.run_sweep),
     "report": (ReportArgs, commands.run_report),
 }
 

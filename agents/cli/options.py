@@ -32,7 +32,10 @@ class RunOptions:
     n_steps: int | None = None
     """PPO rollout length per env."""
     batch_size: int | None = None
-    """PPO minibatch size."""
+    """PPO minibatch size (at most one rollout: --n-envs x --n-steps)."""
+    minibatches: int | None = None
+    """PPO minibatches per epoch instead of --batch-size (CleanRL's num_minibatches): minibatch = rollout / N.
+    Without either, the preset's number of minibatches is kept, so its minibatch follows --n-envs."""
     n_epochs: int | None = None
     """PPO epochs per rollout."""
     ent_coef: float | None = None
@@ -59,7 +62,8 @@ class TrainArgs(RunOptions):
     obs: str | None = None
     """Observation mode of built-in games: pixels, grid or vector."""
     preset: str | None = None
-    """Preset name, e.g. quickstart or chase-impala (default: <game>-<encoder> when one exists)."""
+    """Preset name, e.g. quickstart or chase-impala (default: <game>-<encoder> when one exists), or a preset file
+    written by pixelarena sweep (best_preset.json)."""
     steps: str | None = None
     """Env steps to train, e.g. 500k or 2M (rounded up to whole PPO rollouts)."""
     seed: int = 0
@@ -109,6 +113,59 @@ class CompareArgs(RunOptions):
     publish: Path | None = None
     """Also copy the reports and plots (no weights, no logs) to this folder, e.g. docs/results/claim-cpu, headed
     by this command, the machine and the runs' dates."""
+    backend: Literal["local", "ray"] = "local"
+    """local: a process per run on this machine; ray: each run a Ray Tune trial (this machine or a cluster)."""
+    address: str | None = None
+    """With --backend ray: auto or HOST:PORT of a running Ray cluster (default: start Ray on this machine)."""
+    cpus_per_run: float = 1.0
+    """With --backend ray: CPUs per run (its torch threads)."""
+    gpus_per_run: float = 0.0
+    """With --backend ray: GPUs per run; a fraction (0.25) lets several runs share one GPU."""
+    storage: Path | None = None
+    """With --backend ray: Tune's experiment state, a path every node sees (default: <comparison>/.ray)."""
+
+
+@dataclass
+class SweepArgs:
+    """Search PPO and encoder settings for one game x encoder on Ray Tune (Optuna samples, ASHA stops weak trials);
+    writes the best settings as a preset file for train --preset. Needs the ray extra."""
+
+    env: str = "Chase"
+    """Game (or any env train takes)."""
+    encoder: str | None = None
+    """Encoder (default: the game's preset)."""
+    obs: str | None = None
+    """Observation mode of built-in games (default: the preset's)."""
+    preset: str | None = None
+    """Preset the search starts from (default: <game>-<encoder>)."""
+    steps: str | None = None
+    """Env steps per seed of each trial (default: the preset's)."""
+    trials: int = 16
+    """Settings to try."""
+    seeds: int = 2
+    """Seeds per trial (at least 2): the objective is the mean greedy return over them."""
+    jobs: int = 1
+    """Trials at the same time."""
+    early_stopping: Literal["asha", "median", "none"] = "asha"
+    """Stop weak trials after a seed: ASHA, the median rule, or never."""
+    space: Path | None = None
+    """Search space file (default: agents/experiments/spaces/<encoder>.toml)."""
+    output: Path | None = None
+    """Preset file to write (default: <sweep folder>/best_preset.json)."""
+    name: str | None = None
+    """Sweep name: its folder runs/sweeps/<name>/ (default: <game>-<encoder>-sweep)."""
+    run_dir: Path | None = None
+    """Put the sweep exactly in this folder."""
+    seed: int = 0
+    """Seed of Optuna's sampler."""
+    address: str | None = None
+    """auto or HOST:PORT of a Ray cluster (default: start Ray on this machine)."""
+    cpus_per_run: float = 1.0
+    """CPUs per trial (its torch threads)."""
+    gpus_per_run: float = 0.0
+    """GPUs per trial (a fraction shares one GPU)."""
+    device: str = "auto"
+    """Torch device of the trials."""
 
 
 @dataclass

@@ -12,7 +12,8 @@ import dataclasses
 from pathlib import Path
 
 from agents.cli.options import CompareArgs
-from agents.experiments.grid import DEFAULT_SEEDS, default_name, job_threads, plan_grid
+from agents.experiments.grid import DEFAULT_SEEDS, Grid, default_name, job_threads, plan_grid
+from agents.experiments.ray_backend import RayResources, import_ray, run_grids_on_ray
 from agents.experiments.scheduler import RunsFailed, run_grids
 from agents.experiments.suites import SUITES
 from agents.reporting.publish import check_destination, publish
@@ -24,6 +25,11 @@ def compare(args: CompareArgs) -> None:
     """`pixelarena compare`: one grid, or with ``--suite`` every experiment of a suite; then the report(s)."""
     if args.jobs <= 0:
         raise ValueError(f"--jobs must be positive, got {args.jobs}")
+    if args.backend == "ray":
+        _ray_resources(args).check()
+        import_ray()  # before planning: a missing package is a one-line error now
+    elif args.address is not None or args.storage is not None:
+        raise ValueError("--address and --storage go with --backend ray")
     if args.suite is not None:
         run_suite(args)
         return
@@ -39,10 +45,21 @@ def compare(args: CompareArgs) -> None:
     grid = plan_grid(args, args.env, args.encoders, args.steps, seeds, root, name, args.eval_env_kwargs, args.jobs)
     if args.publish is not None:
         check_destination(root, args.publish)  # before the training, not after it
-    failures = run_grids([grid], args.jobs, job_threads(args, args.jobs))
+    failures = train_grids([grid], args)
     report_and_publish(root, args.publish)
     if failures:
         raise RunsFailed(failures, len(grid.runs))
+
+
+def _ray_resources(args: CompareArgs) -> RayResources:
+    return RayResources(args.address, args.cpus_per_run, args.gpus_per_run, args.storage)
+
+
+def train_grids(grids: list[Grid], args: CompareArgs) -> list[str]:
+    """Train what is left of the grids on the chosen backend; one line per failed run."""
+    if args.backend == "ray":
+        return run_grids_on_ray(grids, args.jobs, _ray_resources(args))
+    return run_grids(grids, args.jobs, job_threads(args, args.jobs))
 
 
 def report_and_publish(root: Path, dest: Path | None) -> None:
@@ -81,7 +98,7 @@ def run_suite(args: CompareArgs) -> None:
         grid = plan_grid(options, experiment.env, experiment.encoders, steps, seeds, root / experiment.key, group,
                          variants, args.jobs, by_spec)  # fmt: skip
         grids.append(grid)
-    failures = run_grids(grids, args.jobs, job_threads(args, args.jobs))
+    failures = train_grids(grids, args)
     report_and_publish(root, args.publish)
     if failures:
         raise RunsFailed(failures, sum(len(grid.runs) for grid in grids))

@@ -123,9 +123,9 @@ class RunConfig:
     @classmethod
     def from_json(cls, data: Any) -> RunConfig:
         """A config read from JSON, every field checked against its type (a file from elsewhere is data only)."""
-        fields = _checked_fields(cls, data, "config.json")
+        fields = checked_fields(cls, data, "config.json")
         if "ppo" in fields:
-            fields["ppo"] = PPOSettings(**_checked_fields(PPOSettings, fields["ppo"], "config.json ppo"))
+            fields["ppo"] = PPOSettings(**checked_fields(PPOSettings, fields["ppo"], "config.json ppo"))
         fields["wandb_tags"] = tuple(fields.get("wandb_tags", ()))
         config = cls(**fields)
         if config.steps <= 0 or config.n_envs <= 0 or config.checkpoint_every <= 0 or config.eval_episodes <= 0:
@@ -143,7 +143,7 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 _LARGEST = 2**53  # JSON numbers beyond this are not exact in a float: no setting needs them
 
 
-def _checked_fields(cls: type, data: Any, what: str) -> dict[str, Any]:
+def checked_fields(cls: type, data: Any, what: str) -> dict[str, Any]:
     """``data`` as keyword arguments of dataclass ``cls``: known names, values of the annotated type, finite and
     not huge numbers; a one-line ValueError otherwise."""
     if not isinstance(data, dict):

@@ -7,10 +7,13 @@ measured comment above it has not been tuned yet. A preset's name is
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from agents.run.config import PPOSettings
+from agents.run.config import PPOSettings, checked_fields
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,19 @@ DEFAULT_ENCODER = {"Chase": "cnn", "Target": "unet", "Swarm": "unet", "Snake": "
 
 def preset_name(env: str, encoder: str) -> str:
     return f"{env.lower()}-{encoder}"
+
+
+def preset_to_json(preset: Preset) -> dict[str, Any]:
+    return dataclasses.asdict(preset)
+
+
+def load_preset_file(path: Path) -> Preset:
+    """A preset written by ``pixelarena sweep`` (JSON), checked field by field like a config.json."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"preset file {path} is unreadable: {error}") from None
+    data = {key: value for key, value in data.items() if key != "sweep"}  # the sweep's own record of how it chose
+    fields = checked_fields(Preset, data, f"preset file {path}")
+    fields["ppo"] = PPOSettings(**checked_fields(PPOSettings, fields.get("ppo", {}), f"preset file {path} ppo"))
+    return Preset(**fields)

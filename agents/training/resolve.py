@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import envs
 from agents.cli.options import TrainArgs
 from agents.environments.env_spec import EnvProbe, EnvSpec
 from agents.run.config import PPOSettings, RunConfig, choose, parse_kwargs, parse_steps, round_up
 from agents.run.model import pick_device
-from agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, preset_name
+from agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
 from agents.run.run_dir import RunDir
 from nets import ENCODERS
 
@@ -26,6 +27,8 @@ def _positive(name: str, value: int | float | None) -> None:
 
 
 def _find_preset(args: TrainArgs) -> Preset | None:
+    if args.preset is not None and args.preset.endswith(".json"):
+        return load_preset_file(Path(args.preset))  # written by pixelarena sweep
     if args.preset is not None:
         return PRESETS[choose("preset", args.preset, list(PRESETS))]
     game = EnvSpec(args.env or "Chase").game
@@ -43,7 +46,16 @@ def _check_options(args: TrainArgs) -> None:
         value = getattr(args, name)
         if value is not None and not math.isfinite(value):
             raise ValueError(f"--{name.replace('_', '-')} must be a finite number, got {value}")
-    for name in ("n_envs", "learning_rate", "n_steps", "batch_size", "n_epochs", "threads", "eval_episodes"):
+    for name in (
+        "n_envs",
+        "learning_rate",
+        "n_steps",
+        "batch_size",
+        "minibatches",
+        "n_epochs",
+        "threads",
+        "eval_episodes",
+    ):
         _positive(name, getattr(args, name))
     if args.ent_coef is not None and args.ent_coef < 0:
         raise ValueError(f"--ent-coef must be 0 or more, got {args.ent_coef}")
@@ -88,13 +100,34 @@ def resolve(args: TrainArgs) -> RunConfig:
         wandb_group=args.wandb_group,
         wandb_tags=tuple(args.wandb_tags),
     )
-    if config.ppo.batch_size > config.rollout_steps:
-        raise ValueError(f"--batch-size {config.ppo.batch_size} exceeds one rollout ({config.n_envs} envs x "
-                         f"{config.ppo.n_steps} steps = {config.rollout_steps})")  # fmt: skip
+    config = _fit_minibatch(config, args, preset)
     if spec.builtin:
         # The observation mode may have come from the preset: the game is probed with the config's own.
         _check_encoder_fits(config, EnvSpec.of(config).probe())
     return config
+
+
+def _fit_minibatch(config: RunConfig, args: TrainArgs, preset: Preset | None) -> RunConfig:
+    """The minibatch as asked (--batch-size, or --minibatches N: rollout / N); else as many minibatches per epoch as
+    the preset has (CleanRL's num_minibatches), so that its minibatch follows the rollout when --n-envs or
+    --n-steps change it."""
+    rollout = config.rollout_steps
+    if args.batch_size is not None and args.minibatches is not None:
+        raise ValueError("--batch-size and --minibatches both set the minibatch: give one")
+    if args.minibatches is not None:
+        if args.minibatches > rollout:
+            raise ValueError(f"--minibatches {args.minibatches} exceeds the rollout's {rollout} steps")
+        return dataclasses.replace(config, ppo=dataclasses.replace(config.ppo, batch_size=rollout // args.minibatches))
+    if args.batch_size is not None:
+        batch = config.ppo.batch_size
+        if batch > rollout:
+            raise ValueError(f"--batch-size {batch} exceeds one rollout ({config.n_envs} envs x "
+                             f"{config.ppo.n_steps} steps = {rollout}); or use --minibatches N")  # fmt: skip
+        return config
+    base = preset.ppo if preset else PPOSettings()
+    planned = (preset.n_envs if preset else config.n_envs) * base.n_steps
+    count = max(1, planned // base.batch_size)  # the preset's minibatches per epoch
+    return dataclasses.replace(config, ppo=dataclasses.replace(config.ppo, batch_size=max(1, rollout // count)))
 
 
 def _default_encoder(probe: EnvProbe | None) -> str:

@@ -4,6 +4,7 @@ into one line and an exit code, after the run directory was left resumable."""
 from __future__ import annotations
 
 import signal
+import threading
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -50,6 +51,8 @@ class StopOnSignal:
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> StopOnSignal:
+        if threading.current_thread() is not threading.main_thread():
+            return self  # a Ray Tune trial runs in a thread: Ray stops it, and the last checkpoint is kept
         for sig in (signal.SIGINT, signal.SIGTERM):
             self._previous[sig] = signal.signal(sig, self._handle)
         return self

@@ -86,8 +86,10 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     tracker = Tracker.start(config, run.path, facts.to_json(), resume_id=tracker_id)
     print(f"Run directory: {run}")
     resuming = f", resuming at step {start_step:,}" if start_step else ""
+    rollout, batch = config.rollout_steps, config.ppo.batch_size
     print(f"Training {config.encoder} on {config.env} ({config.obs or 'native'} obs) for {config.steps:,} steps "
-          f"with {config.n_envs} envs on {model.device}{resuming}")  # fmt: skip
+          f"with {config.n_envs} envs on {model.device}, minibatch {batch} ({rollout // batch} per rollout of "
+          f"{rollout}){resuming}")  # fmt: skip
     checkpointer = _learn(config, run, model, tracker, start_step, wall_offset)
     if checkpointer.saved_step != model.num_timesteps or not run.checkpoint_file.exists():
         checkpointer.save(model.num_timesteps)

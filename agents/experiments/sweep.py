@@ -1,0 +1,150 @@
+"""`pixelarena sweep`: hyperparameter search for one game x encoder on Ray Tune, Optuna choosing the settings and
+ASHA (or the median rule) stopping weak trials early.
+
+A trial trains the game with the sampled settings on seeds 0 .. N-1 one after the other (each an ordinary run
+directory under ``<sweep>/trials/``); after each seed it reports the mean greedy evaluation return so far, which
+is what the early stopping compares. The objective is that mean over all N seeds (N >= 2). The best settings are
+printed and written as a preset file that ``pixelarena train --preset FILE`` uses.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from agents.cli.options import SweepArgs, TrainArgs
+from agents.experiments.ray_backend import import_ray
+from agents.run.presets import Preset, preset_to_json
+from agents.run.run_dir import RunDir, write_json_atomically
+
+SPACES = Path(__file__).parent / "spaces"
+PPO_NAMES = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma")  # what train takes
+
+
+def read_space(path: Path) -> dict[str, dict[str, list[Any]]]:
+    """A search-space file (agents/experiments/spaces/README.md), checked: one line-error per bad entry."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        space = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"search space {path} is unreadable: {error}") from None
+    for name, entry in space.items():
+        if not (name in PPO_NAMES or name.startswith("encoder.")):
+            raise ValueError(f"search space {path}: {name!r} is none of {', '.join(PPO_NAMES)} nor encoder.<argument>")
+        kind = next(iter(entry), None) if isinstance(entry, dict) else None
+        values = entry.get(kind) if kind else None
+        if len(entry) != 1 or kind not in ("loguniform", "uniform", "choice") or not isinstance(values, list):
+            raise ValueError(f"search space {path}: {name} must be {{loguniform|uniform|choice = [...]}}")
+        if kind != "choice" and (len(values) != 2 or not values[0] < values[1]):
+            raise ValueError(f"search space {path}: {name} {kind} needs [low, high] with low < high")
+    return space
+
+
+def tune_space(space: dict[str, dict[str, list[Any]]]) -> dict[str, Any]:
+    from ray import tune
+
+    make = {"loguniform": lambda v: tune.loguniform(*v), "uniform": lambda v: tune.uniform(*v),
+            "choice": tune.choice}  # fmt: skip
+    return {name: make[kind](values) for name, entry in space.items() for kind, values in entry.items()}
+
+
+def apply(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Sampled settings -> (PPO overrides, encoder arguments)."""
+    ppo = {name: value for name, value in params.items() if name in PPO_NAMES}
+    encoder = {name.removeprefix("encoder."): ast.literal_eval(str(value))
+               for name, value in params.items() if name.startswith("encoder.")}  # fmt: skip
+    return ppo, encoder
+
+
+def sweep_trial(params: dict[str, Any]) -> None:
+    """The Tune trainable: train the sampled settings on each seed, reporting the running mean score."""
+    import torch
+    from ray import tune
+
+    from agents.training.resolve import resolve
+    from agents.training.train import train
+
+    torch.set_num_threads(max(1, int(params["threads"])))
+    ppo, encoder_kwargs = apply(params["sampled"])
+    root = Path(params["root"]) / "trials" / tune.get_context().get_trial_id()
+    scores = []
+    for seed in range(params["seeds"]):
+        run = RunDir(root / f"s{seed}")
+        if not run.finished:
+            args = TrainArgs(env=params["env"], encoder=params["encoder"], obs=params["obs"], steps=params["steps"],
+                             preset=params["preset"], seed=seed, threads=params["threads"], device=params["device"],
+                             encoder_kwargs=tuple(f"{k}={v!r}" for k, v in encoder_kwargs.items()),
+                             **ppo)  # fmt: skip
+            if run.is_run:
+                train(run.read_config(), run.path, resume=True)
+            else:
+                train(resolve(args), run.path)
+        result = run.read_eval()
+        assert result is not None
+        scores.append(result.mean)
+        tune.report({"score": sum(scores) / len(scores), "seeds_done": len(scores)})
+
+
+def run_sweep(args: SweepArgs) -> Path:
+    """Run the sweep; returns the preset file of the best settings."""
+    from agents.training.resolve import resolve
+
+    if args.trials <= 0 or args.seeds < 2 or args.jobs <= 0:
+        raise ValueError("--trials and --jobs must be positive and --seeds at least 2 (the objective is a mean)")
+    base = resolve(TrainArgs(env=args.env, encoder=args.encoder, obs=args.obs, steps=args.steps, preset=args.preset))
+    space_file = args.space or SPACES / f"{base.encoder}.toml"
+    space = read_space(space_file)
+    name = args.name or f"{base.env.lower()}-{base.encoder}-sweep"
+    root = (args.run_dir or Path("runs") / "sweeps" / name).resolve()
+    preset_file = args.output or root / "best_preset.json"
+    ray = import_ray()
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler, MedianStoppingRule
+    from ray.tune.search.optuna import OptunaSearch
+
+    root.mkdir(parents=True, exist_ok=True)
+    if not ray.is_initialized():
+        ray.init(address=args.address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+                 runtime_env={"env_vars": {"PYTHONPATH": ":".join(sys.path)}})  # fmt: skip
+    scheduler = {
+        "asha": ASHAScheduler(time_attr="seeds_done", max_t=args.seeds, grace_period=1, reduction_factor=2),
+        "median": MedianStoppingRule(time_attr="seeds_done", grace_period=1),
+        "none": None,
+    }[args.early_stopping]
+    params = {
+        "sampled": tune_space(space), "root": str(root), "env": base.env, "encoder": base.encoder, "obs": base.obs,
+        "steps": str(base.steps), "preset": args.preset, "seeds": args.seeds, "device": args.device,
+        "threads": max(1, int(args.cpus_per_run)),
+    }  # fmt: skip
+    trainable = tune.with_resources(sweep_trial, {"cpu": args.cpus_per_run, "gpu": args.gpus_per_run})
+    tuner = tune.Tuner(
+        trainable,
+        param_space=params,
+        tune_config=tune.TuneConfig(metric="score", mode="max", num_samples=args.trials, scheduler=scheduler,
+                                    search_alg=OptunaSearch(seed=args.seed), max_concurrent_trials=args.jobs),
+        run_config=tune.RunConfig(name="sweep", storage_path=str(root / ".ray"), verbose=0),
+    )  # fmt: skip
+    results = tuner.fit()
+    best = results.get_best_result()
+    if best.metrics is None or "score" not in best.metrics:
+        raise ValueError(f"no trial of the sweep finished a seed; see {root / '.ray'}")
+    ppo, encoder_kwargs = apply(best.config["sampled"])
+    preset = Preset(env=base.env, encoder=base.encoder, obs=base.obs or "", steps=base.steps, n_envs=base.n_envs,
+                    env_kwargs=base.env_kwargs, encoder_kwargs={**base.encoder_kwargs, **encoder_kwargs},
+                    ppo=dataclasses.replace(base.ppo, **ppo))  # fmt: skip
+    finished = [r for r in results if r.metrics and r.metrics.get("seeds_done") == args.seeds]
+    record = {"sweep": {"trials": args.trials, "finished_all_seeds": len(finished), "seeds": args.seeds,
+                        "score": best.metrics["score"], "space": str(space_file)}}  # fmt: skip
+    write_json_atomically(preset_file, {**preset_to_json(preset), **record})
+    print(f"sweep: best of {args.trials} trials ({len(finished)} ran all {args.seeds} seeds): mean greedy return "
+          f"{best.metrics['score']:+.2f} with {json.dumps(best.config['sampled'])}")  # fmt: skip
+    print(f"sweep: preset written to {preset_file}; train with: pixelarena train --preset {preset_file}")
+    return preset_file
