@@ -26,6 +26,15 @@ TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs",
 ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
 
 
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``pixelarena ARGS`` in this process (no interpreter start-up): exit code and stderr."""
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    return code, capsys.readouterr().err
+
+
 def pixelarena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "agents", *args], capture_output=True, text=True, timeout=timeout,
                           env=ENV)  # fmt: skip
@@ -222,11 +231,11 @@ def _tampered_weights(finished: Path, tmp_path: Path, change: str) -> Path:
     ("change", "message"),
     [("dtype", "torch.float64"), ("shape", "(3, 3)"), ("name", "weights the policy lacks"), ("step", "is not a count")],
 )
-def test_tampered_weights_are_refused(change: str, message: str, finished: Path, tmp_path: Path) -> None:
+def test_tampered_weights_are_refused(change: str, message: str, finished: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     run = _tampered_weights(finished, tmp_path, change)
-    result = pixelarena("eval", str(run), "--episodes", "1")
-    assert result.returncode == 2 and message in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
+    code, err = in_process(capsys, "eval", str(run), "--episodes", "1")
+    assert code == 2 and message in err and "Traceback" not in err, err
 
 
 @pytest.mark.parametrize(
@@ -243,16 +252,15 @@ def test_tampered_weights_are_refused(change: str, message: str, finished: Path,
     ],
 )
 def test_tampered_config_json_is_refused(field: str, value: object, message: str, finished: Path,
-                                         tmp_path: Path) -> None:  # fmt: skip
+                                         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     run = copy_run(finished, tmp_path / "run")
     (run / "eval.json").unlink()
     config = json.loads((run / "config.json").read_text())
     config[field] = value
     (run / "config.json").write_text(json.dumps(config))
     before = sorted(p.name for p in tmp_path.rglob("*"))
-    result = pixelarena("train", "--resume", str(run))
-    assert result.returncode == 2 and message in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
+    code, err = in_process(capsys, "train", "--resume", str(run))
+    assert code == 2 and message in err and "Traceback" not in err, err
     assert sorted(p.name for p in tmp_path.rglob("*")) == before, "nothing is written"
 
 
@@ -269,13 +277,13 @@ def test_tampered_config_json_is_refused(field: str, value: object, message: str
         ("facts.json", '{"params": "many"}', "missing"),
     ],
 )
-def test_tampered_result_files_are_refused_by_report(file: str, content: str, message: str, finished: Path,
-                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_tampered_result_files_are_refused_by_report(
+    file: str, content: str, message: str, finished: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run = copy_run(finished, tmp_path / "cmp" / "run")
     (run / file).write_text(content)
-    result = pixelarena("report", str(tmp_path / "cmp"))
-    assert result.returncode == 2 and message in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr
+    code, err = in_process(capsys, "report", str(tmp_path / "cmp"))
+    assert code == 2 and message in err and "Traceback" not in err, err
 
 
 def test_a_metrics_line_cut_short_by_a_kill_is_skipped(tmp_path: Path) -> None:
