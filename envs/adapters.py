@@ -18,7 +18,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from envs.core import BatchedGame
+from envs.core import BatchedGame, one_line
 from envs.window import Window
 
 RENDER_CELL_PX = 24  # display scale of render(): crisp sprites at a comfortable size
@@ -66,7 +66,8 @@ class GameEnv(gym.Env):
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         arr = np.asarray(action)
         if arr.dtype.kind not in "iu" or arr.shape != self.action_space.shape or not self.action_space.contains(arr):
-            raise ValueError(f"invalid action {action!r}: expected an element of {self.action_space}")
+            space = one_line(self.action_space, None)
+            raise ValueError(f"invalid action {one_line(repr(action))}: expected an element of {space}")
         reward, terminated, truncated = self.game.step(arr[None])
         if self.render_mode == "human":
             self.render()

@@ -38,6 +38,12 @@ MIN_SIZE = 5
 MAX_SIZE = 256
 
 
+def one_line(value: object, limit: int | None = 80) -> str:
+    """``str(value)`` (a space, an array) on one line, cut to ``limit`` characters (None: whole), for errors."""
+    text = " ".join(str(value).split())
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_positive_int(name: str, value: object, minimum: int = 1, maximum: int | None = None) -> int:
     """Validate a game kwarg, raising a one-line ValueError that says what is allowed."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
@@ -210,12 +216,14 @@ class BatchedGame(ABC):
         arr = np.asarray(actions)
         if arr.shape != shape or arr.dtype.kind not in "iu":
             raise ValueError(
-                f"invalid actions: expected integers of shape {shape} (a batch of {space}), "
+                f"invalid actions: expected integers of shape {shape} (a batch of {one_line(space, None)}), "
                 f"got {arr.dtype} array of shape {arr.shape}"
             )
         high = space.nvec if isinstance(space, gym.spaces.MultiDiscrete) else space.n
         if (arr < 0).any() or (arr >= high).any():
-            raise ValueError(f"invalid actions: each must lie in {space}, got values {arr.min()}..{arr.max()}")
+            raise ValueError(
+                f"invalid actions: each must lie in {one_line(space, None)}, got values {arr.min()}..{arr.max()}"
+            )
         return arr.astype(np.int64, copy=False)
 
     # --------------------------------------------------------------------------------- for subclasses

@@ -251,3 +251,25 @@ def test_the_minibatch_follows_the_rollout(argv: list[str], batch: int) -> None:
     for name, value in zip(argv[::2], argv[1::2]):
         options[name.removeprefix("--").replace("-", "_")] = int(value)
     assert resolve(TrainArgs(preset="quickstart", **options)).ppo.batch_size == batch
+
+
+@pytest.mark.parametrize("game", ["Chase", "Target", "Swarm", "Snake"])
+def test_actions_of_the_wrong_shape_dtype_or_range_are_one_line_errors(game: str) -> None:
+    import numpy as np
+
+    import envs
+
+    single = envs.make(game)
+    single.reset(seed=0)
+    vec = envs.make_vec(game, num_envs=4)
+    vec.reset(seed=0)
+    shape = vec.single_action_space.shape
+    high = int(np.max(getattr(vec.single_action_space, "nvec", getattr(vec.single_action_space, "n", 1))))
+    for action in (high, -1, 2.5, "up", None, np.zeros((7, 7), dtype=int)):
+        with pytest.raises(ValueError, match="invalid action") as error:
+            single.step(action)
+        assert "\n" not in str(error.value)
+    for actions in (np.zeros((3, *shape), int), np.full((4, *shape), high), np.zeros((4, *shape)) + 0.5):
+        with pytest.raises(ValueError, match="invalid actions") as error:
+            vec.step(actions)
+        assert "\n" not in str(error.value)
