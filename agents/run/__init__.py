@@ -1,2 +1,2 @@
-"""A run on disk and what defines it: the typed config, presets, turning command-line options into a config,
-the run directory (every file in it, written atomically), checkpoints and the metrics file."""
+"""A run on disk and what defines it: the typed config, presets, the run directory (every file in it, written
+atomically, read back typed), results, checkpoints, the metrics file, and the run's PPO model built or loaded."""
