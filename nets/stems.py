@@ -126,6 +126,8 @@ class LookupColourStem(nn.Module):
         """Returns (B, dim, H, W)."""
         q = torch.clamp((x * self.levels).long(), 0, self.levels - 1)
         index = (q[:, 0] * self.levels + q[:, 1]) * self.levels + q[:, 2]
+        if torch.onnx.is_in_onnx_export():
+            return self._dense(index, x.dtype)
         # A batch holds few distinct colours: a one-hot over those times their table rows is the same lookup as
         # F.embedding, but its backward is one small matrix product instead of a scatter-add per pixel (~10x
         # faster on a CPU for 36x36 frames).
@@ -137,6 +139,16 @@ class LookupColourStem(nn.Module):
             background = one_hot.sum(dim=(1, 2)).argmax(dim=1)  # each frame's most common colour
             one_hot = one_hot * (1 - F.one_hot(background, len(used)).to(x.dtype))[:, None, None, :]
         return (one_hot @ self.table.weight[used]).permute(0, 3, 1, 2)
+
+    def _dense(self, index: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """The same output from ops an ONNX graph has (no data-dependent sizes): a lookup of every pixel's row, and
+        the background found among all ``levels ** 3`` bins (ties go to the lowest bin, as above)."""
+        rows = F.embedding(index, self.table.weight).to(dtype)  # (B, H, W, dim)
+        if self.zero_background:
+            counts = F.one_hot(index.flatten(1), self.levels**3).sum(dim=1)  # (B, bins)
+            background = counts.argmax(dim=1)
+            rows = rows * (index != background[:, None, None]).unsqueeze(-1).to(dtype)
+        return rows.permute(0, 3, 1, 2)
 
 
 class PassStem(nn.Module):

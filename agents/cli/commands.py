@@ -9,6 +9,7 @@ from agents.cli.options import (
     BenchArgs,
     CompareArgs,
     EvalArgs,
+    ExportArgs,
     ListArgs,
     PlayArgs,
     ReportArgs,
@@ -89,6 +90,15 @@ def run_compare(args: CompareArgs) -> None:
     from agents.experiments.compare import compare
 
     compare(args)
+
+
+def run_export(args: ExportArgs) -> None:
+    from agents.export.onnx import OPSET, export_onnx
+
+    info = export_onnx(args.run, args.onnx)
+    print(f"export: {info.path} (ONNX opset {OPSET}): input obs (N, {', '.join(map(str, info.input_shape))}) "
+          f"{info.input_dtype} as the env gives it; outputs logits (N, {info.logits}) and value (N,); onnxruntime "
+          f"matches PyTorch within {info.max_difference:.1e} with the same greedy actions")  # fmt: skip
 
 
 def run_sweep(args: SweepArgs) -> None:

@@ -14,6 +14,7 @@ from agents.cli.options import (
     BenchArgs,
     CompareArgs,
     EvalArgs,
+    ExportArgs,
     ListArgs,
     PlayArgs,
     ReportArgs,
@@ -29,6 +30,7 @@ COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
     "bench": (BenchArgs, commands.run_bench),
     "compare": (CompareArgs, commands.run_compare),
     "sweep": (SweepArgs, commands.run_sweep),
+    "export": (ExportArgs, commands.run_export),
     "report": (ReportArgs, commands.run_report),
 }
 

@@ -169,6 +169,17 @@ class SweepArgs:
 
 
 @dataclass
+class ExportArgs:
+    """Export a run's trained policy for a game engine: ONNX, observation in, action logits and value out (the
+    README's "Export" section says how to load it). Needs the export extra."""
+
+    run: tyro.conf.Positional[Path]
+    """The run directory."""
+    onnx: Path
+    """The .onnx file to write (checked with onnxruntime against PyTorch before it is written)."""
+
+
+@dataclass
 class ListArgs:
     """List the games, and the encoders with their architecture facts for a chosen game."""
 
