@@ -156,6 +156,9 @@ ROWS: list[tuple[str, int, str]] = [
     # bench and list
     ("bench", 2, "choose what to measure"),
     ("bench --threads abc", 2, "--threads"),
+    ("bench --baseline --baseline-minutes=-1", 2, "must be 0 or more"),
+    ("export RUN --onnx out.txt", 2, "must end in .onnx"),
+    ("export EMPTY --onnx out.onnx", 2, "is not a pixelarena run"),
     ("bench --nets --device tpu", 2, "device"),
     ("list --env Nope", 2, "unknown env 'Nope'"),
     ("list --obs rgb", 2, "obs"),
@@ -213,7 +216,7 @@ def test_bad_input_gives_a_short_message_and_leaves_nothing(
 
 def test_the_table_covers_every_command_with_at_least_60_rows() -> None:
     commands = {line.split()[0] for line, _, _ in ROWS}
-    assert commands == {"train", "eval", "play", "compare", "sweep", "report", "bench", "list"}
+    assert commands == {"train", "eval", "play", "compare", "sweep", "report", "bench", "list", "export"}
     assert len(ROWS) >= 60
 
 

@@ -79,11 +79,56 @@ def stems_table() -> str:
     return _table(["colour stem", "cell_px", "cell stem", "PPO env steps/s", "vs rgb at cell_px=1"], rows)
 
 
+def baseline_table(threads: int, seconds: float, ours_minutes: float, reference_minutes: float) -> str:
+    """pixelarena's quickstart vs the rl-zoo3 way on Chase: PPO env steps/s, and training time to solved."""
+    from agents.bench import baseline
+    from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
+
+    config, ours = baseline.pixelarena_model(threads)
+    reference = baseline.reference_model(threads)
+    ours_sps = baseline.steps_per_second(ours, seconds)
+    reference_sps = baseline.steps_per_second(reference, seconds)
+    rows = [
+        ["env steps/s, end to end", f"{ours_sps:,.0f}", f"{reference_sps:,.0f}", f"{ours_sps / reference_sps:.1f}x"]
+    ]
+    if ours_minutes > 0 and reference_minutes > 0:
+        print("time to solved, pixelarena (quickstart):")
+        config, ours = baseline.pixelarena_model(threads)
+        ours_run = baseline.time_to_solved(
+            ours,
+            lambda: evaluate_model(ours, config, baseline.EVAL_EPISODES, EVAL_SEED).mean,
+            ours_minutes * 60,
+            every=config.rollout_steps * 4,
+        )
+        print("time to solved, rl-zoo3 way:")
+        reference = baseline.reference_model(threads)
+        reference_run = baseline.time_to_solved(
+            reference, lambda: baseline.greedy_score_reference(reference), reference_minutes * 60, every=16_384
+        )
+        cells = [_solved_cell(run, minutes) for run, minutes in ((ours_run, ours_minutes),
+                                                                 (reference_run, reference_minutes))]  # fmt: skip
+        ratio = f"{reference_run.seconds / ours_run.seconds:.1f}x" if ours_run.solved and reference_run.solved else "-"
+        rows.append([f"training time to greedy >= {_solved_score():+.1f} (solved)", *cells, ratio])
+    return _table(["Chase", "pixelarena quickstart", "rl-zoo3 way (CnnPolicy, SB3 defaults)", "ratio"], rows)
+
+
+def _solved_score() -> float:
+    import envs
+
+    return envs.GAMES["Chase"].SOLVED_SCORE
+
+
+def _solved_cell(run: Any, minutes: float) -> str:
+    if run.solved:
+        return f"{run.seconds:.0f} s ({run.steps:,} steps)"
+    return f"not in {minutes:g} min: best greedy {run.best:+.2f} by {run.steps:,} steps"
+
+
 def run_benchmarks(args: Any) -> None:
     """Print the chosen tables; with ``args.markdown`` also write them to that file."""
     sections = [
         "# Performance\n\nWritten by `pixelarena bench "
-        + " ".join(f"--{k}" for k in ("envs", "scores", "nets", "ppo", "stems") if getattr(args, k))
+        + " ".join(f"--{k}" for k in ("envs", "scores", "nets", "ppo", "stems", "baseline") if getattr(args, k))
         + f" --markdown ...`. Measured {datetime.date.today()} on {machine_description()}; timings on a shared "
         "machine are noisy, so compare rows measured in the same run."
     ]
@@ -109,6 +154,11 @@ def run_benchmarks(args: Any) -> None:
         title = (f"## Stems: PPO end to end, cnn on Chase 12x12 pixels, 64 envs, n_steps 128, batch 256, 4 epochs "
                  f"({args.threads} torch threads)")  # fmt: skip
         sections.append(title + "\n\n" + stems_table())
+    if args.baseline:
+        caps = f"{args.baseline_minutes:g} min for the reference, {args.ours_minutes:g} for ours"
+        title = f"## Baseline: pixelarena vs the rl-zoo3 way on Chase ({args.threads} torch threads; caps {caps})"
+        sections.append(title + "\n\n" + baseline_table(args.threads, max(args.seconds, 20.0), args.ours_minutes,
+                                                         args.baseline_minutes))  # fmt: skip
     text = "\n\n".join(sections) + "\n"
     print(text)
     if args.markdown is not None:

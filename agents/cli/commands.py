@@ -78,8 +78,10 @@ def run_bench(args: BenchArgs) -> None:
     from agents.bench.tables import run_benchmarks
     from agents.run.model import pick_device
 
-    if not (args.envs or args.scores or args.nets or args.ppo or args.stems):
-        raise ValueError("choose what to measure: --envs, --scores, --nets, --ppo and/or --stems")
+    if not (args.envs or args.scores or args.nets or args.ppo or args.stems or args.baseline):
+        raise ValueError("choose what to measure: --envs, --scores, --nets, --ppo, --stems and/or --baseline")
+    if args.baseline_minutes < 0 or args.ours_minutes < 0:
+        raise ValueError("--baseline-minutes and --ours-minutes must be 0 or more")
     pick_device(args.device)
     if args.threads <= 0 or args.seconds <= 0:
         raise ValueError("--threads and --seconds must be positive")

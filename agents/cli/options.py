@@ -203,8 +203,15 @@ class BenchArgs:
     """End-to-end PPO env steps/second (Chase 16x16) with the cnn and mlp encoders, 1 and 2 torch threads."""
     stems: bool = False
     """End-to-end PPO env steps/second of the cnn on Chase pixels with each colour stem, at cell_px 1 and 3."""
+    baseline: bool = False
+    """pixelarena's quickstart vs the rl-zoo3 way (CnnPolicy, SB3 defaults, 8 envs at 72x72) on Chase: PPO env
+    steps/s, and training time until the greedy policy is solved (0 minutes: steps/s only)."""
+    baseline_minutes: float = 30.0
+    """With --baseline: training-time cap of the reference's run to solved."""
+    ours_minutes: float = 15.0
+    """With --baseline: training-time cap of pixelarena's run to solved."""
     threads: int = 1
-    """Torch CPU threads for --nets and --stems."""
+    """Torch CPU threads for --nets, --stems and --baseline."""
     seconds: float = 2.0
     """Seconds per env-speed measurement."""
     device: str = "cpu"
