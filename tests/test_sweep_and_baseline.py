@@ -1,0 +1,53 @@
+"""Without starting Ray or long trainings: the sweep's search spaces and preset files, and the table of
+`bench --baseline` from stubbed measurements."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def test_every_encoder_has_a_readable_search_space() -> None:
+    """The sweep's space files parse, name only settings train takes, and turn into PPO and encoder settings."""
+    from agents.experiments.sweep import PPO_NAMES, SPACES, apply, read_space
+    from nets import ENCODERS
+
+    for encoder in ENCODERS:
+        space = read_space(SPACES / f"{encoder}.toml")
+        assert {name for name in space if not name.startswith("encoder.")} <= set(PPO_NAMES)
+        sample = {name: next(iter(entry.values()))[0] for name, entry in space.items()}
+        ppo, encoder_kwargs = apply(sample)
+        assert ppo and encoder_kwargs, encoder
+
+
+def test_a_sweep_preset_file_is_checked_like_a_config(tmp_path: Path) -> None:
+    from agents.run.presets import PRESETS, load_preset_file, preset_to_json
+
+    path = tmp_path / "best.json"
+    path.write_text(json.dumps({**preset_to_json(PRESETS["quickstart"]), "sweep": {"trials": 4}}))
+    assert load_preset_file(path) == PRESETS["quickstart"]
+    path.write_text(json.dumps({**preset_to_json(PRESETS["quickstart"]), "steps": "many"}))
+    with pytest.raises(ValueError, match="steps"):
+        load_preset_file(path)
+
+
+def test_bench_baseline_table_puts_both_sides_and_their_ratio(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table of `bench --baseline` from stubbed measurements (the real ones take minutes: docs/performance.md)."""
+    from agents.bench import baseline, tables
+
+    sps = iter([6000.0, 500.0])
+    runs = iter([baseline.SolvedRun(True, 120.0, 600_000, 10.1), baseline.SolvedRun(False, 1800.0, 900_000, -0.5)])
+    monkeypatch.setattr(baseline, "pixelarena_model", lambda threads: (None, object()))
+    monkeypatch.setattr(baseline, "reference_model", lambda threads: object())
+    monkeypatch.setattr(baseline, "steps_per_second", lambda model, seconds: next(sps))
+    monkeypatch.setattr(baseline, "time_to_solved", lambda *args, **kwargs: next(runs))
+
+    class Config:
+        rollout_steps = 4096
+
+    monkeypatch.setattr(baseline, "pixelarena_model", lambda threads: (Config(), object()))
+    text = tables.baseline_table(1, 20.0, 15.0, 30.0)
+    assert "| env steps/s, end to end | 6,000 | 500 | 12.0x |" in text
+    assert "120 s (600,000 steps)" in text and "not in 30 min: best greedy -0.50 by 900,000 steps" in text
