@@ -62,6 +62,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --threads 0", 2, "--threads must be positive"),
     ("train --eval-episodes 0", 2, "--eval-episodes must be positive"),
     ("train --checkpoint-every 0", 2, "--checkpoint-every must be positive"),
+    ("train --frame-stack 0", 2, "--frame-stack must be positive"),
     ("train --checkpoint-every 5q", 2, "--checkpoint-every must be a count"),
     ("train --bogus", 2, "Unrecognized options: --bogus"),
     # train: game and encoder arguments

@@ -23,6 +23,9 @@ class RunOptions:
     """Game arguments as key=value, e.g. size=16 n_enemies=4."""
     encoder_kwargs: tuple[str, ...] = ()
     """Encoder arguments as key=value, e.g. stem=rgb or channels=(32,64,64) (see nets/; over the preset's)."""
+    frame_stack: int = 1
+    """Stack the last K observations along the channel axis (for envs whose one frame does not show motion);
+    recorded in config.json and applied again by eval, play and export."""
     checkpoint_every: str = "50k"
     """Save a checkpoint every this many steps (always also at the end and on Ctrl-C / SIGTERM)."""
     threads: int | None = None

@@ -49,6 +49,8 @@ class EnvSpec:
     name: str
     obs: str | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
+    frame_stack: int = 1
+    """The last K observations stacked along the channel axis (as the encoder reads channels), 1: none."""
 
     @classmethod
     def parse(cls, env: str, obs: str | None = None, kwargs: dict[str, Any] | None = None) -> EnvSpec:
@@ -67,7 +69,7 @@ class EnvSpec:
     @classmethod
     def of(cls, config: RunConfig) -> EnvSpec:
         """The env a run's config names (checked when the run was created)."""
-        return cls(config.env, config.obs, dict(config.env_kwargs))
+        return cls(config.env, config.obs, dict(config.env_kwargs), config.frame_stack)
 
     @property
     def game(self) -> type[envs.BatchedGame] | None:
@@ -98,14 +100,16 @@ class EnvSpec:
         if self.builtin:
             from agents.environments.vec_env import BatchedVecEnv
 
-            return BatchedVecEnv(self.make_game(n_envs), seed=seed)
-        from agents.environments.external import make_external_vec_env
+            vec_env = BatchedVecEnv(self.make_game(n_envs), seed=seed)
+        else:
+            from agents.environments.external import make_external_vec_env
 
-        return make_external_vec_env(self.name, n_envs, 0 if seed is None else seed, self.kwargs)
+            vec_env = make_external_vec_env(self.name, n_envs, 0 if seed is None else seed, self.kwargs)
+        return stack_frames(vec_env, self.frame_stack)
 
     def probe(self) -> EnvProbe:
         """Build one env and return its spaces; a one-line ValueError for keyword arguments it rejects."""
-        if self.builtin:
+        if self.builtin and self.frame_stack == 1:
             game = self.make_game(1)
             return EnvProbe(game.single_observation_space, game.single_action_space, dict(game.metadata))
         vec_env = self.make_vec_env(1, seed=0)
@@ -113,3 +117,22 @@ class EnvSpec:
             return EnvProbe(vec_env.observation_space, vec_env.action_space, dict(vec_env.metadata))
         finally:
             vec_env.close()
+
+
+def stack_frames(vec_env: VecEnv, k: int) -> VecEnv:
+    """``vec_env`` with its last ``k`` observations stacked along the channel axis: the last axis of H x W x C
+    images and of vectors, the first of C x H x W images (SB3's ``VecFrameStack``); unchanged for ``k == 1``."""
+    if k == 1:
+        return vec_env
+    import numpy as np
+    from stable_baselines3.common.vec_env import VecFrameStack
+
+    shape = vec_env.observation_space.shape
+    if len(shape) not in (1, 3):
+        vec_env.close()
+        raise ValueError(f"--frame-stack needs observations with a channel axis (C x H x W, H x W x C or a vector), "
+                         f"not shape {shape}")  # fmt: skip
+    first = len(shape) == 3 and int(np.argmin(shape)) == 0  # the channel axis is the smallest, as SB3 assumes
+    stacked = VecFrameStack(vec_env, n_stack=k, channels_order="first" if first else "last")
+    stacked.metadata = {**getattr(vec_env, "metadata", {})}
+    return stacked

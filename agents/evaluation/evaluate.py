@@ -37,10 +37,11 @@ def evaluate_model(
     adapted to the new spaces (fully convolutional policies only; others raise ``SizeTransferError``).
     """
     spec = EnvSpec.of(config).with_kwargs(env_kwargs or {})
-    if not spec.builtin:
+    if not spec.builtin or spec.frame_stack > 1:  # frame stacks come from SB3's vector env wrapper
         vec_env = spec.make_vec_env(min(episodes, 8), seed=seed)
+        # A batched game reports its own episode returns: no Monitor needed (SB3 would warn it is missing).
         returns, _ = evaluate_policy(model, vec_env, n_eval_episodes=episodes, deterministic=True,
-                                     return_episode_rewards=True)  # fmt: skip
+                                     return_episode_rewards=True, warn=not spec.builtin)  # fmt: skip
         return summarise(list(returns), spec.kwargs)
     game = spec.make_game(episodes)
     policy = model.policy

@@ -94,6 +94,7 @@ class RunConfig:
     ppo: PPOSettings = field(default_factory=PPOSettings)
     checkpoint_every: int = 50_000
     eval_episodes: int = 32
+    frame_stack: int = 1
     preset: str = ""
     threads: int | None = None
     wandb: bool = False
@@ -128,8 +129,11 @@ class RunConfig:
             fields["ppo"] = PPOSettings(**checked_fields(PPOSettings, fields["ppo"], "config.json ppo"))
         fields["wandb_tags"] = tuple(fields.get("wandb_tags", ()))
         config = cls(**fields)
-        if config.steps <= 0 or config.n_envs <= 0 or config.checkpoint_every <= 0 or config.eval_episodes <= 0:
-            raise ValueError("config.json: steps, n_envs, checkpoint_every and eval_episodes must be positive")
+        counts = (config.steps, config.n_envs, config.checkpoint_every, config.eval_episodes, config.frame_stack)
+        if min(counts) <= 0:
+            raise ValueError(
+                "config.json: steps, n_envs, checkpoint_every, eval_episodes, frame_stack must be positive"
+            )
         if config.ppo.n_steps <= 0 or config.ppo.batch_size <= 0 or config.ppo.n_epochs <= 0:
             raise ValueError("config.json: ppo n_steps, batch_size and n_epochs must be positive")
         return config

@@ -46,16 +46,8 @@ def _check_options(args: TrainArgs) -> None:
         value = getattr(args, name)
         if value is not None and not math.isfinite(value):
             raise ValueError(f"--{name.replace('_', '-')} must be a finite number, got {value}")
-    for name in (
-        "n_envs",
-        "learning_rate",
-        "n_steps",
-        "batch_size",
-        "minibatches",
-        "n_epochs",
-        "threads",
-        "eval_episodes",
-    ):
+    counts = ("n_envs", "n_steps", "batch_size", "minibatches", "n_epochs", "threads", "eval_episodes", "frame_stack")
+    for name in ("learning_rate", *counts):
         _positive(name, getattr(args, name))
     if args.ent_coef is not None and args.ent_coef < 0:
         raise ValueError(f"--ent-coef must be 0 or more, got {args.ent_coef}")
@@ -72,6 +64,7 @@ def resolve(args: TrainArgs) -> RunConfig:
     if preset is not None and preset.env != spec.name:
         raise ValueError(f"preset {args.preset!r} is for {preset.env}, not {spec.name}")
     spec = spec.with_kwargs({**(preset.env_kwargs if preset else {}), **parse_kwargs(args.env_kwargs)})
+    spec = dataclasses.replace(spec, frame_stack=args.frame_stack)
     # An external env is built once here: its kwargs fail now, and its spaces choose the default encoder.
     external = None if spec.builtin else spec.probe()
     encoder = args.encoder or (preset.encoder if preset else None) or _default_encoder(external)
@@ -93,6 +86,7 @@ def resolve(args: TrainArgs) -> RunConfig:
         ppo=dataclasses.replace(preset.ppo if preset else PPOSettings(), **overrides),
         checkpoint_every=parse_steps(args.checkpoint_every, "--checkpoint-every"),
         eval_episodes=args.eval_episodes,
+        frame_stack=args.frame_stack,
         preset=preset_name(spec.name, encoder) if from_preset and args.preset is None else (args.preset or ""),
         threads=args.threads,
         wandb=args.wandb,

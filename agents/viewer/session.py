@@ -264,4 +264,6 @@ def enlarge(image: np.ndarray, min_side: int) -> np.ndarray:
 def open_session(config: RunConfig, seed: int, scale: int) -> GameSession:
     """The session for a run's env, on its training settings."""
     spec = EnvSpec.of(config)
-    return BuiltinSession(spec, seed, scale) if spec.builtin else ExternalSession(spec, seed, scale)
+    if spec.builtin and spec.frame_stack == 1:
+        return BuiltinSession(spec, seed, scale)
+    return ExternalSession(spec, seed, scale)  # any env through its vector env (and its frame stack)
