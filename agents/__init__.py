@@ -11,6 +11,7 @@ data that lower packages may read):
 - ``experiments``: comparison grids, the local job scheduler, the suites;
 - ``reporting``: report.md, tables, plots, statistics, publishing;
 - ``bench``: `pixelarena bench`;
+- ``export``: a trained policy as ONNX for game engines;
 - ``viewer``: the pygame viewer, the headless recorder and video files;
 - ``cli``: the argument dataclasses of every command and thin handlers.
 
