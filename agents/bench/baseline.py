@@ -63,15 +63,20 @@ def reference_model(threads: int, seed: int = 0):
     """The rl-zoo3 way: PPO("CnnPolicy"), SB3 defaults, DummyVecEnv of 8 Chase envs rendered 72x72."""
     import torch
     from stable_baselines3 import PPO
+
+    torch.set_num_threads(threads)
+    return PPO("CnnPolicy", _reference_env(seed), seed=seed, verbose=0, device="cpu")
+
+
+def _reference_env(seed: int):
+    """8 single Chase envs rendered 72x72, each with SB3's Monitor (make_vec_env)."""
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv
 
     import envs
 
-    torch.set_num_threads(threads)
-    vec = make_vec_env(lambda: envs.make("Chase", obs="pixels", cell_px=REFERENCE_CELL_PX), n_envs=8, seed=seed,
-                       vec_env_cls=DummyVecEnv)  # fmt: skip
-    return PPO("CnnPolicy", vec, seed=seed, verbose=0, device="cpu")
+    make = lambda: envs.make("Chase", obs="pixels", cell_px=REFERENCE_CELL_PX)  # noqa: E731
+    return make_vec_env(make, n_envs=8, seed=seed, vec_env_cls=DummyVecEnv)
 
 
 def pixelarena_model(threads: int, seed: int = 0):
@@ -111,12 +116,8 @@ def time_to_solved(model: object, evaluate: Callable[[], float], cap_seconds: fl
 
 def greedy_score_reference(model: object, seed: int = 10_000) -> float:
     """The reference's greedy mean return over 32 episodes of its own 72x72 env."""
-    from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
 
-    import envs
-
-    vec = make_vec_env(lambda: envs.make("Chase", obs="pixels", cell_px=REFERENCE_CELL_PX), n_envs=8, seed=seed)
-    returns, _ = evaluate_policy(model, vec, n_eval_episodes=EVAL_EPISODES, deterministic=True,
+    returns, _ = evaluate_policy(model, _reference_env(seed), n_eval_episodes=EVAL_EPISODES, deterministic=True,
                                  return_episode_rewards=True)  # fmt: skip
     return float(np.mean(returns))

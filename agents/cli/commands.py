@@ -5,6 +5,9 @@ Each imports that package when it runs, so `pixelarena list` and `--help` stay q
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from agents.cli.options import (
     BenchArgs,
     CompareArgs,
@@ -147,3 +150,17 @@ def _play_game(args: PlayArgs) -> None:
         play_human(args.env, seed=args.seed, scale=args.scale, **kwargs)
     else:
         watch_scripted(args.env, args.policy, args.episodes, args.seed, args.scale, args.record, **kwargs)
+
+
+COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
+    "train": (TrainArgs, run_train),
+    "eval": (EvalArgs, run_eval),
+    "play": (PlayArgs, run_play),
+    "list": (ListArgs, run_list),
+    "bench": (BenchArgs, run_bench),
+    "compare": (CompareArgs, run_compare),
+    "sweep": (SweepArgs, run_sweep),
+    "export": (ExportArgs, run_export),
+    "report": (ReportArgs, run_report),
+}
+"""Each subcommand's argument dataclass and handler, in the order --help lists them."""

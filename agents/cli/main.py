@@ -3,36 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import tyro
 
-import agents.cli.commands as commands
 from agents.cli import usage
-from agents.cli.options import (
-    BenchArgs,
-    CompareArgs,
-    EvalArgs,
-    ExportArgs,
-    ListArgs,
-    PlayArgs,
-    ReportArgs,
-    SweepArgs,
-    TrainArgs,
-)
-
-COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
-    "train": (TrainArgs, commands.run_train),
-    "eval": (EvalArgs, commands.run_eval),
-    "play": (PlayArgs, commands.run_play),
-    "list": (ListArgs, commands.run_list),
-    "bench": (BenchArgs, commands.run_bench),
-    "compare": (CompareArgs, commands.run_compare),
-    "sweep": (SweepArgs, commands.run_sweep),
-    "export": (ExportArgs, commands.run_export),
-    "report": (ReportArgs, commands.run_report),
-}
+from agents.cli.commands import COMMANDS
 
 
 def _failure_types() -> tuple[type[Exception], type[Exception]]:

@@ -21,9 +21,10 @@ from agents.cli.options import SweepArgs, TrainArgs
 from agents.experiments.ray_backend import import_ray
 from agents.run.presets import Preset, preset_to_json
 from agents.run.run_dir import RunDir, write_json_atomically
+from agents.training.resolve import PPO_OPTIONS
 
 SPACES = Path(__file__).parent / "spaces"
-PPO_NAMES = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma")  # what train takes
+PPO_NAMES = PPO_OPTIONS  # the PPO settings train takes on its command line
 
 
 def read_space(path: Path) -> dict[str, dict[str, list[Any]]]:

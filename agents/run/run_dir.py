@@ -99,12 +99,6 @@ class RunDir:
     def __str__(self) -> str:
         return str(self.path)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, RunDir) and other.path == self.path
-
-    def __hash__(self) -> int:
-        return hash(self.path)
-
     @property
     def name(self) -> str:
         return self.path.name
@@ -213,7 +207,7 @@ class RunDir:
         return read_metrics(self.metrics_file)
 
     def trained_steps(self) -> int:
-        """Env steps trained so far: the step target once finished, else the last metrics row's step."""
+        """Env steps trained so far: the step of the last metrics row (0 before the first)."""
         rows = self.read_metrics()
         return rows[-1]["step"] if rows else 0
 

@@ -57,7 +57,8 @@ class Checkpointer(BaseCallback):
     def _on_rollout_start(self) -> None:
         # Here the last update is done and no new rollout has begun: a clean point to resume from.
         self.boundary_step = self.ppo.num_timesteps
-        if not all(torch.isfinite(p).all() for p in self.ppo.policy.parameters()):
+        finite = torch.stack([torch.isfinite(p).all() for p in self.ppo.policy.parameters()]).all()
+        if not finite:  # one host sync per rollout (on a GPU), not one per parameter
             raise TrainingDiverged(self.run.path, self.boundary_step, self.saved_step)
         if self.boundary_step - self.saved_step >= self.every:
             self.save()
