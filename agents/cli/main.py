@@ -6,8 +6,8 @@ import sys
 
 import tyro
 
-from agents.cli import usage
 from agents.cli.commands import COMMANDS
+from agents.cli.usage import parse as parse_arguments
 
 
 def _failure_types() -> tuple[type[Exception], type[Exception]]:
@@ -23,7 +23,7 @@ def _failure_types() -> tuple[type[Exception], type[Exception]]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `pixelarena` console script and `python -m agents`."""
     classes = {name: cls for name, (cls, _) in COMMANDS.items()}
-    args = usage.parse(lambda: tyro.extras.subcommand_cli_from_dict(classes, args=argv, prog="pixelarena"),
+    args = parse_arguments(lambda: tyro.extras.subcommand_cli_from_dict(classes, args=argv, prog="pixelarena"),
                        "pixelarena", argv, list(COMMANDS))  # fmt: skip
     runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
     try:

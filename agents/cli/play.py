@@ -6,14 +6,14 @@ import sys
 
 import tyro
 
-from agents.cli import usage
 from agents.cli.commands import run_play
 from agents.cli.options import PlayArgs
+from agents.cli.usage import parse as parse_arguments
 
 
 def main(argv: list[str] | None = None, prog: str = "play.py") -> int:
     """Entry point of play.py: parse, run, and turn bad input into one line on stderr and exit code 2."""
-    args = usage.parse(lambda: tyro.cli(PlayArgs, args=argv, prog=prog), prog, argv)
+    args = parse_arguments(lambda: tyro.cli(PlayArgs, args=argv, prog=prog), prog, argv)
     try:
         run_play(args)
     except (ValueError, FileNotFoundError, RuntimeError) as error:  # bad input or no display: no traceback
