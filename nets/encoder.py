@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+import numpy as np
 import torch
 from gymnasium import spaces
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
@@ -65,8 +66,13 @@ class PixelEncoder(BaseFeaturesExtractor):
         self.flatten = flatten
         if not self.layout.image and (stem not in ("auto", "rgb") or cell_px != 1):
             raise ValueError(f"stem={stem!r} and cell_px={cell_px} apply to images; this observation is a vector")
+        integer_high = (
+            int(np.max(observation_space.high)) if np.issubdtype(observation_space.dtype, np.integer) else None
+        )
         self.stem = (
-            make_stem(self.layout, is_rgb(observation_space, self.layout), stem, cell_px) if self.layout.image else None
+            make_stem(self.layout, is_rgb(observation_space, self.layout), stem, cell_px, integer_high)
+            if self.layout.image
+            else None
         )
 
     @property

@@ -174,7 +174,7 @@ def architecture_facts(
     obs = extractor.dummy_input()
 
     def forward() -> None:
-        features = policy.extract_features(obs)
+        features = extractor(obs)  # the dummy input is already what SB3's preprocessing hands the extractor
         policy.action_net(features)
         policy.value_net(features)
 
@@ -193,7 +193,7 @@ def architecture_facts(
     transfers, transfer_note = _transfer_check(policy)
     return ArchitectureFacts(
         encoder=encoder,
-        observation_shape=tuple(observation_space.shape),
+        observation_shape=tuple(extractor.layout.shape),  # a Dict's: its first image key's
         feature_shape=feature_shape,
         action_kind=policy.pixel.action.kind,
         action_head=type(policy.action_net).__name__,
@@ -209,6 +209,8 @@ def architecture_facts(
 
 def _transfer_check(policy: PixelPolicy) -> tuple[bool | None, str]:
     layout = policy.features_extractor.layout
+    if isinstance(policy.observation_space, spaces.Dict):
+        return None, "Dict observation: moving it to another map size is not supported"
     if not layout.image:
         return None, "vector observation: transfers to other settings only if its length stays the same"
     spec = policy.pixel.action

@@ -26,6 +26,7 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.type_aliases import Schedule
 from torch import nn
 
+from nets.dict_encoder import DictEncoder, dict_problem, first_image_space
 from nets.distributions import MaskableUniformMultiCategoricalDistribution, UniformMultiCategoricalDistribution
 from nets.heads import ActionSpec, build_heads, resolve_action
 from nets.layout import describe_observation
@@ -111,7 +112,7 @@ class PixelPolicyMixin:
 
         Args:
             observation_space: A Box: image (H x W x C, C x H x W, H x W; uint8, float or bool) or vector
-                (``mlp`` only).
+                (``mlp`` only); or a Dict of image and vector entries (:mod:`nets.dict_encoder`).
             action_space: Discrete or MultiDiscrete.
             lr_schedule: Learning-rate schedule, from the algorithm.
             encoder: A name in :data:`nets.registry.ENCODERS`.
@@ -134,7 +135,12 @@ class PixelPolicyMixin:
         if normalize_images:
             raise ValueError("the encoder scales observations itself; normalize_images must be False")
         encoder_cls = encoder_class(encoder)
-        layout = describe_observation(observation_space, channels_first)
+        dict_obs = isinstance(observation_space, spaces.Dict)
+        if dict_obs and (problem := dict_problem(observation_space)):
+            raise ValueError(problem)
+        # A Dict's heads are laid out on its first image key (nets/dict_encoder.py).
+        image_space = first_image_space(observation_space) if dict_obs else observation_space
+        layout = describe_observation(image_space, channels_first)
         # Plain attribute before nn.Module.__init__: _build (called from the base __init__) reads it.
         self.pixel = PixelConfig(
             encoder=encoder,
@@ -149,13 +155,18 @@ class PixelPolicyMixin:
         }
         if encoder_cls.output == "map":
             features_extractor_kwargs["return_map"] = True
+        extractor_cls: type[nn.Module] = encoder_cls
+        if dict_obs:
+            # Each image key guesses its own layout unless the caller fixed one.
+            features_extractor_kwargs.update(encoder_class=encoder_cls, channels_first=channels_first)
+            extractor_cls = DictEncoder
         super().__init__(  # type: ignore[call-arg]
             observation_space,
             action_space,
             lr_schedule,
             net_arch=[],
             normalize_images=False,
-            features_extractor_class=encoder_cls,
+            features_extractor_class=extractor_cls,
             features_extractor_kwargs=features_extractor_kwargs,
             **kwargs,
         )

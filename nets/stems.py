@@ -24,6 +24,11 @@ images and vectors pass through unchanged under ``"auto"``.
   background) read as zero, so that the frame reaches the convolutions the way an object grid does: empty cells
   are zero, like the convolutions' zero padding, and a global max-pool sees objects, not the background. A frame
   without one dominant colour only loses its most common bin.
+
+For images whose channels are integer *codes*, not colours (MiniGrid's 7 x 7 x 3 view: object, colour and state
+numbers), ``"codes"`` gives each channel's value its own learned embedding row and sums the channels' rows (a
+one-hot per channel followed by a 1x1 convolution); it reads any integer image, of any channel count. An env can
+ask for it by declaring ``metadata["image_codes"] = True`` (pixelarena does for MiniGrid).
 """
 
 from __future__ import annotations
@@ -38,8 +43,8 @@ from torch import nn
 
 from nets.layout import ObservationLayout
 
-ColourStem = Literal["auto", "rgb", "mlp", "palette", "lookup", "foreground"]
-COLOUR_STEMS: tuple[str, ...] = ("auto", "rgb", "mlp", "palette", "lookup", "foreground")
+ColourStem = Literal["auto", "rgb", "mlp", "palette", "lookup", "foreground", "codes"]
+COLOUR_STEMS: tuple[str, ...] = ("auto", "rgb", "mlp", "palette", "lookup", "foreground", "codes")
 AUTO_STEM = "foreground"
 """What ``stem="auto"`` uses on RGB images (docs/pixels.md: the ablation that chose it)."""
 
@@ -151,6 +156,28 @@ class LookupColourStem(nn.Module):
         return rows.permute(0, 3, 1, 2)
 
 
+class CodeStem(nn.Module):
+    """Integer codes -> learned embedding per channel, summed: (B, C, H, W) -> (B, dim, H, W).
+
+    The input arrives divided by the Box's high (by ``nets.layout``, or by SB3's /255 for 0..255 images);
+    ``high`` undoes that. Codes above ``max_codes - 1`` share the last row.
+    """
+
+    def __init__(self, channels: int, high: int, dim: int = 16, max_codes: int = 256) -> None:
+        """Builds one table of ``min(high + 1, max_codes)`` rows per channel."""
+        super().__init__()
+        self.out_channels = dim
+        self.high = high
+        self.codes = min(high + 1, max_codes)
+        self.register_buffer("offsets", torch.arange(channels).view(1, channels, 1, 1) * self.codes)
+        self.table = nn.Embedding(channels * self.codes, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Returns (B, dim, H, W)."""
+        codes = torch.round(x * self.high).long().clamp_(0, self.codes - 1) + self.offsets
+        return F.embedding(codes, self.table.weight).sum(dim=1).permute(0, 3, 1, 2)
+
+
 class PassStem(nn.Module):
     """No colour stem: the scaled channels as they are."""
 
@@ -182,14 +209,19 @@ class CellStem(nn.Module):
         return torch.relu(self.conv(x))
 
 
-def make_stem(layout: ObservationLayout, rgb: bool, stem: str = "auto", cell_px: int = 1) -> nn.Sequential:
+def make_stem(
+    layout: ObservationLayout, rgb: bool, stem: str = "auto", cell_px: int = 1, integer_high: int | None = None
+) -> nn.Sequential:
     """The stem of an image encoder: a colour stem (RGB only), then a cell stem when ``cell_px > 1``.
 
     Args:
         layout: The observation's layout.
         rgb: Whether the observation is an RGB image (:func:`is_rgb`).
-        stem: One of :data:`COLOUR_STEMS`; anything but "auto" and "rgb" needs an RGB image.
+        stem: One of :data:`COLOUR_STEMS`; "codes" needs an integer image, the others but "auto" and "rgb" an RGB
+            image.
         cell_px: Pixels per game cell; the image's height and width must be multiples of it.
+        integer_high: The largest value of an integer observation (its Box's high), None for float or bool ones;
+            "codes" needs it.
 
     Returns:
         A module with ``out_channels`` (channels it hands the encoder) and ``cell_px`` (its downsampling).
@@ -200,7 +232,9 @@ def make_stem(layout: ObservationLayout, rgb: bool, stem: str = "auto", cell_px:
     if stem not in COLOUR_STEMS:
         raise ValueError(f"unknown stem {stem!r}: choose one of {', '.join(COLOUR_STEMS)}")
     channels, height, width = layout.chw
-    if stem not in ("auto", "rgb") and not rgb:
+    if stem == "codes" and not integer_high:
+        raise ValueError(f"stem='codes' reads integer images; this observation of shape {layout.shape} is not one")
+    if stem not in ("auto", "rgb", "codes") and not rgb:
         raise ValueError(
             f"stem={stem!r} reads RGB images (3 channels of integers 0..255); this observation has shape "
             f"{layout.shape} and is not one (use stem=auto or rgb)"
@@ -213,6 +247,7 @@ def make_stem(layout: ObservationLayout, rgb: bool, stem: str = "auto", cell_px:
         "palette": lambda: PaletteStem(),
         "lookup": lambda: LookupColourStem(),
         "foreground": lambda: LookupColourStem(zero_background=True),
+        "codes": lambda: CodeStem(channels, integer_high),
     }.get(chosen, lambda: PassStem(channels))()
     modules: list[nn.Module] = [colour]
     if cell_px > 1:

@@ -100,7 +100,7 @@ def test_module_in_the_current_directory_is_found(tmp_path: Path, monkeypatch: p
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ("tests.user_envs:DictObsEnv", r"observation space Dict\(.*is a Dict, not a Box; supported are observations"),
+        ("tests.user_envs:NumbersDictEnv", r"the Dict observation has no image key .*; supported are observations"),
         ("Pendulum-v1", r"action space Box\(.*is a Box, not Discrete or MultiDiscrete; supported are"),
     ],
 )

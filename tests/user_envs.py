@@ -100,7 +100,7 @@ gym.register("UserLitCell-v0", entry_point=ChannelsLastEnv, max_episode_steps=20
 
 
 class DictObsEnv(gym.Env):
-    """A Dict observation (an image and a vector): valid Gymnasium, but not a space pixelarena's policies read."""
+    """A Dict observation (an image and a vector) of random values, each episode one step long."""
 
     def __init__(self) -> None:
         self.observation_space = spaces.Dict(
@@ -127,6 +127,50 @@ class MissionDictEnv(DictObsEnv):
              "mission": spaces.Text(max_length=32)}
         )  # fmt: skip
         self.action_space = spaces.Discrete(3)
+
+
+class NestedDictEnv(DictObsEnv):
+    """A Dict inside a Dict: not read by the policies (the error says to flatten it)."""
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Dict(
+            {"image": spaces.Box(0, 255, (8, 8, 3), dtype=np.uint8),
+             "status": spaces.Dict({"hp": spaces.Box(0.0, 1.0, (1,))})}
+        )  # fmt: skip
+        self.action_space = spaces.Discrete(3)
+
+
+class NumbersDictEnv(DictObsEnv):
+    """A Dict of numbers only: no image key for an encoder to read (the error says to use a Box and the mlp)."""
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Dict({"hp": spaces.Box(0.0, 1.0, (3,)), "level": spaces.Discrete(4)})
+        self.action_space = spaces.Discrete(3)
+
+
+class CueDictEnv(gym.Env):
+    """One-step episodes where only the vector key tells the right action: the image is noise, ``cue`` a
+    Discrete(3) naming the action that earns +1 (others 0). A random policy scores 1/3; learning it needs the
+    vector branch of the Dict encoder."""
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Dict(
+            {"image": spaces.Box(0, 255, (6, 6, 3), dtype=np.uint8), "cue": spaces.Discrete(3)}
+        )
+        self.action_space = spaces.Discrete(3)
+        self._cue = 0
+
+    def _observe(self) -> dict[str, Any]:
+        self._cue = int(self.np_random.integers(3))
+        return {"image": self.np_random.integers(0, 256, (6, 6, 3), dtype=np.uint8), "cue": self._cue}
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        super().reset(seed=seed)
+        return self._observe(), {}
+
+    def step(self, action: int) -> tuple[dict, float, bool, bool, dict]:
+        reward = float(int(action) == self._cue)
+        return self._observe(), reward, True, False, {}
 
 
 class FailingEnv(ChannelsLastEnv):

@@ -12,9 +12,11 @@ in the same process one after the other, with the same torch threads:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
@@ -29,6 +31,8 @@ class SolvedRun:
     seconds: float
     steps: int
     best: float
+    curve: list[tuple[int, float, float]]
+    """(env steps, training seconds, greedy score) at every evaluation."""
 
 
 class _TimeToSolved(BaseCallback):
@@ -40,6 +44,7 @@ class _TimeToSolved(BaseCallback):
         self.evaluate, self.target, self.every, self.cap = evaluate, target, every, cap
         self.spent, self.last_eval, self.best, self.solved = 0.0, 0, -np.inf, False
         self.started = 0.0
+        self.curve: list[tuple[int, float, float]] = []
 
     def _on_training_start(self) -> None:
         self.started = time.perf_counter()
@@ -55,6 +60,7 @@ class _TimeToSolved(BaseCallback):
             score = self.evaluate()
             self.best = max(self.best, score)
             self.solved = score >= self.target
+            self.curve.append((self.model.num_timesteps, round(self.spent, 1), round(score, 2)))
             print(f"  {self.model.num_timesteps:>9,} steps {self.spent:7.0f} s: greedy {score:+.2f}", flush=True)
         self.started = time.perf_counter()
 
@@ -79,16 +85,21 @@ def _reference_env(seed: int):
     return make_vec_env(make, n_envs=8, seed=seed, vec_env_cls=DummyVecEnv)
 
 
-def pixelarena_model(threads: int, seed: int = 0):
-    """pixelarena's default: the quickstart preset (batched Chase, cnn on pixels with the colour stem)."""
+def pixelarena_model(threads: int, seed: int = 0, preset: str = "chase-cnn", **overrides: Any):
+    """pixelarena's side: a preset (default Chase's, cnn on pixels with the colour stem) on the batched game;
+    ``overrides`` are ``TrainArgs`` fields (``n_envs``, ``learning_rate``, ...) or ``PPOSettings`` fields."""
     import torch
 
     from agents.cli.options import TrainArgs
+    from agents.run.config import PPOSettings
     from agents.run.model import build_model, make_vec_env
     from agents.training.resolve import resolve
 
     torch.set_num_threads(threads)
-    config = resolve(TrainArgs(preset="quickstart", threads=threads, device="cpu", seed=seed))
+    ppo_only = {k: overrides.pop(k) for k in list(overrides) if k in PPOSettings.__dataclass_fields__
+                and k not in TrainArgs.__dataclass_fields__}  # fmt: skip
+    config = resolve(TrainArgs(preset=preset, threads=threads, device="cpu", seed=seed, **overrides))
+    config = dataclasses.replace(config, ppo=dataclasses.replace(config.ppo, **ppo_only))
     return config, build_model(config, make_vec_env(config, config.n_envs, seed=seed))
 
 
@@ -111,7 +122,7 @@ def time_to_solved(model: object, evaluate: Callable[[], float], cap_seconds: fl
 
     callback = _TimeToSolved(evaluate, envs.GAMES["Chase"].SOLVED_SCORE, every, cap_seconds)
     model.learn(10**11, callback=callback, reset_num_timesteps=True)  # type: ignore[attr-defined]
-    return SolvedRun(callback.solved, callback.spent, callback.last_eval, callback.best)
+    return SolvedRun(callback.solved, callback.spent, callback.last_eval, callback.best, callback.curve)
 
 
 def greedy_score_reference(model: object, seed: int = 10_000) -> float:

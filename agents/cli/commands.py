@@ -80,11 +80,17 @@ def run_report(args: ReportArgs) -> None:
 def run_bench(args: BenchArgs) -> None:
     from agents.bench.tables import run_benchmarks
     from agents.run.model import pick_device
+    from agents.run.presets import PRESETS
 
     if not (args.envs or args.scores or args.nets or args.ppo or args.stems or args.baseline):
         raise ValueError("choose what to measure: --envs, --scores, --nets, --ppo, --stems and/or --baseline")
     if args.baseline_minutes < 0 or args.ours_minutes < 0:
         raise ValueError("--baseline-minutes and --ours-minutes must be 0 or more")
+    chase_presets = [name for name, preset in PRESETS.items() if preset.env == "Chase"]
+    if args.baseline_preset not in chase_presets:
+        raise ValueError(
+            f"--baseline-preset {args.baseline_preset!r} is not a Chase preset; choose from {chase_presets}"
+        )
     pick_device(args.device)
     if args.threads <= 0 or args.seconds <= 0:
         raise ValueError("--threads and --seconds must be positive")

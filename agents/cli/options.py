@@ -63,7 +63,8 @@ class TrainArgs(RunOptions):
     encoder: str | None = None
     """Encoder: mlp, cnn, impala or unet (default: the game's preset)."""
     obs: str | None = None
-    """Observation mode of built-in games: pixels, grid or vector."""
+    """Observation mode of built-in games: pixels, grid or vector; for an env with a Dict observation the keys to
+    observe, comma-separated (MiniGrid's default: image,direction)."""
     preset: str | None = None
     """Preset name, e.g. quickstart or chase-impala (default: <game>-<encoder> when one exists), or a preset file
     written by pixelarena sweep (best_preset.json)."""
@@ -207,12 +208,14 @@ class BenchArgs:
     stems: bool = False
     """End-to-end PPO env steps/second of the cnn on Chase pixels with each colour stem, at cell_px 1 and 3."""
     baseline: bool = False
-    """pixelarena's quickstart vs the rl-zoo3 way (CnnPolicy, SB3 defaults, 8 envs at 72x72) on Chase: PPO env
-    steps/s, and training time until the greedy policy is solved (0 minutes: steps/s only)."""
+    """A pixelarena preset (--baseline-preset) vs the rl-zoo3 way (CnnPolicy, SB3 defaults, 8 envs at 72x72) on
+    Chase: PPO env steps/s, and training time until the greedy policy is solved."""
+    baseline_preset: str = "chase-cnn"
+    """With --baseline: pixelarena's side, a Chase preset."""
     baseline_minutes: float = 30.0
-    """With --baseline: training-time cap of the reference's run to solved."""
+    """With --baseline: training-time cap of the reference's run to solved (0: not run)."""
     ours_minutes: float = 15.0
-    """With --baseline: training-time cap of pixelarena's run to solved."""
+    """With --baseline: training-time cap of pixelarena's run to solved (0: not run)."""
     threads: int = 1
     """Torch CPU threads for --nets, --stems and --baseline."""
     seconds: float = 2.0

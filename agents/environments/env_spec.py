@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 
 import envs
-from agents.environments.external import ATARI_PREFIX
+from agents.environments.external import ATARI_PREFIX, default_keys
 
 if TYPE_CHECKING:
     from stable_baselines3.common.vec_env import VecEnv
@@ -44,10 +44,12 @@ class EnvProbe:
 @dataclass(frozen=True)
 class EnvSpec:
     """An env as a run names it: ``name`` (a game's name, or a Gymnasium id, ``module:Class``, ``ALE/...``),
-    the observation mode (built-in games only) and the constructor's keyword arguments."""
+    the observation mode (or Dict keys) and the constructor's keyword arguments."""
 
     name: str
     obs: str | None = None
+    """A built-in game's observation mode (pixels, grid, vector); for an external env with a Dict observation the
+    comma-separated keys it is observed through (None: all, or MiniGrid's default ``image,direction``)."""
     kwargs: dict[str, Any] = field(default_factory=dict)
     frame_stack: int = 1
     """The last K observations stacked along the channel axis (as the encoder reads channels), 1: none."""
@@ -59,12 +61,14 @@ class EnvSpec:
         kwargs = dict(kwargs or {})
         game = builtin_game(env)
         if game is not None:
+            if obs is not None and obs not in envs.OBS_MODES:
+                raise ValueError(
+                    f"unknown obs mode {obs!r} for {game.__name__}: choose one of {', '.join(envs.OBS_MODES)}"
+                )
             return cls(game.__name__, obs, kwargs)
         if ":" not in env and not env.startswith(ATARI_PREFIX) and env not in gym.registry:
             envs.resolve_env_id(env)  # raises, naming the nearest game or registered id
-        if obs is not None:
-            raise ValueError("--obs applies to built-in games only; external envs are observed as they are")
-        return cls(env, None, kwargs)
+        return cls(env, obs if obs is not None else default_keys(env), kwargs)
 
     @classmethod
     def of(cls, config: RunConfig) -> EnvSpec:
@@ -104,7 +108,7 @@ class EnvSpec:
         else:
             from agents.environments.external import make_external_vec_env
 
-            vec_env = make_external_vec_env(self.name, n_envs, 0 if seed is None else seed, self.kwargs)
+            vec_env = make_external_vec_env(self.name, n_envs, 0 if seed is None else seed, self.kwargs, self.obs)
         return stack_frames(vec_env, self.frame_stack)
 
     def probe(self) -> EnvProbe:
@@ -128,6 +132,11 @@ def stack_frames(vec_env: VecEnv, k: int) -> VecEnv:
     from stable_baselines3.common.vec_env import VecFrameStack
 
     shape = vec_env.observation_space.shape
+    if shape is None:  # a Dict
+        vec_env.close()
+        raise ValueError(
+            "--frame-stack stacks Box observations; this env observes a Dict (stack its image in a wrapper)"
+        )
     if len(shape) not in (1, 3):
         vec_env.close()
         raise ValueError(f"--frame-stack needs observations with a channel axis (C x H x W, H x W x C or a vector), "

@@ -36,8 +36,16 @@ if TYPE_CHECKING:
 ATARI_PREFIX = "ALE/"
 
 SUPPORTED_SPACES = (
-    "observations: a Box image (H x W x C, C x H x W or H x W) or a flat Box vector; actions: Discrete or MultiDiscrete"
+    "observations: a Box image (H x W x C, C x H x W or H x W), a flat Box vector, or a Dict of at least one image "
+    "and Box / Discrete / MultiDiscrete / MultiBinary entries; actions: Discrete or MultiDiscrete"
 )
+
+# MiniGrid (Farama's minigrid package) observes Dict(image, direction, mission): the mission is a Text string the
+# policies cannot read (and is fixed per env for MiniGrid's own levels), and the 7 x 7 x 3 image holds integer
+# codes (object, colour, state), not colours. So its envs keep image and direction by default and declare
+# image_codes, which picks the codes stem of nets/stems.py. BabyAI's missions carry the task, so BabyAI gets no
+# such default: its error says to choose keys with --obs or to wrap the env.
+MINIGRID_KEYS = "image,direction"
 
 # ALE v5 envs skip 4 frames themselves; SB3's AtariWrapper also skips 4 (max-pooling the last two frames), so
 # the env's own skip is turned off unless the user sets it, giving the standard 4 rather than 16.
@@ -46,7 +54,19 @@ _ATARI_DEFAULT_KWARGS = {"frameskip": 1}
 EnvFactory = Callable[..., gym.Env]
 
 
-def make_external_vec_env(env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any]) -> VecEnv:
+def is_minigrid(env: str) -> bool:
+    """Whether ``env`` names one of MiniGrid's own envs (``minigrid:MiniGrid-Empty-5x5-v0`` or ``MiniGrid-...``)."""
+    return env.rpartition(":")[2].startswith("MiniGrid-")
+
+
+def default_keys(env: str) -> str | None:
+    """The Dict keys an external env is observed through when ``--obs`` does not say (MiniGrid's), else None."""
+    return MINIGRID_KEYS if is_minigrid(env) else None
+
+
+def make_external_vec_env(
+    env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any], keys: str | None = None
+) -> VecEnv:
     """Builds ``n_envs`` copies of an external env as a stable-baselines3 ``VecEnv`` and checks its spaces.
 
     Non-Atari envs become a ``DummyVecEnv`` of ``Monitor``-wrapped envs (``info["episode"]`` at episode ends);
@@ -57,6 +77,8 @@ def make_external_vec_env(env: str, n_envs: int, seed: int, env_kwargs: dict[str
         n_envs: Number of parallel envs (at least 1).
         seed: Seed of env 0.
         env_kwargs: Keyword arguments for the env's constructor (or ``gym.make``).
+        keys: For a Dict observation: the comma-separated keys the agent observes (the others are left out), or
+            None for all.
 
     Returns:
         The vector env.
@@ -69,9 +91,13 @@ def make_external_vec_env(env: str, n_envs: int, seed: int, env_kwargs: dict[str
         raise ValueError(f"n_envs must be at least 1, got {n_envs}")
     env_kwargs = dict(env_kwargs)
     if env.startswith(ATARI_PREFIX):
+        if keys is not None:
+            raise ValueError(f"--obs {keys!r}: Atari envs observe frames, not a Dict")
         vec = _make_atari(env, n_envs, seed, env_kwargs)
     else:
-        vec = _make_generic(env, _resolve(env, env_kwargs), n_envs, seed, env_kwargs)
+        vec = _make_generic(env, _resolve(env, env_kwargs), n_envs, seed, env_kwargs, keys)
+    if is_minigrid(env):
+        vec.metadata = {**vec.metadata, "image_codes": True}
     try:
         check_supported_spaces(vec.observation_space, vec.action_space, env)
     except ValueError:
@@ -95,6 +121,10 @@ def check_supported_spaces(observation_space: gym.Space, action_space: gym.Space
 
 def _observation_problem(space: gym.Space) -> str | None:
     """Why the observation space is unsupported, or None."""
+    if isinstance(space, gym.spaces.Dict):
+        from nets.dict_encoder import dict_problem  # torch: only once an env has been built (SB3 imported it)
+
+        return dict_problem(space)
     if not isinstance(space, gym.spaces.Box):
         return f"observation space {_short(space)} is a {type(space).__name__}, not a Box"
     if len(space.shape) not in (1, 2, 3):
@@ -192,15 +222,40 @@ def _suggestion(name: str, candidates: Iterable[str] | None = None) -> str:
     return f"; did you mean {matches[0]!r}?" if matches else ""
 
 
-def _make_generic(env: str, target: str | EnvFactory, n_envs: int, seed: int, env_kwargs: dict[str, Any]) -> VecEnv:
-    """``DummyVecEnv`` of ``Monitor(env)``; env i seeded ``seed + i`` at its first reset (SB3's make_vec_env)."""
+def _keep_keys(env: gym.Env, keys: str, name: str) -> gym.Env:
+    """``env`` observing only the Dict ``keys`` (comma-separated); a one-line error naming the env's keys."""
+    space = env.observation_space
+    wanted = [key.strip() for key in keys.split(",") if key.strip()]
+    if not isinstance(space, gym.spaces.Dict):
+        raise ValueError(f"--obs {keys!r} chooses Dict keys, but env {name!r} observes a {type(space).__name__}")
+    missing = [key for key in wanted if key not in space.spaces]
+    if missing or not wanted:
+        raise ValueError(
+            f"--obs {keys!r}: env {name!r} has no key {missing or [keys]}; its keys are {list(space.spaces)}"
+        )
+    return gym.wrappers.FilterObservation(env, filter_keys=wanted)
+
+
+def _make_generic(
+    env: str, target: str | EnvFactory, n_envs: int, seed: int, env_kwargs: dict[str, Any], keys: str | None
+) -> VecEnv:
+    """``DummyVecEnv`` of ``Monitor(env)`` (filtered to ``keys``); env i seeded ``seed + i`` at its first reset
+    (SB3's make_vec_env)."""
+    from functools import partial
+
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv
 
+    wrapper = None if keys is None else partial(_keep_keys, keys=keys, name=env)
     try:
-        return make_vec_env(target, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs, vec_env_cls=DummyVecEnv)
+        return make_vec_env(target, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs, vec_env_cls=DummyVecEnv,
+                            wrapper_class=wrapper)  # fmt: skip
     except gym.error.DependencyNotInstalled as exc:
         raise ValueError(f"env {env!r} needs a package that is not installed: {_first_line(exc)}") from exc
+    except NotImplementedError:
+        # SB3's vector env refuses nested spaces (a Dict inside a Dict) this way: say which key, in one line.
+        _check_one_env(env, target, env_kwargs)
+        raise
     except TypeError as exc:
         # SB3's vector env fails with a TypeError on spaces it cannot hold (a Dict with a Text mission, as
         # MiniGrid's): one env built alone shows whether that is why, and says so in one line.

@@ -51,6 +51,9 @@ def export_onnx(run_dir: Path, path: Path, check_observations: int = 100) -> Exp
     policy = model.policy.eval()
     spec = EnvSpec.of(config)
     env_space = spec.probe().observation_space
+    if env_space.shape is None:  # a Dict (MiniGrid's image + direction): one input per key is not written yet
+        raise ValueError(f"export writes policies that observe one Box; {run_dir} observes a Dict "
+                         f"({', '.join(env_space.spaces)})")  # fmt: skip
     channels_last = (
         is_image_space(env_space)
         and not is_image_space_channels_first(env_space)

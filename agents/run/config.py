@@ -114,9 +114,11 @@ class RunConfig:
     def encoder_kwargs_on(self, env_metadata: dict[str, Any]) -> dict[str, Any]:
         """The encoder's arguments: the config's, over ``cell_px`` from the env's metadata where it declares one
         (pixelarena's games do for pixel observations; any Gymnasium env can), so the encoder's stem reads one
-        position per game cell (``nets.stems``)."""
+        position per game cell (``nets.stems``), and the codes stem where the env declares ``image_codes`` (its
+        image holds integer codes, as MiniGrid's does)."""
         cell_px = int(env_metadata.get("cell_px", 1))
-        return {**({"cell_px": cell_px} if cell_px > 1 else {}), **self.encoder_kwargs}
+        codes = {"stem": "codes"} if env_metadata.get("image_codes") else {}
+        return {**({"cell_px": cell_px} if cell_px > 1 else {}), **codes, **self.encoder_kwargs}
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -7,7 +7,6 @@ import dataclasses
 import math
 from pathlib import Path
 
-import envs
 from agents.cli.options import TrainArgs
 from agents.environments.env_spec import EnvProbe, EnvSpec
 from agents.run.config import PPOSettings, RunConfig, choose, parse_kwargs, parse_steps, round_up
@@ -40,8 +39,6 @@ def _find_preset(args: TrainArgs) -> Preset | None:
 def _check_options(args: TrainArgs) -> None:
     if args.encoder is not None:
         choose("encoder", args.encoder, list(ENCODERS))
-    if args.obs is not None:
-        choose("obs mode", args.obs, list(envs.OBS_MODES))
     for name in ("learning_rate", "ent_coef", "gamma"):
         value = getattr(args, name)
         if value is not None and not math.isfinite(value):
@@ -95,9 +92,8 @@ def resolve(args: TrainArgs) -> RunConfig:
         wandb_tags=tuple(args.wandb_tags),
     )
     config = _fit_minibatch(config, args, preset)
-    if spec.builtin:
-        # The observation mode may have come from the preset: the game is probed with the config's own.
-        _check_encoder_fits(config, EnvSpec.of(config).probe())
+    # The observation mode may have come from the preset: a game is probed with the config's own.
+    _check_encoder_fits(config, EnvSpec.of(config).probe() if spec.builtin else external)
     return config
 
 
@@ -125,9 +121,11 @@ def _fit_minibatch(config: RunConfig, args: TrainArgs, preset: Preset | None) ->
 
 
 def _default_encoder(probe: EnvProbe | None) -> str:
-    """cnn for image observations, mlp for vectors (a built-in game always has a preset, hence an encoder)."""
+    """cnn for image (and Dict) observations, mlp for vectors (a built-in game always has a preset, hence an
+    encoder)."""
     assert probe is not None
-    return "cnn" if len(probe.observation_space.shape) >= 2 else "mlp"
+    shape = probe.observation_space.shape
+    return "cnn" if shape is None or len(shape) >= 2 else "mlp"
 
 
 def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:

@@ -137,7 +137,7 @@ class Introspector:
             hooks.append(policy.features_extractor.stem[0].register_forward_hook(_differentiate(kept, "read")))
         try:
             with torch.set_grad_enabled(grad):
-                logits, value = self._forward(obs.float())
+                logits, value = self._forward(obs if isinstance(obs, dict) else obs.float())  # a Dict: as it is
         finally:
             for hook in hooks:
                 hook.remove()

@@ -205,7 +205,7 @@ class ExternalSession(GameSession):
     def frame(self) -> np.ndarray:
         image = self.vec.get_images()[0] if self._renders else None
         if image is None or np.ndim(image) != 3 or np.shape(image)[2] != 3:
-            image = observation_image(self._obs[0])
+            image = observation_image(_first_image(self._obs)[0])
         return enlarge(np.asarray(image, dtype=np.uint8), self.min_side)
 
     def action_names(self) -> tuple[str, ...] | None:
@@ -227,6 +227,13 @@ class ExternalSession(GameSession):
 
     def close(self) -> None:
         self.vec.close()
+
+
+def _first_image(obs: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
+    """A batch of observations, or of a Dict's first image entry (what the policy's heads are laid out on)."""
+    if not isinstance(obs, dict):
+        return obs
+    return next(value for value in obs.values() if np.ndim(value) in (3, 4))
 
 
 def observation_image(obs: np.ndarray) -> np.ndarray:
