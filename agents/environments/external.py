@@ -42,9 +42,11 @@ SUPPORTED_SPACES = (
 
 # MiniGrid (Farama's minigrid package) observes Dict(image, direction, mission): the mission is a Text string the
 # policies cannot read (and is fixed per env for MiniGrid's own levels), and the 7 x 7 x 3 image holds integer
-# codes (object, colour, state), not colours. So its envs keep image and direction by default and declare
-# image_codes, which picks the codes stem of nets/stems.py. BabyAI's missions carry the task, so BabyAI gets no
-# such default: its error says to choose keys with --obs or to wrap the env.
+# codes (object, colour, state), not colours, of the agent's own 7 x 7 view (render() draws the whole grid). So its
+# envs keep image and direction by default and declare image_codes, which picks the codes stem of nets/stems.py,
+# and observation_view "agent", which keeps the viewer from drawing saliency over a frame it does not match.
+# BabyAI's missions carry the task, so BabyAI gets no such default: its error says to choose keys with --obs or to
+# wrap the env.
 MINIGRID_KEYS = "image,direction"
 
 # ALE v5 envs skip 4 frames themselves; SB3's AtariWrapper also skips 4 (max-pooling the last two frames), so
@@ -97,7 +99,7 @@ def make_external_vec_env(
     else:
         vec = _make_generic(env, _resolve(env, env_kwargs), n_envs, seed, env_kwargs, keys)
     if is_minigrid(env):
-        vec.metadata = {**vec.metadata, "image_codes": True}
+        vec.metadata = {**vec.metadata, "image_codes": True, "observation_view": "agent"}
     try:
         check_supported_spaces(vec.observation_space, vec.action_space, env)
     except ValueError:

@@ -37,7 +37,8 @@ class Overlay:
         description: One line for the help of ``--overlay``.
         applies: Whether it can be drawn for a policy.
         layer: It needs the output of the chosen feature layer.
-        saliency: The saliency target it needs (see ``introspect.SALIENCY_TARGETS``), or None.
+        saliency: The saliency target it needs (see ``introspect.SALIENCY_TARGETS``), or None. Saliency is a map
+            over the observation's pixels: it applies only where the frame shows the observation's view.
         draw: ``(view, insight) -> view`` with the overlay drawn in.
     """
 
@@ -167,16 +168,21 @@ OVERLAYS: dict[str, Overlay] = {
 """Every overlay, in the order ``o`` cycles through them."""
 
 
-def available_overlays(agent: Introspector | None) -> tuple[str, ...]:
-    """The names of the overlays that apply to ``agent`` ("none" only without one)."""
+def available_overlays(agent: Introspector | None, frame_shows_observation: bool = True) -> tuple[str, ...]:
+    """The names of the overlays that apply to ``agent`` ("none" only without one); without saliency when the
+    frame is not the observation's view (MiniGrid: the whole grid drawn, the agent observing a 7 x 7 view)."""
     if agent is None:
         return ("none",)
-    return tuple(name for name, overlay in OVERLAYS.items() if overlay.applies(agent))
+    return tuple(
+        name
+        for name, overlay in OVERLAYS.items()
+        if overlay.applies(agent) and (frame_shows_observation or overlay.saliency is None)
+    )
 
 
-def check_overlay(name: str, agent: Introspector | None) -> str:
+def check_overlay(name: str, agent: Introspector | None, frame_shows_observation: bool = True) -> str:
     """``name`` when it applies to ``agent``, else a one-line ValueError naming the ones that do."""
-    available = available_overlays(agent)
+    available = available_overlays(agent, frame_shows_observation)
     if name not in available:
         why = "is not an overlay" if name not in OVERLAYS else "does not apply to this agent"
         raise ValueError(f"overlay {name!r} {why}; choose one of {', '.join(available)}")

@@ -77,6 +77,10 @@ class GameSession(ABC):
     def grid(self) -> tuple[int, int] | None:
         """``(rows, cols)`` of the game's cells when it has a grid the frame shows, else None."""
 
+    frame_shows_observation: bool = True
+    """Whether :meth:`frame` shows what the observation shows (so maps over its pixels, saliency, can be drawn
+    over it); False for an env declaring ``metadata["observation_view"] = "agent"`` (MiniGrid's 7 x 7 view)."""
+
     @abstractmethod
     def observation(self) -> np.ndarray:
         """The observation the policy reads, a batch of one."""
@@ -174,6 +178,7 @@ class ExternalSession(GameSession):
         except (ValueError, TypeError):
             self.vec = spec.make_vec_env(1, seed)
         self._renders = getattr(self.vec, "render_mode", None) == "rgb_array"
+        self.frame_shows_observation = self.vec.metadata.get("observation_view") != "agent" or not self._renders
         self._obs = self.vec.reset()
         self._atari = spec.name.startswith(ATARI_PREFIX)
         self.min_side = scale * VIEW_CELLS

@@ -57,7 +57,7 @@ class Viewer:
         self.show_help = show_help
         self.screenshot_dir = Path(screenshot_dir)
         self.screenshots: list[Path] = []
-        overlays = available_overlays(agent)
+        overlays = available_overlays(agent, session.frame_shows_observation)
         n_layers = len(agent.layers) if agent is not None else 0
         if n_layers and not -n_layers <= layer < n_layers:
             raise ValueError(f"layer must be in {-n_layers}..{n_layers - 1} (this encoder has {n_layers}), got {layer}")
@@ -66,7 +66,7 @@ class Viewer:
         self.controls = Controls(session.human_keys)
         self.state = ViewerState(
             overlays=overlays,
-            overlay=overlays.index(check_overlay(overlay, agent)),
+            overlay=overlays.index(check_overlay(overlay, agent, session.frame_shows_observation)),
             layer=layer % n_layers if n_layers else 0,
             n_layers=n_layers,
             speed=speed,
