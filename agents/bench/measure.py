@@ -111,3 +111,98 @@ def ppo_steps_per_second(
     start = time.perf_counter()
     model.learn(steps, reset_num_timesteps=False)
     return steps / (time.perf_counter() - start)
+
+
+@dataclass
+class DeviceRun:
+    n_envs: int
+    steps_per_second: float
+    rollout_share: float
+    """Fraction of the wall-clock spent collecting rollouts (the rest: PPO's update)."""
+    gpu_utilisation: float | None
+    """Mean GPU utilisation in percent (nvidia-smi, sampled every 0.2 s), None where it cannot be read."""
+    buffer: str
+
+
+def device_ppo_steps_per_second(n_envs: int, device: str, seconds: float, map_size: int = 16) -> DeviceRun:
+    """End-to-end PPO env steps/s of the default pipeline (cnn on Chase pixels) at ``n_envs`` on ``device``, as
+    ``pixelarena train`` builds it (on a GPU, with the device rollout buffer); 4 minibatches of 4 epochs per
+    rollout of 32 steps, after one warm-up iteration."""
+    from agents.cli.options import TrainArgs
+    from agents.run.model import build_model, make_vec_env
+    from agents.training.resolve import resolve
+
+    config = resolve(TrainArgs(env="Chase", obs="pixels", env_kwargs=(f"size={map_size}",), n_envs=n_envs,
+                               n_steps=32, minibatches=4, n_epochs=4, device=device))  # fmt: skip
+    model = build_model(config, make_vec_env(config, n_envs, seed=0))
+    rollout = n_envs * 32
+    model.learn(rollout)  # warm-up: allocations, cuDNN autotuning
+    timer = _RolloutTimer()
+    with _GpuSampler(device) as sampler:
+        start = time.perf_counter()
+        iterations = 0
+        while time.perf_counter() - start < seconds or iterations == 0:
+            model.learn(rollout, reset_num_timesteps=False, callback=timer)
+            iterations += 1
+        elapsed = time.perf_counter() - start
+    return DeviceRun(n_envs, rollout * iterations / elapsed, timer.seconds / elapsed, sampler.mean(),
+                     type(model.rollout_buffer).__name__)  # fmt: skip
+
+
+class _RolloutTimer:
+    """An SB3 callback (built lazily: SB3 is imported with torch) that adds up the time spent in rollouts."""
+
+    def __new__(cls):
+        from stable_baselines3.common.callbacks import BaseCallback
+
+        class Timer(BaseCallback):
+            seconds = 0.0
+
+            def _on_rollout_start(self) -> None:
+                self._start = time.perf_counter()
+
+            def _on_rollout_end(self) -> None:
+                Timer.seconds += time.perf_counter() - self._start
+
+            def _on_step(self) -> bool:
+                return True
+
+        return Timer()
+
+
+class _GpuSampler:
+    """Samples ``nvidia-smi``'s GPU utilisation in a thread while the block runs (nothing on a CPU device)."""
+
+    def __init__(self, device: str) -> None:
+        import shutil
+
+        self.samples: list[float] = []
+        self.active = device.startswith("cuda") and shutil.which("nvidia-smi") is not None
+        self.index = device.partition(":")[2] or "0"
+
+    def __enter__(self) -> _GpuSampler:
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        if self.active:
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        import subprocess
+
+        command = ["nvidia-smi", "-i", self.index, "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"]
+        while not self._stop.wait(0.2):
+            try:
+                self.samples.append(float(subprocess.run(command, capture_output=True, text=True, timeout=5).stdout))
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                return
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self.active:
+            self._thread.join(timeout=6)
+
+    def mean(self) -> float | None:
+        return float(np.mean(self.samples)) if self.samples else None

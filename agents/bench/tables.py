@@ -117,6 +117,19 @@ def baseline_table(threads: int, seconds: float, ours_minutes: float, reference_
     return _table(["Chase", f"pixelarena {preset}", "rl-zoo3 way (CnnPolicy, SB3 defaults)", "ratio"], rows)
 
 
+def device_table(device: str, seconds: float, env_counts: tuple[int, ...] = (256, 1024, 4096)) -> str:
+    """End-to-end PPO env steps/s of the default pipeline on ``device`` at several env counts."""
+    from agents.bench.measure import device_ppo_steps_per_second
+
+    rows = []
+    for n_envs in env_counts:
+        run = device_ppo_steps_per_second(n_envs, device, seconds)
+        utilisation = "-" if run.gpu_utilisation is None else f"{run.gpu_utilisation:.0f}%"
+        rows.append([str(n_envs), f"{run.steps_per_second:,.0f}", f"{run.rollout_share:.0%}", utilisation, run.buffer])
+        print(f"  {n_envs} envs: {run.steps_per_second:,.0f} env steps/s", flush=True)
+    return _table(["envs", "PPO env steps/s", "time in rollouts", "GPU utilisation", "rollout buffer"], rows)
+
+
 def _solved_score() -> float:
     import envs
 
@@ -133,9 +146,10 @@ def _solved_cell(run: Any, minutes: float) -> str:
 
 def run_benchmarks(args: Any) -> None:
     """Print the chosen tables; with ``args.markdown`` also write them to that file."""
+    chosen = [k for k in ("envs", "scores", "nets", "ppo", "stems", "baseline", "device_ppo") if getattr(args, k)]
     sections = [
         "# Performance\n\nWritten by `pixelarena bench "
-        + " ".join(f"--{k}" for k in ("envs", "scores", "nets", "ppo", "stems", "baseline") if getattr(args, k))
+        + " ".join(f"--{k.replace('_', '-')}" for k in chosen)
         + f" --markdown ...`. Measured {datetime.date.today()} on {machine_description()}; timings on a shared "
         "machine are noisy, so compare rows measured in the same run."
     ]
@@ -161,6 +175,12 @@ def run_benchmarks(args: Any) -> None:
         title = (f"## Stems: PPO end to end, cnn on Chase 12x12 pixels, 64 envs, n_steps 128, batch 256, 4 epochs "
                  f"({args.threads} torch threads)")  # fmt: skip
         sections.append(title + "\n\n" + stems_table())
+    if args.device_ppo:
+        title = (f"## PPO end to end on {args.device}: cnn on Chase 16x16 pixels, n_steps 32, 4 minibatches, 4 epochs "
+                 f"({args.seconds:g} s per row)")  # fmt: skip
+        from agents.run.model import pick_device
+
+        sections.append(title + "\n\n" + device_table(pick_device(args.device), args.seconds))
     if args.baseline:
         caps = f"{args.baseline_minutes:g} min for the reference, {args.ours_minutes:g} for ours"
         title = f"## Baseline: pixelarena vs the rl-zoo3 way on Chase ({args.threads} torch threads; caps {caps})"

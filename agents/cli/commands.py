@@ -82,8 +82,10 @@ def run_bench(args: BenchArgs) -> None:
     from agents.run.model import pick_device
     from agents.run.presets import PRESETS
 
-    if not (args.envs or args.scores or args.nets or args.ppo or args.stems or args.baseline):
-        raise ValueError("choose what to measure: --envs, --scores, --nets, --ppo, --stems and/or --baseline")
+    if not (args.envs or args.scores or args.nets or args.ppo or args.stems or args.baseline or args.device_ppo):
+        raise ValueError(
+            "choose what to measure: --envs, --scores, --nets, --ppo, --stems, --device-ppo and/or --baseline"
+        )
     if args.baseline_minutes < 0 or args.ours_minutes < 0:
         raise ValueError("--baseline-minutes and --ours-minutes must be 0 or more")
     chase_presets = [name for name, preset in PRESETS.items() if preset.env == "Chase"]

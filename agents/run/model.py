@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import torch
+from gymnasium import spaces
 from sb3_contrib import MaskablePPO
 from sb3_contrib.common.maskable.utils import is_masking_supported
 from stable_baselines3 import PPO
@@ -15,6 +16,7 @@ from stable_baselines3.common.vec_env import VecEnv
 from agents.environments.env_spec import EnvSpec
 from agents.run.checkpoint import CheckpointError, check_spaces, load_checkpoint, load_policy_weights
 from agents.run.config import RunConfig
+from agents.run.device_buffer import DeviceRolloutBuffer
 from agents.run.run_dir import RunDir
 from nets import MaskablePixelPolicy, PixelPolicy
 
@@ -38,15 +40,19 @@ def make_vec_env(config: RunConfig, n_envs: int, seed: int | None) -> VecEnv:
 
 
 def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
-    """PPO (MaskablePPO when the env has action masks) with pixelarena's policy and the config's settings."""
+    """PPO (MaskablePPO when the env has action masks) with pixelarena's policy and the config's settings; on a GPU
+    the rollout stays on the device (agents/run/device_buffer.py; PPO with Box observations)."""
     maskable = is_masking_supported(vec_env)
     algo, policy = (MaskablePPO, MaskablePixelPolicy) if maskable else (PPO, PixelPolicy)
+    device = pick_device(config.device)
+    on_gpu = torch.device(device).type == "cuda" and not maskable and isinstance(vec_env.observation_space, spaces.Box)
     return algo(
         policy,
         vec_env,
         **dataclasses.asdict(config.ppo),
+        **({"rollout_buffer_class": DeviceRolloutBuffer} if on_gpu else {}),
         seed=config.seed,
-        device=pick_device(config.device),
+        device=device,
         policy_kwargs={"encoder": config.encoder, "encoder_kwargs": config.encoder_kwargs_on(vec_env.metadata)},
         verbose=0,
     )
