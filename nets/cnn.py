@@ -34,6 +34,7 @@ class CnnEncoder(PixelEncoder):
         sb3_scaled_images: bool = True,
         stem: str = "auto",
         cell_px: int = 1,
+        frames: int = 1,
     ) -> None:
         """Builds the encoder.
 
@@ -46,7 +47,7 @@ class CnnEncoder(PixelEncoder):
             pool: Readout of the last feature map, a name in :data:`nets.pool.POOLS`; "flatten" binds the
                 linear layer to the input size.
             channels_first: Layout of 3-D observations; None guesses.
-            sb3_scaled_images, stem, cell_px: See :class:`nets.encoder.PixelEncoder`.
+            sb3_scaled_images, stem, cell_px, frames: See :class:`nets.encoder.PixelEncoder`.
         """
         if len(channels) != len(strides):
             raise ValueError(f"channels {channels} and strides {strides} need the same length")
@@ -57,6 +58,7 @@ class CnnEncoder(PixelEncoder):
             sb3_scaled_images=sb3_scaled_images,
             stem=stem,
             cell_px=cell_px,
+            frames=frames,
         )
         layers: list[nn.Module] = []
         n_in = self.input_channels

@@ -45,6 +45,7 @@ class PixelEncoder(BaseFeaturesExtractor):
         sb3_scaled_images: bool = True,
         stem: str = "auto",
         cell_px: int = 1,
+        frames: int = 1,
     ) -> None:
         """Sets up the observation preprocessing.
 
@@ -59,6 +60,8 @@ class PixelEncoder(BaseFeaturesExtractor):
                 on RGB, nothing on other images).
             cell_px: Pixels per game cell of image observations: > 1 adds a convolution with kernel = stride =
                 ``cell_px`` after the colour stem (pixelarena's training sets it from the env's metadata).
+            frames: Frames stacked along the channel axis (``--frame-stack``; training sets it): a stack of RGB
+                frames gets the colour stem on each frame, their outputs side by side.
         """
         super().__init__(observation_space, features_dim)
         self.layout = describe_observation(observation_space, channels_first, sb3_scaled_images)
@@ -70,7 +73,7 @@ class PixelEncoder(BaseFeaturesExtractor):
             int(np.max(observation_space.high)) if np.issubdtype(observation_space.dtype, np.integer) else None
         )
         self.stem = (
-            make_stem(self.layout, is_rgb(observation_space, self.layout), stem, cell_px, integer_high)
+            make_stem(self.layout, is_rgb(observation_space, self.layout, frames), stem, cell_px, integer_high, frames)
             if self.layout.image
             else None
         )

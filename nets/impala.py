@@ -68,6 +68,7 @@ class ImpalaEncoder(PixelEncoder):
         sb3_scaled_images: bool = True,
         stem: str = "auto",
         cell_px: int = 1,
+        frames: int = 1,
     ) -> None:
         """Builds the encoder.
 
@@ -77,7 +78,7 @@ class ImpalaEncoder(PixelEncoder):
             widths: Output channels of each stage.
             pool: Readout of the last feature map, a name in :data:`nets.pool.POOLS`.
             channels_first: Layout of 3-D observations; None guesses.
-            sb3_scaled_images, stem, cell_px: See :class:`nets.encoder.PixelEncoder`.
+            sb3_scaled_images, stem, cell_px, frames: See :class:`nets.encoder.PixelEncoder`.
         """
         if not widths:
             raise ValueError("widths needs at least one stage")
@@ -88,6 +89,7 @@ class ImpalaEncoder(PixelEncoder):
             sb3_scaled_images=sb3_scaled_images,
             stem=stem,
             cell_px=cell_px,
+            frames=frames,
         )
         stages: list[nn.Module] = []
         n_in = self.input_channels

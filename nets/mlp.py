@@ -28,6 +28,7 @@ class MlpEncoder(PixelEncoder):
         sb3_scaled_images: bool = True,
         stem: str = "auto",
         cell_px: int = 1,
+        frames: int = 1,
     ) -> None:
         """Builds the encoder.
 
@@ -35,7 +36,7 @@ class MlpEncoder(PixelEncoder):
             observation_space: Any Box observation space.
             hidden_sizes: Width of each hidden layer; the last one is the feature size.
             channels_first: Unused by the MLP beyond validation; accepted so every encoder takes it.
-            sb3_scaled_images, stem, cell_px: See :class:`nets.encoder.PixelEncoder`.
+            sb3_scaled_images, stem, cell_px, frames: See :class:`nets.encoder.PixelEncoder`.
         """
         if not hidden_sizes:
             raise ValueError("hidden_sizes needs at least one layer")
@@ -47,6 +48,7 @@ class MlpEncoder(PixelEncoder):
             sb3_scaled_images=sb3_scaled_images,
             stem=stem,
             cell_px=cell_px,
+            frames=frames,
         )
         self.hidden_sizes = tuple(hidden_sizes)
         layers: list[nn.Module] = []

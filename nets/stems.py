@@ -49,10 +49,11 @@ AUTO_STEM = "foreground"
 """What ``stem="auto"`` uses on RGB images (docs/pixels.md: the ablation that chose it)."""
 
 
-def is_rgb(space: spaces.Box, layout: ObservationLayout) -> bool:
-    """Whether an observation is an RGB colour image: 3 channels of integers up to 255."""
+def is_rgb(space: spaces.Box, layout: ObservationLayout, frames: int = 1) -> bool:
+    """Whether an observation is an RGB colour image (or a stack of ``frames`` of them): 3 channels per frame of
+    integers up to 255."""
     integer = np.issubdtype(space.dtype, np.integer)
-    return layout.image and layout.chw[0] == 3 and integer and float(np.max(space.high)) == 255
+    return layout.image and layout.chw[0] == 3 * frames and integer and float(np.max(space.high)) == 255
 
 
 def _colour_codes(x: torch.Tensor) -> torch.Tensor:
@@ -178,6 +179,23 @@ class CodeStem(nn.Module):
         return F.embedding(codes, self.table.weight).sum(dim=1).permute(0, 3, 1, 2)
 
 
+class PerFrameStem(nn.Module):
+    """One colour stem applied to each of ``frames`` stacked RGB frames (channels ``3 * frames``, frame by frame,
+    as ``--frame-stack`` stacks them): (B, 3K, H, W) -> (B, K * stem.out_channels, H, W)."""
+
+    def __init__(self, stem: nn.Module, frames: int) -> None:
+        """Wraps ``stem``; its weights are shared by every frame."""
+        super().__init__()
+        self.stem, self.frames = stem, frames
+        self.out_channels = frames * stem.out_channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Returns (B, K * channels, H, W), frame 0's channels first."""
+        batch, _, height, width = x.shape
+        out = self.stem(x.reshape(batch * self.frames, 3, height, width))
+        return out.reshape(batch, self.out_channels, height, width)
+
+
 class PassStem(nn.Module):
     """No colour stem: the scaled channels as they are."""
 
@@ -210,7 +228,12 @@ class CellStem(nn.Module):
 
 
 def make_stem(
-    layout: ObservationLayout, rgb: bool, stem: str = "auto", cell_px: int = 1, integer_high: int | None = None
+    layout: ObservationLayout,
+    rgb: bool,
+    stem: str = "auto",
+    cell_px: int = 1,
+    integer_high: int | None = None,
+    frames: int = 1,
 ) -> nn.Sequential:
     """The stem of an image encoder: a colour stem (RGB only), then a cell stem when ``cell_px > 1``.
 
@@ -222,6 +245,8 @@ def make_stem(
         cell_px: Pixels per game cell; the image's height and width must be multiples of it.
         integer_high: The largest value of an integer observation (its Box's high), None for float or bool ones;
             "codes" needs it.
+        frames: RGB frames stacked along the channels (``rgb`` then means every frame is RGB): the colour stem
+            reads each frame.
 
     Returns:
         A module with ``out_channels`` (channels it hands the encoder) and ``cell_px`` (its downsampling).
@@ -249,6 +274,8 @@ def make_stem(
         "foreground": lambda: LookupColourStem(zero_background=True),
         "codes": lambda: CodeStem(channels, integer_high),
     }.get(chosen, lambda: PassStem(channels))()
+    if frames > 1 and not isinstance(colour, PassStem | CodeStem):
+        colour = PerFrameStem(colour, frames)
     modules: list[nn.Module] = [colour]
     if cell_px > 1:
         modules.append(CellStem(colour.out_channels, cell_px))

@@ -48,6 +48,7 @@ class UNetEncoder(PixelEncoder):
         sb3_scaled_images: bool = True,
         stem: str = "auto",
         cell_px: int = 1,
+        frames: int = 1,
     ) -> None:
         """Builds the encoder.
 
@@ -57,7 +58,7 @@ class UNetEncoder(PixelEncoder):
             depth: Number of 2x downsamplings.
             return_map: Return the feature map instead of a pooled vector.
             channels_first: Layout of 3-D observations; None guesses.
-            sb3_scaled_images, stem, cell_px: See :class:`nets.encoder.PixelEncoder`.
+            sb3_scaled_images, stem, cell_px, frames: See :class:`nets.encoder.PixelEncoder`.
         """
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}")
@@ -68,6 +69,7 @@ class UNetEncoder(PixelEncoder):
             sb3_scaled_images=sb3_scaled_images,
             stem=stem,
             cell_px=cell_px,
+            frames=frames,
         )
         self.return_map = return_map
         widths = [base_channels * 2**level for level in range(depth + 1)]

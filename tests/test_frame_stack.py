@@ -54,3 +54,19 @@ def test_eval_and_play_use_the_stack(tmp_path: Path) -> None:
 def test_frame_stack_must_be_positive_and_need_a_channel_axis() -> None:
     with pytest.raises(ValueError, match="--frame-stack must be positive"):
         resolve(TrainArgs(frame_stack=0))
+
+
+def test_stacked_rgb_frames_get_the_colour_stem_frame_by_frame(tmp_path: Path) -> None:
+    import torch
+
+    from nets.stems import PerFrameStem
+
+    config = resolve(TrainArgs(env="Chase", obs="pixels", env_kwargs=("size=8",), frame_stack=2, **TINY))
+    _, model = load_trained(train(config, tmp_path / "run"))
+    stem = model.policy.features_extractor.stem
+    assert isinstance(stem[0], PerFrameStem) and stem[0].frames == 2 and stem.out_channels == 32
+    frames = torch.randint(0, 256, (3, 6, 8, 8)).float() / 255  # (B, 2 frames x RGB, H, W)
+    both = stem[0](frames)
+    one = stem[0].stem  # the single-frame stem both frames share
+    assert torch.allclose(both[:, :16], one(frames[:, :3]), atol=1e-6)
+    assert torch.allclose(both[:, 16:], one(frames[:, 3:]), atol=1e-6)
