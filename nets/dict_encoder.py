@@ -150,7 +150,7 @@ class DictEncoder(BaseFeaturesExtractor):
         images = [self.images[key](obs[key]) for key in self.image_keys]
         if self.vectors is None:
             return images[0] if self.output == "map" else torch.cat(images, dim=1)
-        vector = self.vectors(torch.cat([obs[key].flatten(1).float() for key in self.vector_keys], dim=1))
+        vector = self.vectors(torch.cat([obs[key].reshape(len(obs[key]), -1).float() for key in self.vector_keys], 1))
         if self.output == "map":
             return images[0] + self.to_map(vector)[:, :, None, None]
         return torch.cat([*images, vector], dim=1)

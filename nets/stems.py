@@ -191,9 +191,9 @@ class PerFrameStem(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Returns (B, K * channels, H, W), frame 0's channels first."""
-        batch, _, height, width = x.shape
-        out = self.stem(x.reshape(batch * self.frames, 3, height, width))
-        return out.reshape(batch, self.out_channels, height, width)
+        _, _, height, width = x.shape
+        out = self.stem(x.reshape(-1, 3, height, width))  # -1: the batch stays dynamic in an exported graph
+        return out.reshape(-1, self.out_channels, height, width)
 
 
 class PassStem(nn.Module):

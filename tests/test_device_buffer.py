@@ -48,19 +48,46 @@ def test_returns_and_advantages_match_stable_baselines3(gamma: float, gae_lambda
     np.testing.assert_allclose(ours.values, theirs.values, rtol=1e-6)
 
 
-def test_minibatches_cover_the_rollout_once_with_observations_in_their_own_dtype() -> None:
+def rows(samples: list) -> np.ndarray:
+    """Every sample as one row (observation sum, action, value, log-prob, advantage, return), sorted: equal sets of
+    rows mean the same samples with every field kept on its own row."""
+    fields = [torch.cat([getattr(b, name) for b in samples]).double() for name in
+              ("observations", "actions", "old_values", "old_log_prob", "advantages", "returns")]  # fmt: skip
+    table = np.column_stack([fields[0].flatten(1).sum(1).numpy(), *(f.reshape(len(f), -1).numpy() for f in fields[1:])])
+    return table[np.lexsort(table.T[::-1])]
+
+
+def test_minibatches_hold_each_step_once_as_sb3s_do() -> None:
     buffer = DeviceRolloutBuffer(8, OBS, spaces.Discrete(5), "cpu", 0.95, 0.99, n_envs=4)
     reference = RolloutBuffer(8, OBS, spaces.Discrete(5), "cpu", 0.95, 0.99, n_envs=4)
     fill(buffer, 8, 4)
     fill(reference, 8, 4)
     batches = list(buffer.get(batch_size=10))
     assert [len(b.observations) for b in batches] == [10, 10, 10, 2]
-    assert batches[0].observations.dtype == torch.uint8  # SB3's buffer stores float32: 4x the bytes
-    ours = sorted(zip(torch.cat([b.old_log_prob for b in batches]).tolist(),
-                      torch.cat([b.returns for b in batches]).tolist()))  # fmt: skip
-    full = next(reference.get())
-    theirs = sorted(zip(full.old_log_prob.tolist(), full.returns.tolist()))
-    np.testing.assert_allclose(np.array(ours), np.array(theirs), rtol=1e-5, atol=1e-5)
+    assert batches[0].observations.dtype == torch.uint8  # the encoders scale frames themselves
+    np.testing.assert_allclose(rows(batches), rows(list(reference.get(batch_size=32))), rtol=1e-5, atol=1e-5)
+
+
+def test_a_second_rollout_reuses_the_tensors_and_forgets_the_first() -> None:
+    buffer = DeviceRolloutBuffer(8, OBS, spaces.Discrete(5), "cpu", 0.95, 0.99, n_envs=4)
+    reference = RolloutBuffer(8, OBS, spaces.Discrete(5), "cpu", 0.95, 0.99, n_envs=4)
+    fill(buffer, 8, 4, seed=1)
+    storage = buffer.obs.data_ptr()
+    buffer.reset()
+    fill(buffer, 8, 4, seed=2)
+    fill(reference, 8, 4, seed=2)
+    assert buffer.obs.data_ptr() == storage
+    np.testing.assert_allclose(rows(list(buffer.get())), rows(list(reference.get())), rtol=1e-5, atol=1e-5)
+
+
+def test_the_device_buffer_is_chosen_for_ppo_on_a_gpu_with_box_observations_only() -> None:
+    from agents.run.model import rollout_buffer_class
+
+    assert rollout_buffer_class("cuda", maskable=False, observation_space=OBS) is DeviceRolloutBuffer
+    assert rollout_buffer_class("cuda:1", maskable=False, observation_space=OBS) is DeviceRolloutBuffer
+    assert rollout_buffer_class("cpu", maskable=False, observation_space=OBS) is None
+    assert rollout_buffer_class("cuda", maskable=True, observation_space=OBS) is None
+    assert rollout_buffer_class("cuda", maskable=False, observation_space=spaces.Dict({"a": OBS})) is None
 
 
 def test_ppo_trains_with_it() -> None:

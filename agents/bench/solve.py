@@ -15,40 +15,46 @@ from pathlib import Path
 from agents.bench import baseline
 from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
 
-parser = argparse.ArgumentParser()
-parser.add_argument("name")
-parser.add_argument("overrides", type=json.loads)
-parser.add_argument("--cap-minutes", type=float, default=12.0)
-parser.add_argument("--threads", type=int, default=1)
-parser.add_argument("--seed", type=int, default=0)
-parser.add_argument("--every-rollouts", type=int, default=12)
-args = parser.parse_args()
 
-config, model = baseline.pixelarena_model(args.threads, args.seed, **dict(args.overrides))
-print(f"{args.name}: {config.n_envs} envs x {config.ppo.n_steps} steps, ppo {config.ppo}", flush=True)
-started = time.time()
-run = baseline.time_to_solved(
-    model,
-    lambda: evaluate_model(model, config, baseline.EVAL_EPISODES, EVAL_SEED).mean,
-    args.cap_minutes * 60,
-    every=config.rollout_steps * args.every_rollouts,
-)
-row = {
-    "name": args.name,
-    "overrides": args.overrides,
-    "threads": args.threads,
-    "seed": args.seed,
-    "solved": run.solved,
-    "train_seconds": round(run.seconds, 1),
-    "steps": run.steps,
-    "best": round(run.best, 2),
-    "sps": round(run.steps / max(run.seconds, 1e-9)),
-    "wall_seconds": round(time.time() - started),
-    "curve": run.curve,
-    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-}
-print(json.dumps(row), flush=True)
-out_path = Path("runs/speed/solve.jsonl")
-out_path.parent.mkdir(parents=True, exist_ok=True)
-with open(out_path, "a") as out:
-    out.write(json.dumps(row) + "\n")
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("name")
+    parser.add_argument("overrides", type=json.loads)
+    parser.add_argument("--cap-minutes", type=float, default=12.0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--every-rollouts", type=int, default=12)
+    args = parser.parse_args()
+
+    config, model = baseline.pixelarena_model(args.threads, args.seed, **dict(args.overrides))
+    print(f"{args.name}: {config.n_envs} envs x {config.ppo.n_steps} steps, ppo {config.ppo}", flush=True)
+    started = time.time()
+    run = baseline.time_to_solved(
+        model,
+        lambda: evaluate_model(model, config, baseline.EVAL_EPISODES, EVAL_SEED).mean,
+        args.cap_minutes * 60,
+        every=config.rollout_steps * args.every_rollouts,
+    )
+    row = {
+        "name": args.name,
+        "overrides": args.overrides,
+        "threads": args.threads,
+        "seed": args.seed,
+        "solved": run.solved,
+        "train_seconds": round(run.seconds, 1),
+        "steps": run.steps,
+        "best": round(run.best, 2),
+        "sps": round(run.steps / max(run.seconds, 1e-9)),
+        "wall_seconds": round(time.time() - started),
+        "curve": run.curve,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    print(json.dumps(row), flush=True)
+    out_path = Path("runs/speed/solve.jsonl")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(out_path, "a") as out:
+        out.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -132,7 +132,7 @@ def stack_frames(vec_env: VecEnv, k: int) -> VecEnv:
     from stable_baselines3.common.vec_env import VecFrameStack
 
     shape = vec_env.observation_space.shape
-    if shape is None:  # a Dict
+    if isinstance(vec_env.observation_space, gym.spaces.Dict):
         vec_env.close()
         raise ValueError(
             "--frame-stack stacks Box observations; this env observes a Dict (stack its image in a wrapper)"

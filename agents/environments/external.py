@@ -254,25 +254,27 @@ def _make_generic(
                             wrapper_class=wrapper)  # fmt: skip
     except gym.error.DependencyNotInstalled as exc:
         raise ValueError(f"env {env!r} needs a package that is not installed: {_first_line(exc)}") from exc
-    except NotImplementedError:
-        # SB3's vector env refuses nested spaces (a Dict inside a Dict) this way: say which key, in one line.
-        _check_one_env(env, target, env_kwargs)
-        raise
-    except TypeError as exc:
-        # SB3's vector env fails with a TypeError on spaces it cannot hold (a Dict with a Text mission, as
-        # MiniGrid's): one env built alone shows whether that is why, and says so in one line.
-        _check_one_env(env, target, env_kwargs)
+    except (NotImplementedError, TypeError) as exc:
+        # SB3's vector env refuses spaces it cannot hold with these: nested spaces (a Dict in a Dict) with a
+        # NotImplementedError, a Dict with a Text mission (MiniGrid's) with a TypeError. One env built alone, as
+        # the agent would observe it, shows whether that is why, and says so in one line.
+        _check_one_env(env, target, env_kwargs, keys)
+        if isinstance(exc, NotImplementedError):
+            raise ValueError(f"env {env!r} cannot be vectorised by stable-baselines3: {_first_line(exc)}") from exc
         if not env_kwargs:
             raise  # not about the user's kwargs: a bug in the env, whose traceback matters
         raise ValueError(f"env {env!r} rejected env kwargs {sorted(env_kwargs)}: {_first_line(exc)}") from exc
 
 
-def _check_one_env(env: str, target: str | EnvFactory, env_kwargs: dict[str, Any]) -> None:
-    """Build one env and raise the one-line unsupported-spaces error if its spaces are not readable."""
+def _check_one_env(env: str, target: str | EnvFactory, env_kwargs: dict[str, Any], keys: str | None) -> None:
+    """Build one env (observed through ``keys``) and raise the one-line unsupported-spaces error if its spaces are
+    not readable."""
     try:
         single = gym.make(target, **env_kwargs) if isinstance(target, str) else target(**env_kwargs)
     except Exception:
         return  # the env itself fails to build: the caller reports that
+    if keys is not None:
+        single = _keep_keys(single, keys, env)
     try:
         check_supported_spaces(single.observation_space, single.action_space, env)
     finally:

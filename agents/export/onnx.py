@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 import torch
 from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported
@@ -20,7 +21,7 @@ from stable_baselines3.common.preprocessing import is_image_space, is_image_spac
 
 from agents.environments.env_spec import EnvSpec
 from agents.run.model import load_trained
-from agents.run.run_dir import replace_atomically
+from agents.run.run_dir import RunDir, replace_atomically
 from nets.export import ExportedPolicy
 
 OPSET = 17
@@ -42,18 +43,18 @@ def export_onnx(run_dir: Path, path: Path, check_observations: int = 100) -> Exp
     own env: outputs within 1e-5 of PyTorch's and the same greedy actions, or a ValueError."""
     if Path(path).suffix != ".onnx":
         raise ValueError(f"--onnx file must end in .onnx, got {Path(path).name!r}")
+    spec = EnvSpec.of(RunDir(run_dir).read_config())
+    env_space = spec.probe().observation_space
+    if isinstance(env_space, gym.spaces.Dict):  # MiniGrid's image + direction: one input per key is not written yet
+        raise ValueError(f"export writes policies that observe one Box; {run_dir} observes a Dict "
+                         f"({', '.join(env_space.spaces)})")  # fmt: skip
     try:
         import onnx  # noqa: F401 - the exporter needs it
         import onnxruntime
     except ImportError:
         raise ValueError(ONNX_MISSING) from None
-    config, model = load_trained(run_dir)
+    _, model = load_trained(run_dir)
     policy = model.policy.eval()
-    spec = EnvSpec.of(config)
-    env_space = spec.probe().observation_space
-    if env_space.shape is None:  # a Dict (MiniGrid's image + direction): one input per key is not written yet
-        raise ValueError(f"export writes policies that observe one Box; {run_dir} observes a Dict "
-                         f"({', '.join(env_space.spaces)})")  # fmt: skip
     channels_last = (
         is_image_space(env_space)
         and not is_image_space_channels_first(env_space)

@@ -115,12 +115,10 @@ class RunConfig:
         """The encoder's arguments: the config's, over ``cell_px`` from the env's metadata where it declares one
         (pixelarena's games do for pixel observations; any Gymnasium env can), so the encoder's stem reads one
         position per game cell (``nets.stems``), the codes stem where the env declares ``image_codes`` (its
-        image holds integer codes, as MiniGrid's does), and the frame count of a frame stack (a colour stem per
-        frame)."""
+        image holds integer codes, as MiniGrid's does)."""
         cell_px = int(env_metadata.get("cell_px", 1))
         codes = {"stem": "codes"} if env_metadata.get("image_codes") else {}
-        frames = {"frames": self.frame_stack} if self.frame_stack > 1 else {}
-        return {**({"cell_px": cell_px} if cell_px > 1 else {}), **codes, **frames, **self.encoder_kwargs}
+        return {**({"cell_px": cell_px} if cell_px > 1 else {}), **codes, **self.encoder_kwargs}
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

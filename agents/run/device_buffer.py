@@ -1,13 +1,13 @@
 """A rollout buffer that lives on the policy's device: stable-baselines3's ``RolloutBuffer`` contract, torch storage.
 
 SB3's ``RolloutBuffer`` keeps numpy arrays on the CPU: every step it copies the value and log-probability tensors
-back from the GPU (two synchronisations), stores observations as float32 (four times the bytes of uint8 frames),
-and every minibatch of the update is copied to the GPU again. On a GPU with 1024+ envs that traffic, not the
-network, sets the pace. This buffer, passed to PPO as ``rollout_buffer_class`` (SB3's extension point, no
-subclass of PPO), keeps the rollout on the device:
+back from the GPU (two synchronisations), computes GAE in numpy, and every minibatch of the update is copied to
+the GPU again (observations, actions, values, log-probabilities, advantages, returns). On a GPU with 1024+ envs
+that traffic, not the network, sets the pace. This buffer, passed to PPO as ``rollout_buffer_class`` (SB3's
+extension point, no subclass of PPO), keeps the rollout on the device:
 
-- observations are stored in their own dtype (uint8 frames stay uint8; the encoders scale them), moved once per
-  step through a pinned staging tensor (an asynchronous copy);
+- observations are stored in their own dtype (uint8 frames stay uint8; the encoders scale them), copied to the
+  device once per step through a pinned staging tensor (an asynchronous copy);
 - values and log-probabilities stay where the policy computed them;
 - returns and advantages (GAE) are computed on the device;
 - minibatches are index views of device tensors, shuffled by ``torch.randperm`` on the device.
@@ -46,19 +46,19 @@ class DeviceRolloutBuffer(RolloutBuffer):
         super().__init__(buffer_size, observation_space, action_space, device, gae_lambda, gamma, n_envs)
 
     def reset(self) -> None:
-        """Allocates the rollout on the device (once per rollout, as SB3 does)."""
-        size, n = self.buffer_size, self.n_envs
-        device = self.device
-        self.obs = torch.zeros((size, n, *self.obs_shape), dtype=self._obs_dtype, device=device)
-        self.acts = torch.zeros((size, n, self.action_dim), dtype=torch.float32, device=device)
-        self.rews = torch.zeros((size, n), dtype=torch.float32, device=device)
-        self.starts = torch.zeros((size, n), dtype=torch.float32, device=device)
-        self.vals = torch.zeros((size, n), dtype=torch.float32, device=device)
-        self.logps = torch.zeros((size, n), dtype=torch.float32, device=device)
-        self.advs = torch.zeros((size, n), dtype=torch.float32, device=device)
-        self.rets = torch.zeros((size, n), dtype=torch.float32, device=device)
-        pinned = device.type == "cuda"
-        self._staging = torch.empty((n, *self.obs_shape), dtype=self._obs_dtype, pin_memory=pinned)
+        """Starts a new rollout; the device tensors are allocated on the first call and then reused (every entry
+        is written again before it is read)."""
+        if not hasattr(self, "obs"):
+            size, n, device = self.buffer_size, self.n_envs, self.device
+            self.obs = torch.zeros((size, n, *self.obs_shape), dtype=self._obs_dtype, device=device)
+            self.acts = torch.zeros((size, n, self.action_dim), dtype=torch.float32, device=device)
+            self.rews, self.starts, self.vals, self.logps, self.advs, self.rets = (
+                torch.zeros((size, n), dtype=torch.float32, device=device) for _ in range(6)
+            )
+            on_gpu = device.type == "cuda"
+            self._staging = torch.empty((n, *self.obs_shape), dtype=self._obs_dtype, pin_memory=on_gpu)
+            # Marks when the asynchronous copy out of the staging tensor has finished (before it is written again).
+            self._copied = torch.cuda.Event() if on_gpu else None
         self.generator_ready = False
         self.pos, self.full = 0, False
 
@@ -81,10 +81,12 @@ class DeviceRolloutBuffer(RolloutBuffer):
         log_prob: torch.Tensor,
     ) -> None:
         """Stores one step of every env (SB3's signature)."""
-        # The pinned staging tensor is reused next step: safe, because SB3 reads the actions back to the CPU
-        # (a synchronisation) between two adds, so this copy has finished by then.
+        if self._copied is not None:
+            self._copied.synchronize()  # the previous step's copy has left the staging tensor
         self._staging.copy_(torch.from_numpy(np.asarray(obs).reshape(self._staging.shape)))
         self.obs[self.pos].copy_(self._staging, non_blocking=True)
+        if self._copied is not None:
+            self._copied.record()
         self.acts[self.pos] = torch.as_tensor(np.asarray(action).reshape(self.n_envs, self.action_dim),
                                               dtype=torch.float32).to(self.device, non_blocking=True)  # fmt: skip
         self.rews[self.pos] = torch.as_tensor(reward, dtype=torch.float32).to(self.device, non_blocking=True)
@@ -108,7 +110,7 @@ class DeviceRolloutBuffer(RolloutBuffer):
             delta = self.rews[step] + self.gamma * next_values * next_non_terminal - self.vals[step]
             gae = delta + self.gamma * self.gae_lambda * next_non_terminal * gae
             self.advs[step] = gae
-        self.rets = self.advs + self.vals
+        torch.add(self.advs, self.vals, out=self.rets)
 
     def get(self, batch_size: int | None = None) -> Generator[RolloutBufferSamples, None, None]:
         """Minibatches of ``batch_size`` (default: the whole rollout) in a random order, as device tensors."""

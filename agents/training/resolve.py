@@ -77,6 +77,9 @@ def resolve(args: TrainArgs) -> RunConfig:
         device=args.device,
         env_kwargs=spec.kwargs,
         encoder_kwargs={
+            # A frame stack's count reaches the encoder (a colour stem per stacked RGB frame), recorded with the run
+            # so that runs trained before per-frame stems existed still load as they were trained.
+            **({"frames": args.frame_stack} if args.frame_stack > 1 else {}),
             **(preset.encoder_kwargs if from_preset else {}),
             **parse_kwargs(args.encoder_kwargs, "--encoder-kwargs", "stem=rgb"),
         },

@@ -210,7 +210,7 @@ class ExternalSession(GameSession):
     def frame(self) -> np.ndarray:
         image = self.vec.get_images()[0] if self._renders else None
         if image is None or np.ndim(image) != 3 or np.shape(image)[2] != 3:
-            image = observation_image(_first_image(self._obs)[0])
+            image = observation_image(_first_image(self._obs, self.vec.observation_space)[0])
         return enlarge(np.asarray(image, dtype=np.uint8), self.min_side)
 
     def action_names(self) -> tuple[str, ...] | None:
@@ -234,11 +234,13 @@ class ExternalSession(GameSession):
         self.vec.close()
 
 
-def _first_image(obs: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
+def _first_image(obs: np.ndarray | dict[str, np.ndarray], space: spaces.Space) -> np.ndarray:
     """A batch of observations, or of a Dict's first image entry (what the policy's heads are laid out on)."""
-    if not isinstance(obs, dict):
+    if not isinstance(space, spaces.Dict):
         return obs
-    return next(value for value in obs.values() if np.ndim(value) in (3, 4))
+    from nets.dict_encoder import is_image_key
+
+    return next(obs[key] for key, sub in space.spaces.items() if is_image_key(sub))
 
 
 def observation_image(obs: np.ndarray) -> np.ndarray:
