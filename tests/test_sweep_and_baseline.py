@@ -38,8 +38,9 @@ def test_bench_baseline_table_puts_both_sides_and_their_ratio(monkeypatch: pytes
     from agents.bench import baseline, tables
 
     sps = iter([6000.0, 500.0])
-    runs = iter([baseline.SolvedRun(True, 120.0, 600_000, 10.1), baseline.SolvedRun(False, 1800.0, 900_000, -0.5)])
-    monkeypatch.setattr(baseline, "pixelarena_model", lambda threads: (None, object()))
+    runs = iter(
+        [baseline.SolvedRun(True, 120.0, 600_000, 10.1, []), baseline.SolvedRun(False, 1800.0, 900_000, -0.5, [])]
+    )
     monkeypatch.setattr(baseline, "reference_model", lambda threads: object())
     monkeypatch.setattr(baseline, "steps_per_second", lambda model, seconds: next(sps))
     monkeypatch.setattr(baseline, "time_to_solved", lambda *args, **kwargs: next(runs))
@@ -47,7 +48,30 @@ def test_bench_baseline_table_puts_both_sides_and_their_ratio(monkeypatch: pytes
     class Config:
         rollout_steps = 4096
 
-    monkeypatch.setattr(baseline, "pixelarena_model", lambda threads: (Config(), object()))
-    text = tables.baseline_table(1, 20.0, 15.0, 30.0)
+    monkeypatch.setattr(baseline, "pixelarena_model", lambda threads, preset: (Config(), object()))
+    text = tables.baseline_table(1, 20.0, 15.0, 30.0, preset="chase-cnn")
+    assert "| Chase | pixelarena chase-cnn | rl-zoo3 way (CnnPolicy, SB3 defaults) | ratio |" in text
     assert "| env steps/s, end to end | 6,000 | 500 | 12.0x |" in text
     assert "120 s (600,000 steps)" in text and "not in 30 min: best greedy -0.50 by 900,000 steps" in text
+
+
+def test_bench_baseline_runs_only_the_sides_with_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents.bench import baseline, tables
+
+    class Config:
+        rollout_steps = 4096
+
+    calls = []
+    monkeypatch.setattr(baseline, "pixelarena_model", lambda threads, preset: (Config(), object()))
+    monkeypatch.setattr(baseline, "reference_model", lambda threads: object())
+    monkeypatch.setattr(baseline, "steps_per_second", lambda model, seconds: 100.0)
+
+    def time_to_solved(*args: object, **kwargs: object) -> baseline.SolvedRun:
+        calls.append(1)
+        return baseline.SolvedRun(False, 60.0, 1000, -0.9, [])
+
+    monkeypatch.setattr(baseline, "time_to_solved", time_to_solved)
+    text = tables.baseline_table(1, 20.0, 0.0, 30.0)
+    assert len(calls) == 1 and "not run (cap 0)" in text and "not in 30 min" in text
+    assert "solved" in tables.baseline_table(1, 20.0, 15.0, 0.0)
+    assert len(calls) == 2
