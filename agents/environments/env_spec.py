@@ -62,9 +62,7 @@ class EnvSpec:
         game = builtin_game(env)
         if game is not None:
             if obs is not None and obs not in envs.OBS_MODES:
-                raise ValueError(
-                    f"unknown obs mode {obs!r} for {game.__name__}: choose one of {', '.join(envs.OBS_MODES)}"
-                )
+                raise ValueError(f"unknown obs mode {obs!r}: choose one of {', '.join(envs.OBS_MODES)}")
             return cls(game.__name__, obs, kwargs)
         if ":" not in env and not env.startswith(ATARI_PREFIX) and env not in gym.registry:
             envs.resolve_env_id(env)  # raises, naming the nearest game or registered id
