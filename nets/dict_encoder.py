@@ -57,9 +57,14 @@ def dict_problem(space: spaces.Dict) -> str | None:
     return None
 
 
+def first_image_key(space: spaces.Dict) -> str:
+    """The first image entry of a Dict: the one the action heads are laid out on and the viewer shows."""
+    return next(key for key, sub in space.spaces.items() if is_image_key(sub))
+
+
 def first_image_space(space: spaces.Dict) -> spaces.Box:
-    """The first image entry of a Dict (the one the action heads are laid out on)."""
-    return next(sub for sub in space.spaces.values() if is_image_key(sub))
+    """The space of :func:`first_image_key`."""
+    return space[first_image_key(space)]
 
 
 class DictEncoder(BaseFeaturesExtractor):

@@ -125,6 +125,18 @@ def time_to_solved(model: object, evaluate: Callable[[], float], cap_seconds: fl
     return SolvedRun(callback.solved, callback.spent, callback.last_eval, callback.best, callback.curve)
 
 
+def time_to_solved_ours(config: Any, model: object, cap_seconds: float, every_rollouts: int = 12) -> SolvedRun:
+    """:func:`time_to_solved` for pixelarena's side: greedy evaluation as ``pixelarena eval`` does it."""
+    from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
+
+    return time_to_solved(
+        model,
+        lambda: evaluate_model(model, config, EVAL_EPISODES, EVAL_SEED).mean,
+        cap_seconds,
+        every=config.rollout_steps * every_rollouts,
+    )
+
+
 def greedy_score_reference(model: object, seed: int = 10_000) -> float:
     """The reference's greedy mean return over 32 episodes of its own 72x72 env."""
     from stable_baselines3.common.evaluation import evaluate_policy

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -137,7 +138,7 @@ def device_ppo_steps_per_second(n_envs: int, device: str, seconds: float, map_si
     model = build_model(config, make_vec_env(config, n_envs, seed=0))
     rollout = n_envs * 32
     model.learn(rollout)  # warm-up: allocations, cuDNN autotuning
-    timer = _RolloutTimer()
+    timer = _rollout_timer()
     with _GpuSampler(device) as sampler:
         start = time.perf_counter()
         iterations = 0
@@ -149,25 +150,26 @@ def device_ppo_steps_per_second(n_envs: int, device: str, seconds: float, map_si
                      type(model.rollout_buffer).__name__)  # fmt: skip
 
 
-class _RolloutTimer:
-    """An SB3 callback (built lazily: SB3 is imported with torch) that adds up the time spent in rollouts."""
+def _rollout_timer() -> Any:
+    """An SB3 callback whose ``seconds`` adds up the time spent in rollouts (defined here, not at import: SB3
+    imports torch, which the env benchmarks of this module do not need)."""
+    from stable_baselines3.common.callbacks import BaseCallback
 
-    def __new__(cls):
-        from stable_baselines3.common.callbacks import BaseCallback
+    class RolloutTimer(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seconds, self._start = 0.0, 0.0
 
-        class Timer(BaseCallback):
-            seconds = 0.0
+        def _on_rollout_start(self) -> None:
+            self._start = time.perf_counter()
 
-            def _on_rollout_start(self) -> None:
-                self._start = time.perf_counter()
+        def _on_rollout_end(self) -> None:
+            self.seconds += time.perf_counter() - self._start
 
-            def _on_rollout_end(self) -> None:
-                Timer.seconds += time.perf_counter() - self._start
+        def _on_step(self) -> bool:
+            return True
 
-            def _on_step(self) -> bool:
-                return True
-
-        return Timer()
+    return RolloutTimer()
 
 
 class _GpuSampler:

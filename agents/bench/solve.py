@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from agents.bench import baseline
-from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
 
 
 def main() -> None:
@@ -29,12 +28,7 @@ def main() -> None:
     config, model = baseline.pixelarena_model(args.threads, args.seed, **dict(args.overrides))
     print(f"{args.name}: {config.n_envs} envs x {config.ppo.n_steps} steps, ppo {config.ppo}", flush=True)
     started = time.time()
-    run = baseline.time_to_solved(
-        model,
-        lambda: evaluate_model(model, config, baseline.EVAL_EPISODES, EVAL_SEED).mean,
-        args.cap_minutes * 60,
-        every=config.rollout_steps * args.every_rollouts,
-    )
+    run = baseline.time_to_solved_ours(config, model, args.cap_minutes * 60, args.every_rollouts)
     row = {
         "name": args.name,
         "overrides": args.overrides,

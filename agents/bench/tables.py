@@ -84,7 +84,6 @@ def baseline_table(threads: int, seconds: float, ours_minutes: float, reference_
     """A pixelarena preset vs the rl-zoo3 way on Chase: PPO env steps/s, and training time to solved (each side
     only when its cap is above 0)."""
     from agents.bench import baseline
-    from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
 
     config, ours = baseline.pixelarena_model(threads, preset=preset)
     reference = baseline.reference_model(threads)
@@ -97,12 +96,7 @@ def baseline_table(threads: int, seconds: float, ours_minutes: float, reference_
     if ours_minutes > 0:
         print(f"time to solved, pixelarena ({preset}):")
         config, ours = baseline.pixelarena_model(threads, preset=preset)
-        runs[0] = baseline.time_to_solved(
-            ours,
-            lambda: evaluate_model(ours, config, baseline.EVAL_EPISODES, EVAL_SEED).mean,
-            ours_minutes * 60,
-            every=config.rollout_steps * 12,
-        )
+        runs[0] = baseline.time_to_solved_ours(config, ours, ours_minutes * 60)
     if reference_minutes > 0:
         print("time to solved, rl-zoo3 way:")
         reference = baseline.reference_model(threads)

@@ -7,6 +7,8 @@ import dataclasses
 import math
 from pathlib import Path
 
+import gymnasium as gym
+
 from agents.cli.options import TrainArgs
 from agents.environments.env_spec import EnvProbe, EnvSpec
 from agents.run.config import PPOSettings, RunConfig, choose, parse_kwargs, parse_steps, round_up
@@ -127,8 +129,8 @@ def _default_encoder(probe: EnvProbe | None) -> str:
     """cnn for image (and Dict) observations, mlp for vectors (a built-in game always has a preset, hence an
     encoder)."""
     assert probe is not None
-    shape = probe.observation_space.shape
-    return "cnn" if shape is None or len(shape) >= 2 else "mlp"
+    space = probe.observation_space
+    return "cnn" if isinstance(space, gym.spaces.Dict) or len(space.shape) >= 2 else "mlp"
 
 
 def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:

@@ -238,9 +238,9 @@ def _first_image(obs: np.ndarray | dict[str, np.ndarray], space: spaces.Space) -
     """A batch of observations, or of a Dict's first image entry (what the policy's heads are laid out on)."""
     if not isinstance(space, spaces.Dict):
         return obs
-    from nets.dict_encoder import is_image_key
+    from nets.dict_encoder import first_image_key
 
-    return next(obs[key] for key, sub in space.spaces.items() if is_image_key(sub))
+    return obs[first_image_key(space)]
 
 
 def observation_image(obs: np.ndarray) -> np.ndarray:
