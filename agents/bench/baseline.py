@@ -115,12 +115,13 @@ def steps_per_second(model: object, seconds: float) -> float:
     return rollout * iterations / (time.perf_counter() - start)
 
 
-def time_to_solved(model: object, evaluate: Callable[[], float], cap_seconds: float, every: int) -> SolvedRun:
-    """Train until the greedy score (``evaluate``, every ``every`` env steps) reaches Chase's solved score, or
-    ``cap_seconds`` of training have passed."""
+def time_to_solved(model: object, evaluate: Callable[[], float], cap_seconds: float, every: int, game: str = "Chase"
+                   ) -> SolvedRun:  # fmt: skip
+    """Train until the greedy score (``evaluate``, every ``every`` env steps) reaches ``game``'s solved score (its
+    scripted policy's mean), or ``cap_seconds`` of training have passed."""
     import envs
 
-    callback = _TimeToSolved(evaluate, envs.GAMES["Chase"].SOLVED_SCORE, every, cap_seconds)
+    callback = _TimeToSolved(evaluate, envs.GAMES[game].SOLVED_SCORE, every, cap_seconds)
     model.learn(10**11, callback=callback, reset_num_timesteps=True)  # type: ignore[attr-defined]
     return SolvedRun(callback.solved, callback.spent, callback.last_eval, callback.best, callback.curve)
 
@@ -134,6 +135,7 @@ def time_to_solved_ours(config: Any, model: object, cap_seconds: float, every_ro
         lambda: evaluate_model(model, config, EVAL_EPISODES, EVAL_SEED).mean,
         cap_seconds,
         every=config.rollout_steps * every_rollouts,
+        game=config.env,
     )
 
 

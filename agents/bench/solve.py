@@ -1,7 +1,8 @@
-"""`python -m agents.bench.solve`: steps and seconds to Chase's solved score (greedy >= 9.8 over 32 episodes)
-for one training setting (a preset with overrides).
+"""`python -m agents.bench.solve`: steps and seconds to a game's solved score (greedy mean over 32 episodes >= its
+scripted policy's mean: Chase 9.8, Target 100, Swarm 160, Snake 21.2) for one training setting (a preset with
+overrides).
 
-    .venv/bin/python -m agents.bench.solve NAME '{"n_epochs": 8}' [--cap-minutes 12] [--threads 1]
+    .venv/bin/python -m agents.bench.solve NAME '{"n_epochs": 8}' [--preset chase-cnn] [--cap-minutes 12]
 
 Greedy evaluation every 12 rollouts (not counted in the seconds); one JSON line per trial appended to
 runs/speed/solve.jsonl. Steps to solved do not depend on the machine's load; seconds do (see docs/performance.md).
@@ -19,18 +20,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("name")
     parser.add_argument("overrides", type=json.loads)
+    parser.add_argument("--preset", default="chase-cnn")
     parser.add_argument("--cap-minutes", type=float, default=12.0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--every-rollouts", type=int, default=12)
     args = parser.parse_args()
 
-    config, model = baseline.pixelarena_model(args.threads, args.seed, **dict(args.overrides))
+    config, model = baseline.pixelarena_model(args.threads, args.seed, args.preset, **dict(args.overrides))
     print(f"{args.name}: {config.n_envs} envs x {config.ppo.n_steps} steps, ppo {config.ppo}", flush=True)
     started = time.time()
     run = baseline.time_to_solved_ours(config, model, args.cap_minutes * 60, args.every_rollouts)
     row = {
         "name": args.name,
+        "preset": args.preset,
         "overrides": args.overrides,
         "threads": args.threads,
         "seed": args.seed,

@@ -46,7 +46,10 @@ class RunOptions:
     gamma: float | None = None
     """PPO discount factor."""
     eval_episodes: int = 32
-    """Episodes of the final evaluation."""
+    """Episodes of the final evaluation (and of each --eval-every evaluation)."""
+    eval_every: str | None = None
+    """Evaluate the greedy policy every this many steps (on games apart from the final evaluation's) and keep the
+    best as the run's model; 0 turns it off. Default: the preset's."""
     wandb: bool = False
     """Log to Weights & Biases (offline by itself when there is no login or network)."""
     wandb_project: str = "pixelarena"

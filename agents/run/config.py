@@ -94,6 +94,8 @@ class RunConfig:
     ppo: PPOSettings = field(default_factory=PPOSettings)
     checkpoint_every: int = 50_000
     eval_episodes: int = 32
+    eval_every: int = 0
+    """Greedy evaluation every this many env steps, keeping the best policy (0: off; best_policy.py)."""
     frame_stack: int = 1
     preset: str = ""
     threads: int | None = None
@@ -136,6 +138,8 @@ class RunConfig:
             raise ValueError(
                 "config.json: steps, n_envs, checkpoint_every, eval_episodes, frame_stack must be positive"
             )
+        if config.eval_every < 0:
+            raise ValueError("config.json: eval_every must be 0 (off) or a count of env steps")
         if config.ppo.n_steps <= 0 or config.ppo.batch_size <= 0 or config.ppo.n_epochs <= 0:
             raise ValueError("config.json: ppo n_steps, batch_size and n_epochs must be positive")
         return config

@@ -1,8 +1,8 @@
 """The run's metrics file (JSONL, one row per PPO iteration) fed from stable-baselines3's logger.
 
 Rows hold ``step``, ``wall_time`` (seconds of training, continued across resumes) and CleanRL-style names:
-``charts/episode_return``, ``charts/episode_length``, ``charts/sps``, ``charts/learning_rate`` and
-``losses/*``. Reports and plots are rebuilt from this file alone.
+``charts/episode_return``, ``charts/episode_length``, ``charts/sps``, ``charts/learning_rate``,
+``charts/greedy_return`` (with ``--eval-every``) and ``losses/*``. Reports and plots are rebuilt from this file alone.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ RENAMES = {
     "train/clip_fraction": "losses/clip_fraction",
     "train/explained_variance": "losses/explained_variance",
     "train/loss": "losses/loss",
+    "eval/greedy_return": "charts/greedy_return",  # --eval-every (agents/training/best_policy.py)
 }
 
 

@@ -2,9 +2,10 @@
 
     RUN/config.json                       the RunConfig: enough to rebuild the run (written first)
     RUN/checkpoints/latest.safetensors    weights + optimizer at the last rollout boundary saved (resume)
+    RUN/checkpoints/best.safetensors      with --eval-every: the best greedy policy so far (its score in the header)
     RUN/metrics.jsonl                     one row per PPO iteration (agents/run/metrics.py)
     RUN/facts.json                        the encoder's architecture facts on the run's spaces
-    RUN/model.safetensors                 the final weights
+    RUN/model.safetensors                 the run's policy: the final weights, or the best kept (--eval-every)
     RUN/eval.json                         the final greedy evaluation; written last: a run with it has finished
     RUN/transfer.json                     evaluations on other game settings (compare --eval-env-kwargs)
     RUN/output.log                        what compare's job printed for this run
@@ -70,6 +71,7 @@ class RunDir:
 
     CONFIG = "config.json"
     CHECKPOINT = "checkpoints/latest.safetensors"
+    BEST = "checkpoints/best.safetensors"
     MODEL = "model.safetensors"
     METRICS = "metrics.jsonl"
     FACTS = "facts.json"
@@ -84,6 +86,7 @@ class RunDir:
         self.path = Path(path)
         self.config_file = self.path / self.CONFIG
         self.checkpoint_file = self.path / self.CHECKPOINT
+        self.best_file = self.path / self.BEST
         self.model_file = self.path / self.MODEL
         self.metrics_file = self.path / self.METRICS
         self.facts_file = self.path / self.FACTS

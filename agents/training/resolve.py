@@ -19,7 +19,7 @@ from nets import ENCODERS
 
 PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma")
 # What defines a run: given with --resume, they would silently not apply (the run keeps its own).
-RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "run_dir")
+RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "eval_every", "run_dir")
 
 
 def _positive(name: str, value: int | float | None) -> None:
@@ -88,6 +88,7 @@ def resolve(args: TrainArgs) -> RunConfig:
         ppo=dataclasses.replace(preset.ppo if preset else PPOSettings(), **overrides),
         checkpoint_every=parse_steps(args.checkpoint_every, "--checkpoint-every"),
         eval_episodes=args.eval_episodes,
+        eval_every=_eval_every(args, preset),
         frame_stack=args.frame_stack,
         preset=preset_name(spec.name, encoder) if from_preset and args.preset is None else (args.preset or ""),
         threads=args.threads,
@@ -100,6 +101,15 @@ def resolve(args: TrainArgs) -> RunConfig:
     # The observation mode may have come from the preset: a game is probed with the config's own.
     _check_encoder_fits(config, EnvSpec.of(config).probe() if spec.builtin else external)
     return config
+
+
+def _eval_every(args: TrainArgs, preset: Preset | None) -> int:
+    """--eval-every as steps (0: off), else the preset's."""
+    if args.eval_every is None:
+        return preset.eval_every if preset is not None else 0
+    if args.eval_every.strip() == "0":
+        return 0
+    return parse_steps(args.eval_every, "--eval-every")
 
 
 def _fit_minibatch(config: RunConfig, args: TrainArgs, preset: Preset | None) -> RunConfig:

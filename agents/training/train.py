@@ -1,7 +1,8 @@
 """`pixelarena train`: the training path, top to bottom.
 
 resolve config (agents/training/resolve.py) -> run directory -> env -> PPO model (or resume it) -> learn with
-progress bar, metrics, checkpoints and signal handling -> final model -> evaluation.
+progress bar, metrics, checkpoints and signal handling (and, with --eval-every, the best greedy policy kept) ->
+final model -> evaluation.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from agents.run.metrics import MetricsWriter
 from agents.run.model import build_model, make_vec_env
 from agents.run.results import RunFacts
 from agents.run.run_dir import RunDir
+from agents.training.best_policy import BestPolicy
 from agents.training.callbacks import Checkpointer, ProgressBar
 from agents.training.signals import EnvFailed, StopOnSignal, TrainingFailed, TrainingStopped
 from agents.training.tracking import Tracker
@@ -90,11 +92,18 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     print(f"Training {config.encoder} on {config.env} ({config.obs or 'native'} obs) for {config.steps:,} steps "
           f"with {config.n_envs} envs on {model.device}, minibatch {batch} ({rollout // batch} per rollout of "
           f"{rollout}){resuming}")  # fmt: skip
-    checkpointer = _learn(config, run, model, tracker, start_step, wall_offset)
+    best = BestPolicy(model, config, run) if config.eval_every else None
+    checkpointer = _learn(config, run, model, tracker, start_step, wall_offset, best)
     if checkpointer.saved_step != model.num_timesteps or not run.checkpoint_file.exists():
         checkpointer.save(model.num_timesteps)
-    save_checkpoint(run.model_file, model.policy, None, model.num_timesteps, model.observation_space,
-                    model.action_space)  # fmt: skip
+    policy_step = model.num_timesteps
+    if best is not None:  # the checkpoint keeps the last weights (resume); the run's model is the best policy
+        if best.last_step != model.num_timesteps:
+            best.consider()
+        policy_step = best.restore_best()
+        print(f"Best greedy policy: step {policy_step:,}, mean return {best.best_score:+.2f} over "
+              f"{config.eval_episodes} selection games (its evaluation below plays other games)")  # fmt: skip
+    save_checkpoint(run.model_file, model.policy, None, policy_step, model.observation_space, model.action_space)
     started = time.perf_counter()
     result = evaluate_model(model, config, config.eval_episodes, seed=EVAL_SEED + config.seed)
     run.write_eval(result)
@@ -104,15 +113,15 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     return run.path
 
 
-def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_step: int, wall_offset: float
-           ) -> Checkpointer:  # fmt: skip
+def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_step: int, wall_offset: float,
+           best: BestPolicy | None) -> Checkpointer:  # fmt: skip
     """PPO's learn() up to the step target, with progress, metrics and checkpoints; each way it can end early
     leaves the run resumable from its last good checkpoint."""
     writer = MetricsWriter(run.metrics_file, wall_offset, on_row=tracker.log)
     model.set_logger(Logger(folder=None, output_formats=[writer]))
     with StopOnSignal() as stop:
         checkpointer = Checkpointer(model, run, config.checkpoint_every, stop, {"wandb_id": tracker.run_id})
-        callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer])
+        callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer, *([best] if best else [])])
         try:
             if config.steps > start_step:
                 model.learn(config.steps - start_step, callback=callbacks, reset_num_timesteps=False, log_interval=1)
