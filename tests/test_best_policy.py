@@ -76,7 +76,7 @@ def test_an_extended_run_keeps_the_best_it_had(tmp_path: Path, monkeypatch: pyte
     assert load_checkpoint(run.checkpoint_file).step == 2048
 
 
-@pytest.mark.parametrize(("value", "expected"), [("0", 0), ("50k", 50_000), (None, 0)])
+@pytest.mark.parametrize(("value", "expected"), [("0", 0), ("20k", 20_000), (None, 50_000)])  # None: the preset's
 def test_eval_every_resolves(value: str | None, expected: int) -> None:
     assert resolve(TrainArgs(env="Chase", eval_every=value, **SMALL)).eval_every == expected
 

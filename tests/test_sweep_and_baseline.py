@@ -75,3 +75,16 @@ def test_bench_baseline_runs_only_the_sides_with_a_cap(monkeypatch: pytest.Monke
     assert len(calls) == 1 and "not run (cap 0)" in text and "not in 30 min" in text
     assert "solved" in tables.baseline_table(1, 20.0, 15.0, 0.0)
     assert len(calls) == 2
+
+
+def test_solve_trials_table_reads_each_trials_curve() -> None:
+    """`python -m agents.bench.solve --table`: the best greedy score up to each step count, from a trial's curve."""
+    from agents.bench.solve import trials_table
+
+    row = {"name": "t", "overrides": {"gae_lambda": 0.8}, "seed": 1, "solved": True, "train_seconds": 300.4,
+           "steps": 150_000, "best": 10.5, "sps": 500,
+           "curve": [[50_000, 100.0, 2.0], [100_000, 200.0, 7.0], [150_000, 300.4, 10.5]]}  # fmt: skip
+    line = trials_table([row], [100_000, 120_000, 200_000]).splitlines()[2]
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    assert cells[:6] == ["t", "gae_lambda=0.8", "1", "+7.00", "+7.00", "-"]  # 200k: the trial stopped before
+    assert cells[6:] == ["**150,000 / 300 s**", "+10.50", "150,000", "500"]

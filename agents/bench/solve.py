@@ -6,17 +6,57 @@ overrides).
 
 Greedy evaluation every 12 rollouts (not counted in the seconds); one JSON line per trial appended to
 runs/speed/solve.jsonl. Steps to solved do not depend on the machine's load; seconds do (see docs/performance.md).
+
+    .venv/bin/python -m agents.bench.solve --table snake-cnn [--at 250k,500k,1M]
+
+prints the trials of one preset in solve.jsonl as a Markdown table: the greedy score each had reached by those
+steps (the best evaluation up to there), when it first reached the solved score, and its best.
 """
+
+from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from agents.bench import baseline
+from agents.reporting.markdown import table
+from agents.run.config import parse_steps
+
+RESULTS = Path("runs/speed/solve.jsonl")
+
+
+def trials_table(rows: list[dict[str, Any]], at_steps: list[int]) -> str:
+    """One line per trial: the best greedy score up to each of ``at_steps``, first solved, best, steps run."""
+    lines = []
+    for row in rows:
+        curve = row["curve"]  # (steps, training seconds, greedy score) per evaluation
+        cells = []
+        for at in at_steps:
+            scores = [score for steps, _, score in curve if steps <= at]
+            cells.append(f"{max(scores):+.2f}" if scores and curve[-1][0] >= at else "-")
+        solved = f"**{row['steps']:,} / {row['train_seconds']:.0f} s**" if row["solved"] else "not reached"
+        change = ", ".join(f"{k}={v}" for k, v in row["overrides"].items()) or "none"
+        lines.append([row["name"], change, str(row["seed"]), *cells, solved, f"{row['best']:+.2f}",
+                      f"{curve[-1][0]:,}" if curve else "0", f"{row['sps']:,}"])  # fmt: skip
+    header = ["trial", "change from the preset", "seed", *[f"best greedy by {at / 1e6:g}M" for at in at_steps],
+              "first solved (steps / s)", "best greedy", "steps run", "env steps/s (shared)"]  # fmt: skip
+    return table(header, lines, right=range(2, len(header)))
 
 
 def main() -> None:
+    if "--table" in sys.argv:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--table", required=True, metavar="PRESET")
+        parser.add_argument("--at", default="250k,500k,1M")
+        args = parser.parse_args()
+        rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+        rows = [row for row in rows if row.get("preset", "chase-cnn") == args.table]
+        print(trials_table(rows, [parse_steps(at, "--at") for at in args.at.split(",")]))
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("name")
     parser.add_argument("overrides", type=json.loads)
@@ -47,9 +87,8 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     print(json.dumps(row), flush=True)
-    out_path = Path("runs/speed/solve.jsonl")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(out_path, "a") as out:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS, "a") as out:
         out.write(json.dumps(row) + "\n")
 
 

@@ -23,8 +23,9 @@ class Preset:
     obs: str
     steps: int
     n_envs: int = 64
-    eval_every: int = 0
-    """Greedy evaluation every this many steps, the best policy kept as the run's (agents/training/best_policy.py)."""
+    eval_every: int = 50_000
+    """Greedy evaluation every this many steps, the best policy kept as the run's (agents/training/best_policy.py):
+    the greedy score swings between updates, so the last weights are often not the best."""
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     encoder_kwargs: dict[str, Any] = field(default_factory=dict)
     ppo: PPOSettings = field(default_factory=PPOSettings)
