@@ -44,8 +44,7 @@ COMMON: dict[str, Variant] = {
 }
 BY_ENCODER: dict[str, dict[str, Variant]] = {
     "cnn": {
-        "small cnn (16, 32, 32), 128 features": ({"encoder_kwargs": ("channels=(16,32,32)", "features_dim=128")},
-                                                 None),  # fmt: skip
+        "small cnn (16, 32, 32), 128 features": ({"encoder_kwargs": ("channels=(16,32,32)", "features_dim=128")}, None),
         "channels-last memory": ({}, _channels_last),
         "torch.compile of convs + linear": ({}, _compiled),
     },
