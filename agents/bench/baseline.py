@@ -115,18 +115,19 @@ def steps_per_second(model: object, seconds: float) -> float:
     return rollout * iterations / (time.perf_counter() - start)
 
 
-def time_to_solved(model: object, evaluate: Callable[[], float], cap_seconds: float, every: int, game: str = "Chase"
-                   ) -> SolvedRun:  # fmt: skip
+def time_to_solved(model: object, evaluate: Callable[[], float], cap_seconds: float, every: int, game: str = "Chase",
+                   cap_steps: int = 10**11) -> SolvedRun:  # fmt: skip
     """Train until the greedy score (``evaluate``, every ``every`` env steps) reaches ``game``'s solved score (its
-    scripted policy's mean), or ``cap_seconds`` of training have passed."""
+    scripted policy's mean), or ``cap_seconds`` of training or ``cap_steps`` env steps have passed."""
     import envs
 
     callback = _TimeToSolved(evaluate, envs.GAMES[game].SOLVED_SCORE, every, cap_seconds)
-    model.learn(10**11, callback=callback, reset_num_timesteps=True)  # type: ignore[attr-defined]
+    model.learn(cap_steps, callback=callback, reset_num_timesteps=True)  # type: ignore[attr-defined]
     return SolvedRun(callback.solved, callback.spent, callback.last_eval, callback.best, callback.curve)
 
 
-def time_to_solved_ours(config: Any, model: object, cap_seconds: float, every_rollouts: int = 12) -> SolvedRun:
+def time_to_solved_ours(config: Any, model: object, cap_seconds: float, every_rollouts: int = 12,
+                        cap_steps: int = 10**11) -> SolvedRun:  # fmt: skip
     """:func:`time_to_solved` for pixelarena's side: greedy evaluation as ``pixelarena eval`` does it."""
     from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
 
@@ -136,6 +137,7 @@ def time_to_solved_ours(config: Any, model: object, cap_seconds: float, every_ro
         cap_seconds,
         every=config.rollout_steps * every_rollouts,
         game=config.env,
+        cap_steps=cap_steps,
     )
 
 

@@ -3,6 +3,7 @@ scripted policy's mean: Chase 9.8, Target 100, Swarm 160, Snake 21.2) for one tr
 overrides).
 
     .venv/bin/python -m agents.bench.solve NAME '{"n_epochs": 8}' [--preset chase-cnn] [--cap-minutes 12]
+        [--cap-steps 1M]
 
 Greedy evaluation every 12 rollouts (not counted in the seconds); one JSON line per trial appended to
 runs/speed/solve.jsonl. Steps to solved do not depend on the machine's load; seconds do (see docs/performance.md).
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("overrides", type=json.loads)
     parser.add_argument("--preset", default="chase-cnn")
     parser.add_argument("--cap-minutes", type=float, default=12.0)
+    parser.add_argument("--cap-steps", default="100000M", help="also stop after this many env steps, e.g. 1.2M")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--every-rollouts", type=int, default=12)
@@ -70,7 +72,8 @@ def main() -> None:
     config, model = baseline.pixelarena_model(args.threads, args.seed, args.preset, **dict(args.overrides))
     print(f"{args.name}: {config.n_envs} envs x {config.ppo.n_steps} steps, ppo {config.ppo}", flush=True)
     started = time.time()
-    run = baseline.time_to_solved_ours(config, model, args.cap_minutes * 60, args.every_rollouts)
+    cap_steps = parse_steps(args.cap_steps, "--cap-steps")
+    run = baseline.time_to_solved_ours(config, model, args.cap_minutes * 60, args.every_rollouts, cap_steps)
     row = {
         "name": args.name,
         "preset": args.preset,
