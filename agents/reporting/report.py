@@ -33,7 +33,9 @@ PLOTS = {"scores": "final_scores.png", "step": "curves_steps.png", "wall_time": 
 
 
 SCORE_NOTE = (
-    "Final score of a run: the mean return of its greedy policy over its final evaluation (eval.json). Per "
+    "Final score of a run: the mean return of its greedy policy (the best one kept on selection games of its own "
+    "when the run had --eval-every, the presets' default; else its last weights) over its final evaluation "
+    "(eval.json), which plays other games. Per "
     "encoder: the interquartile mean (IQM) of the seeds' final scores with a 95% percentile bootstrap CI over "
     "seeds (rliable's method: with one game, its stratified bootstrap is a bootstrap over seeds; 2,000 "
     "resamples), the plain mean, and each seed's score in seed order. params: trainable parameters of the whole "
