@@ -98,7 +98,7 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
         checkpointer.save(model.num_timesteps)
     policy_step = model.num_timesteps
     if best is not None:  # the checkpoint keeps the last weights (resume); the run's model is the best policy
-        if best.last_step != model.num_timesteps:
+        if best.last_step != model.num_timesteps or not run.best_file.exists():  # (killed before it was saved)
             best.consider()
         policy_step = best.restore_best()
         print(f"Best greedy policy: step {policy_step:,}, mean return {best.best_score:+.2f} over "
