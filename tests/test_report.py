@@ -84,7 +84,7 @@ def test_report_rows_statistics_plots_and_transfer(tmp_path: Path) -> None:
         "| cnn | grid | 4/4 | +2.50 | +1.00 .. +10.00 | +4.00 | +1.00 / +2.00 / +3.00 / +10.00 | 567 | 9 px "
         "| 1,000 | 4s |",
     ]
-    assert "greedy policy over its final evaluation (eval.json)" in report
+    assert "over its final evaluation (eval.json), which plays other games" in report
     assert "| encoder:obs | training settings | size=8 | n_enemies=5 |" in report
     assert "| mlp:vector | +0.00 (+0.00 .. +1.00) | -1.00 (-1.00 .. -1.00) | n/a |" in report
     assert "| cnn:grid | +2.50 (+1.00 .. +10.00) | +2.50 (+1.00 .. +10.00) | +2.00 (+2.00 .. +2.00) |" in report

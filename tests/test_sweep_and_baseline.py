@@ -46,6 +46,7 @@ def test_bench_baseline_table_puts_both_sides_and_their_ratio(monkeypatch: pytes
     monkeypatch.setattr(baseline, "time_to_solved", lambda *args, **kwargs: next(runs))
 
     class Config:
+        env = "Chase"
         rollout_steps = 4096
 
     monkeypatch.setattr(baseline, "pixelarena_model", lambda threads, preset: (Config(), object()))
@@ -59,6 +60,7 @@ def test_bench_baseline_runs_only_the_sides_with_a_cap(monkeypatch: pytest.Monke
     from agents.bench import baseline, tables
 
     class Config:
+        env = "Chase"
         rollout_steps = 4096
 
     calls = []
