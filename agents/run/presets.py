@@ -39,8 +39,12 @@ _CHASE_PPO = PPOSettings(learning_rate=5e-4, n_steps=64, batch_size=512, n_epoch
 _TARGET_PPO = PPOSettings(learning_rate=5e-4, n_steps=32, batch_size=512, n_epochs=4, gamma=0.9, ent_coef=0.003)
 # Swarm: gamma 0.9, not 0.97. In an 8-way sweep on an H100 (480 s each) swarm-unet reached +135 training return at
 # 856k steps with gamma 0.9 against +80 with 0.97; 128 envs or ent_coef changes mattered less.
-_SWARM_PPO = PPOSettings(learning_rate=3e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.9, ent_coef=0.003)
-_SNAKE_PPO = PPOSettings(learning_rate=5e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.98, ent_coef=0.01)
+# Swarm and Snake: gae_lambda 0.8 as Chase (docs/performance.md, "Swarm and Snake"): greedy swarm-unet +56.1 against
+# +28.4 at 147k steps; snake-cnn +13.6 against +8.9 at 885k (one seed each, 32-game evaluations).
+_SWARM_PPO = PPOSettings(learning_rate=3e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.9, gae_lambda=0.8,
+                         ent_coef=0.003)  # fmt: skip
+_SNAKE_PPO = PPOSettings(learning_rate=5e-4, n_steps=64, batch_size=512, n_epochs=4, gamma=0.98, gae_lambda=0.8,
+                         ent_coef=0.01)  # fmt: skip
 
 PRESETS: dict[str, Preset] = {
     # RGB pixels: with the colour stem of nets/stems.py the cnn learns Chase from its frames as well as from binary
@@ -62,14 +66,14 @@ PRESETS: dict[str, Preset] = {
     "target-unet": Preset("Target", "unet", "pixels", 300_000, ppo=_TARGET_PPO),
     "target-cnn": Preset("Target", "cnn", "pixels", 300_000, ppo=_TARGET_PPO),
     "target-mlp": Preset("Target", "mlp", "vector", 300_000, ppo=_TARGET_PPO),
-    # Swarm: one move per cell, masked where there is no unit (MaskablePPO). swarm-unet, measured: greedy +113.3
-    # (95% CI 100.8 .. 125.6; scripted 160) after 541k steps / 789 s.
+    # Swarm: one move per cell, masked where there is no unit (MaskablePPO). swarm-unet, measured with gae_lambda
+    # 0.95: greedy +113.3 (95% CI 100.8 .. 125.6; scripted 160) after 541k steps / 789 s; with 0.8, +91.7 at 246k.
     "swarm-unet": Preset("Swarm", "unet", "grid", 540_000, ppo=_SWARM_PPO),
     "swarm-cnn": Preset("Swarm", "cnn", "grid", 400_000, ppo=_SWARM_PPO),
     "swarm-mlp": Preset("Swarm", "mlp", "vector", 400_000, ppo=_SWARM_PPO),
-    # Snake: local decisions with a growing body. snake-cnn, measured: greedy +17.7 (95% CI 16.3 .. 18.9) after
-    # 2.5M steps / 530 s (scripted 21.2); +13.6 after 1M steps. On a slower 2-core machine (2026-11-29) 15 min
-    # reached 2.47M steps: +16.6 (14.8 .. 18.3). Below the scripted score either way.
+    # Snake: local decisions with a growing body. snake-cnn, measured with gae_lambda 0.95: greedy +17.7 (95% CI
+    # 16.3 .. 18.9) after 2.5M steps / 530 s (scripted 21.2); +13.6 after 1M steps; with 0.8, +17.2 at 1.23M.
+    # On a slower 2-core machine (2026-11-29) 15 min reached 2.47M steps: +16.6 (14.8 .. 18.3).
     "snake-cnn": Preset("Snake", "cnn", "grid", 2_500_000, ppo=_SNAKE_PPO),
     "snake-impala": Preset("Snake", "impala", "grid", 800_000, ppo=_SNAKE_PPO),
     "snake-mlp": Preset("Snake", "mlp", "vector", 800_000, ppo=_SNAKE_PPO),
