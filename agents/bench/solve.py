@@ -43,7 +43,7 @@ def trials_table(rows: list[dict[str, Any]], at_steps: list[int]) -> str:
         change = ", ".join(f"{k}={v}" for k, v in row["overrides"].items()) or "none"
         lines.append([row["name"], change, str(row["seed"]), *cells, solved, f"{row['best']:+.2f}",
                       f"{curve[-1][0]:,}" if curve else "0", f"{row['sps']:,}"])  # fmt: skip
-    header = ["trial", "change from the preset", "seed", *[f"best greedy by {at / 1e6:g}M" for at in at_steps],
+    header = ["trial", "change from the preset", "seed", *[f"best greedy by {at:,} steps" for at in at_steps],
               "first solved (steps / s)", "best greedy", "steps run", "env steps/s (shared)"]  # fmt: skip
     return table(header, lines, right=range(2, len(header)))
 
