@@ -88,7 +88,10 @@ def test_a_finished_run_resumes_to_nothing_and_extends_with_steps(finished: Path
     result = pixelarena("train", "--resume", str(run), "--steps", "1024")
     assert result.returncode == 0, result.stderr
     assert "resuming at step 512" in result.stdout
-    assert load_checkpoint(run / "model.safetensors").step == 1024
+    assert load_checkpoint(run / "checkpoints" / "latest.safetensors").step == 1024
+    # The run's model is its best greedy policy (the preset's --eval-every), chosen among steps 512 and 1024.
+    best = load_checkpoint(run / "checkpoints" / "best.safetensors").step
+    assert best in (512, 1024) and load_checkpoint(run / "model.safetensors").step == best
     assert RunDir(run).read_config().steps == 1024
     steps = [row["step"] for row in read_metrics(run / "metrics.jsonl")]
     assert steps == sorted(set(steps)) and steps[-1] == 1024
