@@ -72,7 +72,7 @@ PRESETS: dict[str, Preset] = {
     "swarm-cnn": Preset("Swarm", "cnn", "grid", 400_000, ppo=_SWARM_PPO),
     "swarm-mlp": Preset("Swarm", "mlp", "vector", 400_000, ppo=_SWARM_PPO),
     # Snake: local decisions with a growing body. snake-cnn, measured with gae_lambda 0.95: greedy +17.7 (95% CI
-    # 16.3 .. 18.9) after 2.5M steps / 530 s (scripted 21.2); +13.6 after 1M steps; with 0.8, +17.2 at 1.23M.
+    # 16.3 .. 18.9) after 2.5M steps / 530 s (scripted 21.2); +13.6 after 1M steps; with 0.8, +20.3 by 2.16M.
     # On a slower 2-core machine (2026-11-29) 15 min reached 2.47M steps: +16.6 (14.8 .. 18.3).
     "snake-cnn": Preset("Snake", "cnn", "grid", 2_500_000, ppo=_SNAKE_PPO),
     "snake-impala": Preset("Snake", "impala", "grid", 800_000, ppo=_SNAKE_PPO),
