@@ -11,15 +11,42 @@ import pytest
 
 def test_every_encoder_has_a_readable_search_space() -> None:
     """The sweep's space files parse, name only settings train takes, and turn into PPO and encoder settings."""
-    from agents.experiments.sweep import PPO_NAMES, SPACES, apply, read_space
+    from agents.cli.options import TrainArgs
+    from agents.experiments.sweep import PPO_NAMES, RUN_NAMES, SPACES, apply, read_space
     from nets import ENCODERS
 
     for encoder in ENCODERS:
         space = read_space(SPACES / f"{encoder}.toml")
-        assert {name for name in space if not name.startswith("encoder.")} <= set(PPO_NAMES)
+        assert {name for name in space if not name.startswith("encoder.")} <= {*PPO_NAMES, *RUN_NAMES}
         sample = {name: next(iter(entry.values()))[0] for name, entry in space.items()}
-        ppo, encoder_kwargs = apply(sample)
-        assert ppo and encoder_kwargs, encoder
+        options, encoder_kwargs = apply(sample)
+        assert options and set(options) <= set(TrainArgs.__dataclass_fields__), encoder
+        assert bool(encoder_kwargs) == any(name.startswith("encoder.") for name in space), encoder
+
+
+def test_a_sweep_space_may_not_name_what_train_does_not_take(tmp_path: Path) -> None:
+    from agents.experiments.sweep import read_space
+
+    path = tmp_path / "space.toml"
+    path.write_text('lr_schedul = { choice = ["constant", "linear"] }\n')
+    with pytest.raises(ValueError, match=r"'lr_schedul' is none of .*lr_schedule.*minibatches"):
+        read_space(path)
+
+
+def test_the_rl_zoo3_hyperparameter_file_is_its_atari_ppo_entry(tmp_path: Path) -> None:
+    """The real rl-zoo3's side: rl-zoo3's Atari PPO settings for Chase, plus the timing callback by name."""
+    import yaml
+
+    from agents.bench import zoo
+
+    entry = yaml.safe_load(zoo.HYPERPARAMS.read_text())[zoo.ENV_ID]
+    atari = {"policy": "CnnPolicy", "n_envs": 8, "n_steps": 128, "n_epochs": 4, "batch_size": 256,
+             "learning_rate": "lin_2.5e-4", "clip_range": "lin_0.1", "vf_coef": 0.5, "ent_coef": 0.01}  # fmt: skip
+    assert {key: entry[key] for key in atari} == atari
+    assert entry["env_kwargs"] == {"obs": "pixels", "cell_px": 6}  # 72x72 frames for NatureCNN
+    path, output = zoo.hyperparams_with_clock(tmp_path, every=4096, cap_seconds=60.0)
+    callback = yaml.safe_load(path.read_text())[zoo.ENV_ID]["callback"]
+    assert callback == [{"agents.bench.zoo.SolvedClock": {"every": 4096, "cap_seconds": 60.0, "output": str(output)}}]
 
 
 def test_a_sweep_preset_file_is_checked_like_a_config(tmp_path: Path) -> None:
@@ -50,10 +77,18 @@ def test_bench_baseline_table_puts_both_sides_and_their_ratio(monkeypatch: pytes
         rollout_steps = 4096
 
     monkeypatch.setattr(baseline, "pixelarena_model", lambda threads, preset: (Config(), object()))
-    text = tables.baseline_table(1, 20.0, 15.0, 30.0, preset="chase-cnn")
-    assert "| Chase | pixelarena chase-cnn | rl-zoo3 way (CnnPolicy, SB3 defaults) | ratio |" in text
-    assert "| env steps/s, end to end | 6,000 | 500 | 12.0x |" in text
+    from agents.bench import zoo
+
+    monkeypatch.setattr(zoo, "zoo_version", lambda: "2.9.2")
+    monkeypatch.setattr(zoo, "time_to_solved_zoo", lambda *a, **k: baseline.SolvedRun(True, 900.0, 450_000, 9.9, []))
+    text = tables.baseline_table(1, 20.0, 15.0, 30.0, preset="chase-cnn", zoo_minutes=30.0)
+    assert (
+        "| Chase | pixelarena chase-cnn | rl-zoo3 way (CnnPolicy, SB3 defaults) | rl-zoo3 2.9.2 (its train, "
+        "Atari PPO hyperparameters) | ratio (SB3 defaults / ours) |"
+    ) in text
+    assert "| env steps/s, end to end | 6,000 | 500 | 500 (its run below) | 12.0x |" in text
     assert "120 s (600,000 steps)" in text and "not in 30 min: best greedy -0.50 by 900,000 steps" in text
+    assert "900 s (450,000 steps)" in text
 
 
 def test_bench_baseline_runs_only_the_sides_with_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -80,35 +80,44 @@ def stems_table() -> str:
 
 
 def baseline_table(threads: int, seconds: float, ours_minutes: float, reference_minutes: float,
-                   preset: str = "chase-cnn") -> str:  # fmt: skip
-    """A pixelarena preset vs the rl-zoo3 way on Chase: PPO env steps/s, and training time to solved (each side
-    only when its cap is above 0)."""
-    from agents.bench import baseline
+                   preset: str = "chase-cnn", zoo_minutes: float = 0.0) -> str:  # fmt: skip
+    """A pixelarena preset vs the rl-zoo3 way on Chase (SB3's defaults) and, with ``zoo_minutes``, the real rl-zoo3
+    (its train entry point, its Atari PPO hyperparameters): PPO env steps/s, and training time to solved (each
+    side only when its cap is above 0)."""
+    from agents.bench import baseline, zoo
 
     config, ours = baseline.pixelarena_model(threads, preset=preset)
     reference = baseline.reference_model(threads)
     ours_sps = baseline.steps_per_second(ours, seconds)
     reference_sps = baseline.steps_per_second(reference, seconds)
-    rows = [
-        ["env steps/s, end to end", f"{ours_sps:,.0f}", f"{reference_sps:,.0f}", f"{ours_sps / reference_sps:.1f}x"]
-    ]
-    runs: list[Any] = [None, None]
+    runs: list[Any] = [None, None, None]
     if ours_minutes > 0:
         print(f"time to solved, pixelarena ({preset}):")
         config, ours = baseline.pixelarena_model(threads, preset=preset)
         runs[0] = baseline.time_to_solved_ours(config, ours, ours_minutes * 60)
     if reference_minutes > 0:
-        print("time to solved, rl-zoo3 way:")
+        print("time to solved, rl-zoo3 way (SB3 defaults):")
         reference = baseline.reference_model(threads)
         runs[1] = baseline.time_to_solved(
             reference, lambda: baseline.greedy_score_reference(reference), reference_minutes * 60, every=16_384
         )
+    if zoo_minutes > 0:
+        print(f"time to solved, rl-zoo3 {zoo.zoo_version()} (python -m rl_zoo3.train, Atari PPO hyperparameters):")
+        runs[2] = zoo.time_to_solved_zoo(zoo_minutes * 60, threads)
+    # The real rl-zoo3 runs in its own process: its speed is that of its run to solved (evaluations excluded).
+    zoo_sps = f"{runs[2].steps / runs[2].seconds:,.0f} (its run below)" if runs[2] and runs[2].seconds else "-"
+    rows = [["env steps/s, end to end", f"{ours_sps:,.0f}", f"{reference_sps:,.0f}", zoo_sps,
+             f"{ours_sps / reference_sps:.1f}x"]]  # fmt: skip
     if any(runs):
-        cells = [_solved_cell(run, minutes) for run, minutes in zip(runs, (ours_minutes, reference_minutes))]
-        both = all(run is not None and run.solved for run in runs)
+        caps = (ours_minutes, reference_minutes, zoo_minutes)
+        cells = [_solved_cell(run, minutes) for run, minutes in zip(runs, caps)]
+        both = runs[0] is not None and runs[1] is not None and runs[0].solved and runs[1].solved
         ratio = f"{runs[1].seconds / runs[0].seconds:.1f}x" if both else "-"
         rows.append([f"training time to greedy >= {_solved_score():+.1f} (solved)", *cells, ratio])
-    return _table(["Chase", f"pixelarena {preset}", "rl-zoo3 way (CnnPolicy, SB3 defaults)", "ratio"], rows)
+    zoo_name = f"rl-zoo3 {zoo.zoo_version() or '(not installed)'} (its train, Atari PPO hyperparameters)"
+    header = ["Chase", f"pixelarena {preset}", "rl-zoo3 way (CnnPolicy, SB3 defaults)", zoo_name,
+              "ratio (SB3 defaults / ours)"]  # fmt: skip
+    return _table(header, rows)
 
 
 def device_table(device: str, seconds: float, env_counts: tuple[int, ...] = (256, 1024, 4096)) -> str:
@@ -176,10 +185,11 @@ def run_benchmarks(args: Any) -> None:
 
         sections.append(title + "\n\n" + device_table(pick_device(args.device), args.seconds))
     if args.baseline:
-        caps = f"{args.baseline_minutes:g} min for the reference, {args.ours_minutes:g} for ours"
+        caps = (f"{args.baseline_minutes:g} min for the SB3-defaults reference, {args.zoo_minutes:g} for rl-zoo3, "
+                f"{args.ours_minutes:g} for ours")  # fmt: skip
         title = f"## Baseline: pixelarena vs the rl-zoo3 way on Chase ({args.threads} torch threads; caps {caps})"
         table = baseline_table(args.threads, max(args.seconds, 20.0), args.ours_minutes, args.baseline_minutes,
-                               args.baseline_preset)  # fmt: skip
+                               args.baseline_preset, args.zoo_minutes)  # fmt: skip
         sections.append(title + "\n\n" + table)
     text = "\n\n".join(sections) + "\n"
     print(text)

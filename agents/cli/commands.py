@@ -86,8 +86,14 @@ def run_bench(args: BenchArgs) -> None:
         raise ValueError(
             "choose what to measure: --envs, --scores, --nets, --ppo, --stems, --device-ppo and/or --baseline"
         )
-    if args.baseline_minutes < 0 or args.ours_minutes < 0:
-        raise ValueError("--baseline-minutes and --ours-minutes must be 0 or more")
+    if min(args.baseline_minutes, args.ours_minutes, args.zoo_minutes) < 0:
+        raise ValueError("--baseline-minutes, --zoo-minutes and --ours-minutes must be 0 or more")
+    if args.baseline and args.zoo_minutes > 0:
+        from agents.bench.zoo import zoo_version
+
+        if zoo_version() is None:
+            raise ValueError('--baseline runs the real rl-zoo3, which is not installed: pip install -c constraints.txt '
+                             '-e ".[zoo]", or leave it out with --zoo-minutes 0')  # fmt: skip
     chase_presets = [name for name, preset in PRESETS.items() if preset.env == "Chase"]
     if args.baseline_preset not in chase_presets:
         raise ValueError(

@@ -45,6 +45,19 @@ class RunOptions:
     """PPO entropy bonus."""
     gamma: float | None = None
     """PPO discount factor."""
+    gae_lambda: float | None = None
+    """PPO GAE lambda, in [0, 1]: lower trusts the value estimate sooner (less variance, more bias)."""
+    clip_range: float | None = None
+    """PPO clip range of the policy ratio."""
+    vf_coef: float | None = None
+    """PPO value-loss coefficient."""
+    max_grad_norm: float | None = None
+    """PPO gradient-norm clip."""
+    lr_schedule: str | None = None
+    """Learning-rate schedule: constant, or linear (annealed to 0 at the step target, as CleanRL and rl-zoo3 do
+    for Atari)."""
+    clip_schedule: str | None = None
+    """Clip-range schedule: constant or linear (annealed to 0 at the step target)."""
     eval_episodes: int = 32
     """Episodes of the final evaluation (and of each --eval-every evaluation)."""
     eval_every: str | None = None
@@ -220,6 +233,9 @@ class BenchArgs:
     """With --baseline: pixelarena's side, a Chase preset."""
     baseline_minutes: float = 30.0
     """With --baseline: training-time cap of the reference's run to solved (0: not run)."""
+    zoo_minutes: float = 30.0
+    """With --baseline: training-time cap of the real rl-zoo3's run to solved (python -m rl_zoo3.train with its Atari
+    PPO hyperparameters; needs the zoo extra; 0: not run)."""
     ours_minutes: float = 15.0
     """With --baseline: training-time cap of pixelarena's run to solved (0: not run)."""
     threads: int = 1

@@ -10,7 +10,6 @@ printed and written as a preset file that ``pixelarena train --preset FILE`` use
 from __future__ import annotations
 
 import ast
-import dataclasses
 import json
 import logging
 import sys
@@ -25,6 +24,7 @@ from agents.training.resolve import PPO_OPTIONS
 
 SPACES = Path(__file__).parent / "spaces"
 PPO_NAMES = PPO_OPTIONS  # the PPO settings train takes on its command line
+RUN_NAMES = ("n_envs", "minibatches")  # train's options that shape the rollout and its minibatches
 
 
 def read_space(path: Path) -> dict[str, dict[str, list[Any]]]:
@@ -38,8 +38,9 @@ def read_space(path: Path) -> dict[str, dict[str, list[Any]]]:
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ValueError(f"search space {path} is unreadable: {error}") from None
     for name, entry in space.items():
-        if not (name in PPO_NAMES or name.startswith("encoder.")):
-            raise ValueError(f"search space {path}: {name!r} is none of {', '.join(PPO_NAMES)} nor encoder.<argument>")
+        if not (name in PPO_NAMES or name in RUN_NAMES or name.startswith("encoder.")):
+            names = ", ".join((*PPO_NAMES, *RUN_NAMES))
+            raise ValueError(f"search space {path}: {name!r} is none of {names} nor encoder.<argument>")
         kind = next(iter(entry), None) if isinstance(entry, dict) else None
         values = entry.get(kind) if kind else None
         if len(entry) != 1 or kind not in ("loguniform", "uniform", "choice") or not isinstance(values, list):
@@ -58,8 +59,8 @@ def tune_space(space: dict[str, dict[str, list[Any]]]) -> dict[str, Any]:
 
 
 def apply(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Sampled settings -> (PPO overrides, encoder arguments)."""
-    ppo = {name: value for name, value in params.items() if name in PPO_NAMES}
+    """Sampled settings -> (train's options: PPO settings, --n-envs, --minibatches; encoder arguments)."""
+    ppo = {name: value for name, value in params.items() if name in PPO_NAMES or name in RUN_NAMES}
     encoder = {name.removeprefix("encoder."): ast.literal_eval(str(value))
                for name, value in params.items() if name.startswith("encoder.")}  # fmt: skip
     return ppo, encoder
@@ -138,9 +139,21 @@ def run_sweep(args: SweepArgs) -> Path:
     if best.metrics is None or "score" not in best.metrics:
         raise ValueError(f"no trial of the sweep finished a seed; see {root / '.ray'}")
     ppo, encoder_kwargs = apply(best.config["sampled"])
-    preset = Preset(env=base.env, encoder=base.encoder, obs=base.obs or "", steps=base.steps, n_envs=base.n_envs,
-                    env_kwargs=base.env_kwargs, encoder_kwargs={**base.encoder_kwargs, **encoder_kwargs},
-                    ppo=dataclasses.replace(base.ppo, **ppo))  # fmt: skip
+    # The best trial's settings as train resolved them (its minibatch follows --n-envs and --minibatches).
+    chosen = resolve(
+        TrainArgs(
+            env=args.env,
+            encoder=args.encoder,
+            obs=args.obs,
+            steps=args.steps,
+            preset=args.preset,
+            encoder_kwargs=tuple(f"{k}={v!r}" for k, v in encoder_kwargs.items()),
+            **ppo,
+        )
+    )
+    preset = Preset(env=chosen.env, encoder=chosen.encoder, obs=chosen.obs or "", steps=chosen.steps,
+                    n_envs=chosen.n_envs, eval_every=chosen.eval_every, env_kwargs=chosen.env_kwargs,
+                    encoder_kwargs=chosen.encoder_kwargs, ppo=chosen.ppo)  # fmt: skip
     finished = [r for r in results if r.metrics and r.metrics.get("seeds_done") == args.seeds]
     record = {"sweep": {"trials": args.trials, "finished_all_seeds": len(finished), "seeds": args.seeds,
                         "score": best.metrics["score"], "space": str(space_file)}}  # fmt: skip

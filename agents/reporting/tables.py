@@ -137,12 +137,14 @@ def settings_table(groups: list[Group]) -> str:
     rows = []
     for group in groups:
         c = group.runs[0].config
-        rows.append([group.label, c.preset or "-", f"{c.steps:,}", str(c.n_envs), f"{c.ppo.learning_rate:g}",
-                     str(c.ppo.n_steps), str(c.ppo.batch_size), str(c.ppo.n_epochs), f"{c.ppo.gamma:g}",
+        rate = f"{c.ppo.learning_rate:g}" + (" linear" if c.ppo.lr_schedule == "linear" else "")
+        clip = f"{c.ppo.clip_range:g}" + (" linear" if c.ppo.clip_schedule == "linear" else "")
+        rows.append([group.label, c.preset or "-", f"{c.steps:,}", str(c.n_envs), rate, str(c.ppo.n_steps),
+                     str(c.ppo.batch_size), str(c.ppo.n_epochs), f"{c.ppo.gamma:g}", f"{c.ppo.gae_lambda:g}", clip,
                      f"{c.ppo.ent_coef:g}", json.dumps(c.encoder_kwargs) if c.encoder_kwargs else "-"])  # fmt: skip
     header = ["encoder:obs", "preset", "steps", "envs", "learning rate", "n_steps", "batch", "epochs", "gamma",
-              "ent coef", "encoder kwargs"]  # fmt: skip
-    return table(header, rows, right={2, 3, 4, 5, 6, 7, 8, 9})
+              "gae lambda", "clip range", "ent coef", "encoder kwargs"]  # fmt: skip
+    return table(header, rows, right=set(range(2, 12)))
 
 
 def unfinished(groups: list[Group]) -> list[str]:

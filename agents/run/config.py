@@ -13,6 +13,7 @@ import difflib
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,20 @@ def parse_kwargs(
     return kwargs
 
 
+SCHEDULES = ("constant", "linear")
+"""How the learning rate and the clip range change over a run (``PPOSettings.lr_schedule``, ``clip_schedule``)."""
+
+
+def scheduled(value: float, schedule: str) -> float | Callable[[float], float]:
+    """A PPO setting as stable-baselines3 takes it: the number, or for ``linear`` a function of the progress
+    remaining (1 at the start, 0 at the run's step target)."""
+    if schedule == "constant":
+        return value
+    if schedule == "linear":
+        return lambda progress_remaining: value * progress_remaining
+    raise ValueError(f"unknown schedule {schedule!r}: choose one of {', '.join(SCHEDULES)}")
+
+
 @dataclass
 class PPOSettings:
     """PPO hyperparameters (stable-baselines3 names)."""
@@ -76,6 +91,10 @@ class PPOSettings:
     clip_range: float = 0.2
     vf_coef: float = 0.5
     max_grad_norm: float = 0.5
+    lr_schedule: str = "constant"
+    """``constant``, or ``linear``: annealed to 0 at the step target (CleanRL's and rl-zoo3's Atari setting)."""
+    clip_schedule: str = "constant"
+    """``constant``, or ``linear``: the clip range annealed to 0 at the step target, like the learning rate."""
 
 
 @dataclass
@@ -142,6 +161,9 @@ class RunConfig:
             raise ValueError("config.json: eval_every must be 0 (off) or a count of env steps")
         if config.ppo.n_steps <= 0 or config.ppo.batch_size <= 0 or config.ppo.n_epochs <= 0:
             raise ValueError("config.json: ppo n_steps, batch_size and n_epochs must be positive")
+        for name in ("lr_schedule", "clip_schedule"):
+            if getattr(config.ppo, name) not in SCHEDULES:
+                raise ValueError(f"config.json: ppo {name} must be one of {', '.join(SCHEDULES)}")
         return config
 
 

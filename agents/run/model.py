@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import torch
 from gymnasium import spaces
@@ -15,7 +16,7 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from agents.environments.env_spec import EnvSpec
 from agents.run.checkpoint import CheckpointError, check_spaces, load_checkpoint, load_policy_weights
-from agents.run.config import RunConfig
+from agents.run.config import RunConfig, scheduled
 from agents.run.device_buffer import DeviceRolloutBuffer
 from agents.run.run_dir import RunDir
 from nets import MaskablePixelPolicy, PixelPolicy
@@ -49,7 +50,7 @@ def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
     model = algo(
         policy,
         vec_env,
-        **dataclasses.asdict(config.ppo),
+        **ppo_kwargs(config),
         **({"rollout_buffer_class": buffer} if buffer is not None else {}),
         seed=config.seed,
         device=device,
@@ -61,6 +62,16 @@ def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
         # interleaved rounds, docs/performance.md). Parameters keep their identity, so the optimizer is unaffected.
         model.policy.to(memory_format=torch.channels_last)
     return model
+
+
+def ppo_kwargs(config: RunConfig) -> dict[str, Any]:
+    """The config's PPO settings as stable-baselines3's arguments: schedules become functions of the progress
+    remaining, which SB3 measures against the run's step target (so a resumed run continues its schedule)."""
+    settings = dataclasses.asdict(config.ppo)
+    lr_schedule, clip_schedule = settings.pop("lr_schedule"), settings.pop("clip_schedule")
+    settings["learning_rate"] = scheduled(settings["learning_rate"], lr_schedule)
+    settings["clip_range"] = scheduled(settings["clip_range"], clip_schedule)
+    return settings
 
 
 def rollout_buffer_class(device: str, maskable: bool, observation_space: spaces.Space) -> type | None:

@@ -11,13 +11,14 @@ import gymnasium as gym
 
 from agents.cli.options import TrainArgs
 from agents.environments.env_spec import EnvProbe, EnvSpec
-from agents.run.config import PPOSettings, RunConfig, choose, parse_kwargs, parse_steps, round_up
+from agents.run.config import SCHEDULES, PPOSettings, RunConfig, choose, parse_kwargs, parse_steps, round_up
 from agents.run.model import pick_device
 from agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
 from agents.run.run_dir import RunDir
 from nets import ENCODERS
 
-PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma")
+PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma", "gae_lambda", "clip_range",
+               "vf_coef", "max_grad_norm", "lr_schedule", "clip_schedule")  # fmt: skip
 # What defines a run: given with --resume, they would silently not apply (the run keeps its own).
 RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "eval_every", "run_dir")
 
@@ -41,17 +42,24 @@ def _find_preset(args: TrainArgs) -> Preset | None:
 def _check_options(args: TrainArgs) -> None:
     if args.encoder is not None:
         choose("encoder", args.encoder, list(ENCODERS))
-    for name in ("learning_rate", "ent_coef", "gamma"):
+    for name in ("learning_rate", "ent_coef", "gamma", "gae_lambda", "clip_range", "vf_coef", "max_grad_norm"):
         value = getattr(args, name)
         if value is not None and not math.isfinite(value):
             raise ValueError(f"--{name.replace('_', '-')} must be a finite number, got {value}")
     counts = ("n_envs", "n_steps", "batch_size", "minibatches", "n_epochs", "threads", "eval_episodes", "frame_stack")
-    for name in ("learning_rate", *counts):
+    for name in ("learning_rate", "clip_range", "max_grad_norm", *counts):
         _positive(name, getattr(args, name))
     if args.ent_coef is not None and args.ent_coef < 0:
         raise ValueError(f"--ent-coef must be 0 or more, got {args.ent_coef}")
     if args.gamma is not None and not 0 < args.gamma <= 1:
         raise ValueError(f"--gamma must be in (0, 1], got {args.gamma}")
+    if args.gae_lambda is not None and not 0 <= args.gae_lambda <= 1:
+        raise ValueError(f"--gae-lambda must be in [0, 1], got {args.gae_lambda}")
+    if args.vf_coef is not None and args.vf_coef < 0:
+        raise ValueError(f"--vf-coef must be 0 or more, got {args.vf_coef}")
+    for name in ("lr_schedule", "clip_schedule"):
+        if getattr(args, name) is not None:
+            choose(f"--{name.replace('_', '-')}", getattr(args, name), list(SCHEDULES))
     pick_device(args.device)  # fails now rather than after the run directory exists
 
 
