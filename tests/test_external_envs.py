@@ -70,6 +70,45 @@ def test_env_i_is_seeded_seed_plus_i() -> None:
     np.testing.assert_array_equal(first, again.reset())
 
 
+def test_subprocesses_step_the_same_games_as_one_process() -> None:
+    """--vec-env subproc (SB3's SubprocVecEnv): the same observations, rewards and ends as in one process."""
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    apart = make_external_vec_env(LAST, n_envs=2, seed=3, env_kwargs={}, subprocesses=True)
+    together = make_external_vec_env(LAST, n_envs=2, seed=3, env_kwargs={})
+    try:
+        assert isinstance(apart, SubprocVecEnv)
+        np.testing.assert_array_equal(apart.reset(), together.reset())
+        for action in np.random.default_rng(0).integers(0, 4, size=(30, 2)):
+            for got, expected in zip(apart.step(action)[:3], together.step(action)[:3]):
+                np.testing.assert_allclose(got, expected, rtol=1e-6)  # rewards: float64 apart, float32 together
+    finally:
+        apart.close()
+        together.close()
+
+
+def test_a_run_keeps_its_vec_env_for_eval(tmp_path: Path) -> None:
+    """The choice is recorded in config.json and rebuilt by eval; the games of pixelarena refuse it in one line."""
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    from agents.cli.options import TrainArgs
+    from agents.environments.env_spec import EnvSpec
+    from agents.run.config import RunConfig
+    from agents.training.resolve import resolve
+
+    config = resolve(TrainArgs(env=LAST, vec_env="subproc", n_envs=2, device="cpu"))
+    stored = RunConfig.from_json(config.to_json())
+    assert stored.vec_env == "subproc"
+    vec = EnvSpec.of(stored).make_vec_env(2, seed=0)
+    try:
+        assert isinstance(vec, SubprocVecEnv)
+    finally:
+        vec.close()
+    assert resolve(TrainArgs(env=LAST, device="cpu")).vec_env == "dummy"
+    with pytest.raises(ValueError, match="Chase steps all its games in one batched pass"):
+        resolve(TrainArgs(env="Chase", vec_env="subproc"))
+
+
 def test_env_kwargs_reach_the_constructor() -> None:
     vec = make_external_vec_env(FIRST, n_envs=1, seed=0, env_kwargs={"size": 6})
     assert vec.reset().shape == (1, 2, 6, 6)

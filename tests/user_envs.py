@@ -7,6 +7,7 @@ do not read, to test the error for unsupported spaces.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import gymnasium as gym
@@ -193,3 +194,18 @@ class NaNRewardEnv(ChannelsLastEnv):
     def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
         obs, _, terminated, truncated, info = super().step(action)
         return obs, float("nan"), terminated, truncated, info
+
+
+class SlowEnv(ChannelsLastEnv):
+    """``ChannelsLastEnv`` whose every step also computes for ``step_ms`` milliseconds, like a game written in pure
+    Python (at 10 ms, about 100 frames/s): what ``--vec-env subproc`` spreads over processes."""
+
+    def __init__(self, step_ms: float = 10.0, size: int = 10, max_steps: int = 20) -> None:
+        super().__init__(size, max_steps)
+        self.step_ms = step_ms
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        deadline = time.perf_counter() + self.step_ms / 1000
+        while time.perf_counter() < deadline:  # busy, not asleep: it takes a core, as game code does
+            pass
+        return super().step(action)

@@ -26,6 +26,10 @@ class RunOptions:
     frame_stack: int = 1
     """Stack the last K observations along the channel axis (for envs whose one frame does not show motion);
     recorded in config.json and applied again by eval, play and export."""
+    vec_env: str | None = None
+    """How the copies of another Gymnasium env are stepped: dummy (one process, the default) or subproc (a process
+    each, stable-baselines3's SubprocVecEnv, for envs whose step is slow Python code); pixelarena's games step all
+    copies in one batched pass and take neither. Recorded in config.json, used again by eval and compare."""
     checkpoint_every: str = "50k"
     """Save a checkpoint every this many steps (always also at the end and on Ctrl-C / SIGTERM)."""
     threads: int | None = None

@@ -53,6 +53,8 @@ class EnvSpec:
     kwargs: dict[str, Any] = field(default_factory=dict)
     frame_stack: int = 1
     """The last K observations stacked along the channel axis (as the encoder reads channels), 1: none."""
+    vec_env: str = "dummy"
+    """An external env's copies stepped in this process (``dummy``) or a process each (``subproc``)."""
 
     @classmethod
     def parse(cls, env: str, obs: str | None = None, kwargs: dict[str, Any] | None = None) -> EnvSpec:
@@ -71,7 +73,7 @@ class EnvSpec:
     @classmethod
     def of(cls, config: RunConfig) -> EnvSpec:
         """The env a run's config names (checked when the run was created)."""
-        return cls(config.env, config.obs, dict(config.env_kwargs), config.frame_stack)
+        return cls(config.env, config.obs, dict(config.env_kwargs), config.frame_stack, config.vec_env)
 
     @property
     def game(self) -> type[envs.BatchedGame] | None:
@@ -106,7 +108,8 @@ class EnvSpec:
         else:
             from agents.environments.external import make_external_vec_env
 
-            vec_env = make_external_vec_env(self.name, n_envs, 0 if seed is None else seed, self.kwargs, self.obs)
+            vec_env = make_external_vec_env(self.name, n_envs, 0 if seed is None else seed, self.kwargs, self.obs,
+                                            subprocesses=self.vec_env == "subproc")  # fmt: skip
         return stack_frames(vec_env, self.frame_stack)
 
     def probe(self) -> EnvProbe:
@@ -114,7 +117,7 @@ class EnvSpec:
         if self.builtin and self.frame_stack == 1:
             game = self.make_game(1)
             return EnvProbe(game.single_observation_space, game.single_action_space, dict(game.metadata))
-        vec_env = self.make_vec_env(1, seed=0)
+        vec_env = dataclasses.replace(self, vec_env="dummy").make_vec_env(1, seed=0)  # one env: no process
         try:
             return EnvProbe(vec_env.observation_space, vec_env.action_space, dict(vec_env.metadata))
         finally:

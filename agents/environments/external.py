@@ -67,12 +67,13 @@ def default_keys(env: str) -> str | None:
 
 
 def make_external_vec_env(
-    env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any], keys: str | None = None
+    env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any], keys: str | None = None, subprocesses: bool = False
 ) -> VecEnv:
     """Builds ``n_envs`` copies of an external env as a stable-baselines3 ``VecEnv`` and checks its spaces.
 
-    Non-Atari envs become a ``DummyVecEnv`` of ``Monitor``-wrapped envs (``info["episode"]`` at episode ends);
-    env i is seeded ``seed + i`` at its first reset. Atari envs get ``make_atari_env`` plus ``VecFrameStack(4)``.
+    Non-Atari envs become a ``DummyVecEnv`` (or with ``subprocesses`` a ``SubprocVecEnv``, rl-zoo3's
+    ``--vec-env subproc``) of ``Monitor``-wrapped envs (``info["episode"]`` at episode ends); env i is seeded
+    ``seed + i`` at its first reset. Atari envs get ``make_atari_env`` plus ``VecFrameStack(4)``.
 
     Args:
         env: A Gymnasium id, ``module:Class``, ``module:EnvId`` or an ``ALE/`` id (see the module docstring).
@@ -81,6 +82,7 @@ def make_external_vec_env(
         env_kwargs: Keyword arguments for the env's constructor (or ``gym.make``).
         keys: For a Dict observation: the comma-separated keys the agent observes (the others are left out), or
             None for all.
+        subprocesses: Step each copy in a process of its own (for envs whose step is slow Python code).
 
     Returns:
         The vector env.
@@ -92,12 +94,15 @@ def make_external_vec_env(
     if n_envs < 1:
         raise ValueError(f"n_envs must be at least 1, got {n_envs}")
     env_kwargs = dict(env_kwargs)
+    vec_env_cls = _vec_env_class(subprocesses)
     if env.startswith(ATARI_PREFIX):
         if keys is not None:
             raise ValueError(f"--obs {keys!r}: Atari envs observe frames, not a Dict")
-        vec = _make_atari(env, n_envs, seed, env_kwargs)
+        vec = _make_atari(env, n_envs, seed, env_kwargs, vec_env_cls)
     else:
-        vec = _make_generic(env, _resolve(env, env_kwargs), n_envs, seed, env_kwargs, keys)
+        vec = _make_generic(
+            env, _resolve(env, env_kwargs), n_envs, seed, env_kwargs, keys, _vec_env_class(subprocesses)
+        )
     if is_minigrid(env):
         vec.metadata = {**vec.metadata, "image_codes": True, "observation_view": "agent"}
     try:
@@ -238,19 +243,23 @@ def _keep_keys(env: gym.Env, keys: str, name: str) -> gym.Env:
     return gym.wrappers.FilterObservation(env, filter_keys=wanted)
 
 
-def _make_generic(
-    env: str, target: str | EnvFactory, n_envs: int, seed: int, env_kwargs: dict[str, Any], keys: str | None
-) -> VecEnv:
-    """``DummyVecEnv`` of ``Monitor(env)`` (filtered to ``keys``); env i seeded ``seed + i`` at its first reset
+def _vec_env_class(subprocesses: bool) -> type[VecEnv]:
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
+
+    return SubprocVecEnv if subprocesses else DummyVecEnv
+
+
+def _make_generic(env: str, target: str | EnvFactory, n_envs: int, seed: int, env_kwargs: dict[str, Any],
+                  keys: str | None, vec_env_cls: type[VecEnv]) -> VecEnv:  # fmt: skip
+    """``vec_env_cls`` of ``Monitor(env)`` (filtered to ``keys``); env i seeded ``seed + i`` at its first reset
     (SB3's make_vec_env)."""
     from functools import partial
 
     from stable_baselines3.common.env_util import make_vec_env
-    from stable_baselines3.common.vec_env import DummyVecEnv
 
     wrapper = None if keys is None else partial(_keep_keys, keys=keys, name=env)
     try:
-        return make_vec_env(target, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs, vec_env_cls=DummyVecEnv,
+        return make_vec_env(target, n_envs=n_envs, seed=seed, env_kwargs=env_kwargs, vec_env_cls=vec_env_cls,
                             wrapper_class=wrapper)  # fmt: skip
     except gym.error.DependencyNotInstalled as exc:
         raise ValueError(f"env {env!r} needs a package that is not installed: {_first_line(exc)}") from exc
@@ -281,7 +290,7 @@ def _check_one_env(env: str, target: str | EnvFactory, env_kwargs: dict[str, Any
         single.close()
 
 
-def _make_atari(env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any]) -> VecEnv:
+def _make_atari(env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any], vec_env_cls: type[VecEnv]) -> VecEnv:
     """SB3's Atari preprocessing (84x84 grey, frame skip 4, Monitor) and 4 stacked frames."""
     # SB3's AtariWrapper resizes frames with OpenCV, which the atari extra does not pull in by itself.
     install = [
@@ -291,12 +300,12 @@ def _make_atari(env: str, n_envs: int, seed: int, env_kwargs: dict[str, Any]) ->
         raise ValueError(f"Atari env {env!r} needs ale-py and opencv-python: pip install {' '.join(install)}")
     import ale_py
     from stable_baselines3.common.env_util import make_atari_env
-    from stable_baselines3.common.vec_env import DummyVecEnv, VecFrameStack
+    from stable_baselines3.common.vec_env import VecFrameStack
 
     gym.register_envs(ale_py)
     _require_registered(env)
     kwargs = {**_ATARI_DEFAULT_KWARGS, **env_kwargs}
-    vec = make_atari_env(env, n_envs=n_envs, seed=seed, env_kwargs=kwargs, vec_env_cls=DummyVecEnv)
+    vec = make_atari_env(env, n_envs=n_envs, seed=seed, env_kwargs=kwargs, vec_env_cls=vec_env_cls)
     return VecFrameStack(vec, n_stack=4)
 
 

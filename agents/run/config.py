@@ -63,6 +63,8 @@ def parse_kwargs(
     return kwargs
 
 
+VEC_ENVS = ("dummy", "subproc")
+"""stable-baselines3's DummyVecEnv (all copies in this process) or SubprocVecEnv (a process per copy)."""
 SCHEDULES = ("constant", "linear")
 """How the learning rate and the clip range change over a run (``PPOSettings.lr_schedule``, ``clip_schedule``)."""
 
@@ -116,6 +118,8 @@ class RunConfig:
     eval_every: int = 0
     """Greedy evaluation every this many env steps, keeping the best policy (0: off; best_policy.py)."""
     frame_stack: int = 1
+    vec_env: str = "dummy"
+    """How an external env's copies are stepped: ``dummy`` (one process) or ``subproc`` (one process each)."""
     preset: str = ""
     threads: int | None = None
     wandb: bool = False
@@ -161,6 +165,8 @@ class RunConfig:
             raise ValueError("config.json: eval_every must be 0 (off) or a count of env steps")
         if config.ppo.n_steps <= 0 or config.ppo.batch_size <= 0 or config.ppo.n_epochs <= 0:
             raise ValueError("config.json: ppo n_steps, batch_size and n_epochs must be positive")
+        if config.vec_env not in VEC_ENVS:
+            raise ValueError(f"config.json: vec_env must be one of {', '.join(VEC_ENVS)}")
         for name in ("lr_schedule", "clip_schedule"):
             if getattr(config.ppo, name) not in SCHEDULES:
                 raise ValueError(f"config.json: ppo {name} must be one of {', '.join(SCHEDULES)}")

@@ -11,7 +11,7 @@ import gymnasium as gym
 
 from agents.cli.options import TrainArgs
 from agents.environments.env_spec import EnvProbe, EnvSpec
-from agents.run.config import SCHEDULES, PPOSettings, RunConfig, choose, parse_kwargs, parse_steps, round_up
+from agents.run.config import SCHEDULES, VEC_ENVS, PPOSettings, RunConfig, choose, parse_kwargs, parse_steps, round_up
 from agents.run.model import pick_device
 from agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
 from agents.run.run_dir import RunDir
@@ -20,7 +20,7 @@ from nets import ENCODERS
 PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma", "gae_lambda", "clip_range",
                "vf_coef", "max_grad_norm", "lr_schedule", "clip_schedule")  # fmt: skip
 # What defines a run: given with --resume, they would silently not apply (the run keeps its own).
-RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "eval_every", "run_dir")
+RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "eval_every", "run_dir", "vec_env")
 
 
 def _positive(name: str, value: int | float | None) -> None:
@@ -71,7 +71,7 @@ def resolve(args: TrainArgs) -> RunConfig:
     if preset is not None and preset.env != spec.name:
         raise ValueError(f"preset {args.preset!r} is for {preset.env}, not {spec.name}")
     spec = spec.with_kwargs({**(preset.env_kwargs if preset else {}), **parse_kwargs(args.env_kwargs)})
-    spec = dataclasses.replace(spec, frame_stack=args.frame_stack)
+    spec = dataclasses.replace(spec, frame_stack=args.frame_stack, vec_env=_vec_env(args, spec))
     # An external env is built once here: its kwargs fail now, and its spaces choose the default encoder.
     external = None if spec.builtin else spec.probe()
     encoder = args.encoder or (preset.encoder if preset else None) or _default_encoder(external)
@@ -98,6 +98,7 @@ def resolve(args: TrainArgs) -> RunConfig:
         eval_episodes=args.eval_episodes,
         eval_every=_eval_every(args, preset),
         frame_stack=args.frame_stack,
+        vec_env=spec.vec_env,
         preset=preset_name(spec.name, encoder) if from_preset and args.preset is None else (args.preset or ""),
         threads=args.threads,
         wandb=args.wandb,
@@ -109,6 +110,17 @@ def resolve(args: TrainArgs) -> RunConfig:
     # The observation mode may have come from the preset: a game is probed with the config's own.
     _check_encoder_fits(config, EnvSpec.of(config).probe() if spec.builtin else external)
     return config
+
+
+def _vec_env(args: TrainArgs, spec: EnvSpec) -> str:
+    """--vec-env, checked: subprocesses are for other people's envs (a game of pixelarena's is one batched object)."""
+    if args.vec_env is None:
+        return "dummy"
+    choose("--vec-env", args.vec_env, list(VEC_ENVS))
+    if spec.builtin and args.vec_env != "dummy":
+        raise ValueError(f"--vec-env {args.vec_env} is for other Gymnasium envs: {spec.name} steps all its games in "
+                         "one batched pass")  # fmt: skip
+    return args.vec_env
 
 
 def _eval_every(args: TrainArgs, preset: Preset | None) -> int:

@@ -6,6 +6,7 @@ show, a step that says when an episode ended, and the actions a person's keys an
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -173,6 +174,7 @@ class ExternalSession(GameSession):
 
     def __init__(self, spec: EnvSpec, seed: int, scale: int) -> None:
         super().__init__()
+        spec = dataclasses.replace(spec, vec_env="dummy")  # one env watched, in this process (its frames are read)
         try:  # the frames a person expects to see are render()'s, when the env takes a render mode
             self.vec = spec.with_kwargs({"render_mode": "rgb_array"}).make_vec_env(1, seed)
         except (ValueError, TypeError):
