@@ -124,6 +124,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("play RUN --overlay bogus", 2, "overlay"),
     ("play RUN --record out.txt", 2, "must end in .mp4 or .gif"),
     ("play RUN --human --record out.gif", 2, "--human plays in a window"),
+    ("play --env Chase --human --record out.gif", 2, "--human plays in a window: drop --record"),
     # compare
     ("compare", 2, "--env is required"),
     ("compare --env Chase", 2, "--steps is required"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import imageio.v2 as imageio
 import pygame
+import pytest
 
 from envs.human import play_human
 
@@ -54,3 +56,23 @@ def test_real_time_human_play_steps_every_frame_without_keys() -> None:
     pygame.time.set_timer(pygame.QUIT, 1500, loops=1)  # Snake ticks at 6 steps/s: a few ticks, then quit
     session = play_human("Snake", seed=0, scale=8, size=8)
     assert 1 <= session.steps <= 10  # it steps without keys, but no faster than its pace
+
+
+def test_human_play_without_a_display_is_a_one_line_error_not_a_hang() -> None:
+    """pygame's dummy driver opens an invisible window that would wait for keys forever."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["SDL_VIDEODRIVER"] = "dummy"
+    result = subprocess.run([sys.executable, "play.py", "--env", "Chase", "--human"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["play.py: error: --human plays in a window: no display was found"]
+
+
+def test_a_wrong_video_name_is_refused_before_an_episode_is_played(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents.cli.play import main
+
+    def must_not_play(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an episode was played before the video name was checked")
+
+    monkeypatch.setattr("agents.viewer.scripted.scripted_frames", must_not_play)
+    assert main(["--env", "Chase", "--record", "y.avi"]) == 2

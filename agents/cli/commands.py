@@ -132,6 +132,10 @@ def run_play(args: PlayArgs) -> None:
         raise ValueError(f"--episodes must be at least 1, got {args.episodes}")
     if not 1 <= args.scale <= 64:
         raise ValueError(f"--scale must be between 1 and 64 pixels per cell, got {args.scale}")
+    if args.record is not None:
+        from agents.viewer.video import check_video_path
+
+        check_video_path(args.record)  # before an episode is played, not after
     if args.run is None:
         _play_game(args)
         return
@@ -154,13 +158,14 @@ def run_play(args: PlayArgs) -> None:
 
 
 def _play_game(args: PlayArgs) -> None:
-    from agents.viewer.scripted import watch_scripted
+    from agents.viewer.scripted import check_human_window, watch_scripted
     from envs.human import play_human
 
     if args.overlay != "none":
         raise ValueError("--overlay needs a trained agent: python play.py runs/<run> --overlay ...")
     kwargs = {} if args.size is None else {"size": args.size}
     if args.human:
+        check_human_window(args.record)
         play_human(args.env, seed=args.seed, scale=args.scale, **kwargs)
     else:
         watch_scripted(args.env, args.policy, args.episodes, args.seed, args.scale, args.record, **kwargs)

@@ -18,6 +18,13 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or os.name == "nt"
 
 
+def check_human_window(record: str | Path | None) -> None:
+    """A one-line ValueError when ``--human`` cannot get its window: with ``record``, or with no display (where
+    pygame's dummy driver would open an invisible window and wait for keys forever)."""
+    if record is not None or not has_display():
+        raise ValueError("--human plays in a window: " + ("drop --record" if record else "no display was found"))
+
+
 def scripted_frames(
     env_name: str, policy: str, episodes: int, seed: int | None, scale: int, **game_kwargs: Any
 ) -> tuple[list[np.ndarray], list[float]]:

@@ -30,14 +30,14 @@ def watch_run(
     from agents.run.model import load_trained
     from agents.run.run_dir import RunDir
     from agents.viewer.loop import agent_viewer, record_video, run_window
-    from agents.viewer.scripted import has_display
+    from agents.viewer.scripted import check_human_window, has_display
     from agents.viewer.video import check_video_path
 
     if record is not None:
         check_video_path(record)  # before loading anything: a wrong name is a quick one-line error
     windowed = record is None and has_display()
-    if human and not windowed:
-        raise ValueError("--human plays in a window: " + ("drop --record" if record else "no display was found"))
+    if human:
+        check_human_window(record)
     config, model = load_trained(run_dir, device)
     viewer = agent_viewer(model, config, seed, scale, overlay, layer, speed, human, show_help=windowed,
                           screenshot_dir=RunDir(run_dir).screenshots)  # fmt: skip
