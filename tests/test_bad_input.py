@@ -79,14 +79,28 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --env-kwargs size=abc", 2, "size"),
     ("train --env-kwargs n_enemies=-1", 2, "n_enemies"),
     ("train --env-kwargs n_enemies=40 size=6", 2, "do not fit"),
-    ("train --env-kwargs foo=1", 2, "unexpected keyword argument 'foo'"),
+    ("train --env-kwargs foo=1", 2, "--env-kwargs: unknown key 'foo': Chase takes n_enemies,"),
+    (
+        "train --env-kwargs siz=16",
+        2,
+        "unknown key 'siz': Chase takes n_enemies, n_coins, enemy_speed, enemy_noise, "
+        "spawn_distance, size, cell_px, max_steps; did you mean 'size'?",
+    ),
+    ("train --env Swarm --env-kwargs n_unit=4", 2, "did you mean 'n_units'?"),
     ("train --env-kwargs size", 2, "key=value"),
     ("train --env Target --env-kwargs n_decoys=-2", 2, "n_decoys"),
     ("train --env Swarm --env-kwargs n_units=0", 2, "n_units"),
     ("train --env Snake --env-kwargs size=2", 2, "size"),
     (f"train --env {ENV} --env-kwargs colour=1", 2, "does not take env kwargs"),
     ("train --encoder-kwargs stem=bogus", 2, "stem"),
-    ("train --encoder-kwargs foo=1", 2, "does not take it"),
+    ("train --encoder-kwargs foo=1", 2, "--encoder-kwargs: unknown key 'foo': the cnn encoder takes"),
+    (
+        "train --encoder-kwargs chanels=(8,8)",
+        2,
+        "the cnn encoder takes features_dim, channels, strides, kernel_size, "
+        "pool, stem, cell_px, frames; did you mean 'channels'?",
+    ),
+    ("train --encoder impala --encoder-kwargs width=(8,8)", 2, "did you mean 'widths'?"),
     ("train --encoder-kwargs foo", 2, "key=value"),
     ("train --encoder cnn --obs vector", 2, "cnn on Chase (vector obs)"),
     # train: paths

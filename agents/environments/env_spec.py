@@ -16,6 +16,7 @@ import gymnasium as gym
 
 import envs
 from agents.environments.external import ATARI_PREFIX, default_keys
+from agents.run.config import check_keys, keyword_names
 
 if TYPE_CHECKING:
     from stable_baselines3.common.vec_env import VecEnv
@@ -93,6 +94,8 @@ class EnvSpec:
         game = self.game
         if game is None:
             raise ValueError(f"{self.name} is not a pixelarena game")
+        # obs is --obs, and num_games comes from --n-envs: neither is a game setting people give as a kwarg.
+        check_keys("--env-kwargs", self.name, self.kwargs, keyword_names(game, skip=("num_games", "obs")))
         try:
             return game(num_games, **self.kwargs, **({"obs": self.obs} if self.obs is not None else {}))
         except TypeError as error:  # a keyword the game does not take

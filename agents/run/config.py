@@ -10,10 +10,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 import difflib
+import inspect
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,30 @@ def choose(kind: str, value: str, choices: list[str]) -> str:
     near = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
     hint = f"; did you mean {near[0]!r}?" if near else ""
     raise ValueError(f"unknown {kind} {value!r}: choose one of {', '.join(choices)}{hint}")
+
+
+def keyword_names(cls: type, skip: Collection[str] = ()) -> list[str]:
+    """The keyword arguments ``cls(...)`` takes, its own first, following ``**kwargs`` into the base classes."""
+    names: list[str] = []
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        params = list(inspect.signature(klass.__init__).parameters.values())[1:]  # without self
+        names += [p.name for p in params if p.kind in kinds and p.name not in skip and p.name not in names]
+        if not any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params):
+            break
+    return names
+
+
+def check_keys(option: str, owner: str, given: Iterable[str], valid: list[str]) -> None:
+    """A one-line ValueError for the first key of ``given`` that is not in ``valid``: the key, what ``owner``
+    takes, and the nearest one (Python's own TypeError names only the unknown key, in a signature's words)."""
+    for key in given:
+        if key not in valid:
+            near = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ValueError(f"{option}: unknown key {key!r}: {owner} takes {', '.join(valid)}{hint}")
 
 
 _STEP_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")

@@ -11,7 +11,18 @@ import gymnasium as gym
 
 from agents.cli.options import TrainArgs
 from agents.environments.env_spec import EnvProbe, EnvSpec
-from agents.run.config import SCHEDULES, VEC_ENVS, PPOSettings, RunConfig, choose, parse_kwargs, parse_steps, round_up
+from agents.run.config import (
+    SCHEDULES,
+    VEC_ENVS,
+    PPOSettings,
+    RunConfig,
+    check_keys,
+    choose,
+    keyword_names,
+    parse_kwargs,
+    parse_steps,
+    round_up,
+)
 from agents.run.model import pick_device
 from agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
 from agents.run.run_dir import RunDir
@@ -163,12 +174,20 @@ def _default_encoder(probe: EnvProbe | None) -> str:
     return "cnn" if isinstance(space, gym.spaces.Dict) or len(space.shape) >= 2 else "mlp"
 
 
+ENCODER_ARGS_SET_BY_POLICY = ("observation_space", "channels_first", "sb3_scaled_images", "return_map")
+
+
 def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:
     """A convolutional encoder on a vector observation, or encoder arguments it does not take, fail now, not in
     the run (or in every run of a comparison)."""
-    from nets import PixelPolicy
+    from nets import PixelPolicy, encoder_class
 
     kwargs = config.encoder_kwargs_on(probe.metadata)
+    # The policy sets the layout arguments itself; a Dict observation's encoder also takes its vector keys' width.
+    valid = keyword_names(encoder_class(config.encoder), skip=ENCODER_ARGS_SET_BY_POLICY)
+    if isinstance(probe.observation_space, gym.spaces.Dict):
+        valid.append("vector_dim")
+    check_keys("--encoder-kwargs", f"the {config.encoder} encoder", kwargs, valid)
     try:
         PixelPolicy(probe.observation_space, probe.action_space, lambda _: 0.0,
                     encoder=config.encoder, encoder_kwargs=kwargs)  # fmt: skip
