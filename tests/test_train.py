@@ -161,7 +161,7 @@ def _spaces():
         (["--obs", "rgb"], "unknown obs mode"),
         (["--steps", "10q"], "500k"),
         (["--env-kwargs", "size=3"], "size must be between"),
-        (["--env-kwargs", "foo=1"], "unexpected keyword argument 'foo'"),
+        (["--env-kwargs", "foo=1"], "unknown key 'foo'"),
         (["--device", "cuda:7"], "device"),
         (["--resume", "/nonexistent/run"], "does not exist"),
     ],
