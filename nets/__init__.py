@@ -11,11 +11,12 @@ from nets.facts import ArchitectureFacts, architecture_facts
 from nets.impala import ImpalaEncoder
 from nets.mlp import MlpEncoder
 from nets.policy import MaskablePixelPolicy, PixelPolicy
-from nets.registry import ENCODERS, encoder_class
+from nets.registry import ENCODER_ALIASES, ENCODERS, encoder_class
 from nets.unet import UNetEncoder
 
 __all__ = [
     "ENCODERS",
+    "ENCODER_ALIASES",
     "ArchitectureFacts",
     "CnnEncoder",
     "ImpalaEncoder",

@@ -15,6 +15,21 @@ ENCODERS: dict[str, type[PixelEncoder]] = {
 }
 """Encoder name -> class. Each class's ``output`` says whether heads read a vector or a map."""
 
+ENCODER_ALIASES: dict[str, str] = {
+    "resnet": "impala",  # the IMPALA encoder is a ResNet (Espeholt et al., 2018)
+    "impala-cnn": "impala",
+    "nature": "cnn",
+    "naturecnn": "cnn",
+    "nature-cnn": "cnn",
+    "conv": "cnn",
+    "convnet": "cnn",
+    "u-net": "unet",
+    "fc": "mlp",
+    "dense": "mlp",
+    "linear": "mlp",
+}
+"""Well-known names of architectures (lower case) -> the encoder that is one; used only to suggest a name."""
+
 
 def encoder_class(name: str) -> type[PixelEncoder]:
     """Looks an encoder up by name.
@@ -24,6 +39,7 @@ def encoder_class(name: str) -> type[PixelEncoder]:
     """
     if name in ENCODERS:
         return ENCODERS[name]
-    close = difflib.get_close_matches(name, list(ENCODERS), n=1)
+    alias = ENCODER_ALIASES.get(name.lower())
+    close = [alias] if alias else difflib.get_close_matches(name, list(ENCODERS), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise ValueError(f"unknown encoder {name!r}: choose one of {', '.join(ENCODERS)}{hint}")

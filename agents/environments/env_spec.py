@@ -16,12 +16,16 @@ import gymnasium as gym
 
 import envs
 from agents.environments.external import ATARI_PREFIX, default_keys
-from agents.run.config import check_keys, keyword_names
+from agents.run.config import check_keys, choose, keyword_names
 
 if TYPE_CHECKING:
     from stable_baselines3.common.vec_env import VecEnv
 
     from agents.run.config import RunConfig
+
+
+OBS_ALIASES = {"rgb": "pixels", "image": "pixels", "pixel": "pixels", "state": "vector", "ram": "vector"}
+"""Other names people give an observation mode (lower case) -> the mode; used only to suggest one."""
 
 
 def builtin_game(env: str) -> type[envs.BatchedGame] | None:
@@ -64,8 +68,8 @@ class EnvSpec:
         kwargs = dict(kwargs or {})
         game = builtin_game(env)
         if game is not None:
-            if obs is not None and obs not in envs.OBS_MODES:
-                raise ValueError(f"unknown obs mode {obs!r}: choose one of {', '.join(envs.OBS_MODES)}")
+            if obs is not None:
+                choose("obs mode", obs, list(envs.OBS_MODES), OBS_ALIASES)
             return cls(game.__name__, obs, kwargs)
         if ":" not in env and not env.startswith(ATARI_PREFIX) and env not in gym.registry:
             envs.resolve_env_id(env)  # raises, naming the nearest game or registered id

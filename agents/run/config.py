@@ -14,17 +14,19 @@ import inspect
 import json
 import math
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 
-def choose(kind: str, value: str, choices: list[str]) -> str:
-    """``value`` if it is one of ``choices``, else a one-line ValueError naming them (and the nearest one)."""
+def choose(kind: str, value: str, choices: list[str], aliases: Mapping[str, str] | None = None) -> str:
+    """``value`` if it is one of ``choices``, else a one-line ValueError naming them (and the nearest one: the
+    choice ``aliases`` maps the lower-cased value to, e.g. resnet -> impala, else the closest spelling)."""
     if value in choices:
         return value
-    near = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    alias = (aliases or {}).get(value.lower())
+    near = [alias] if alias in choices else difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
     hint = f"; did you mean {near[0]!r}?" if near else ""
     raise ValueError(f"unknown {kind} {value!r}: choose one of {', '.join(choices)}{hint}")
 

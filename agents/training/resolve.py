@@ -26,7 +26,7 @@ from agents.run.config import (
 from agents.run.model import pick_device
 from agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
 from agents.run.run_dir import RunDir
-from nets import ENCODERS
+from nets import ENCODER_ALIASES, ENCODERS
 
 PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma", "gae_lambda", "clip_range",
                "vf_coef", "max_grad_norm", "lr_schedule", "clip_schedule")  # fmt: skip
@@ -52,7 +52,7 @@ def _find_preset(args: TrainArgs) -> Preset | None:
 
 def _check_options(args: TrainArgs) -> None:
     if args.encoder is not None:
-        choose("encoder", args.encoder, list(ENCODERS))
+        choose("encoder", args.encoder, list(ENCODERS), ENCODER_ALIASES)
     for name in ("learning_rate", "ent_coef", "gamma", "gae_lambda", "clip_range", "vf_coef", "max_grad_norm"):
         value = getattr(args, name)
         if value is not None and not math.isfinite(value):
