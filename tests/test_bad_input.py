@@ -36,6 +36,12 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --env tests.user_envs:DictObsEnv --obs image,nope", 2, "has no key ['nope']"),
     ("train --env tests.user_envs:DictObsEnv --frame-stack 2", 2, "--frame-stack stacks Box observations"),
     ("train --env Pendulum-v1", 2, "not Discrete or MultiDiscrete"),
+    (
+        "train --env CartPole-v1 --encoder cnn",
+        2,
+        "cnn on CartPole-v1 (native obs): --encoder cnn is convolutional and "
+        "needs an image observation, this one is a vector of shape (4,); use --encoder mlp",
+    ),
     ("train --device tpu", 2, "unknown device"),
     ("train --device cuda:7", 2, "device"),
     # train: counts and numbers

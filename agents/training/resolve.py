@@ -182,6 +182,12 @@ def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:
     the run (or in every run of a comparison)."""
     from nets import PixelPolicy, encoder_class
 
+    where = f"{config.encoder} on {config.env} ({config.obs or 'native'} obs)"
+    space = probe.observation_space
+    # Said here in the options' words: nets/ words it for Python callers (encoder='mlp').
+    if config.encoder != "mlp" and isinstance(space, gym.spaces.Box) and len(space.shape) not in (2, 3):
+        raise ValueError(f"{where}: --encoder {config.encoder} is convolutional and needs an image observation, "
+                         f"this one is a vector of shape {tuple(space.shape)}; use --encoder mlp")  # fmt: skip
     kwargs = config.encoder_kwargs_on(probe.metadata)
     # The policy sets the layout arguments itself; a Dict observation's encoder also takes its vector keys' width.
     valid = keyword_names(encoder_class(config.encoder), skip=ENCODER_ARGS_SET_BY_POLICY)
@@ -194,7 +200,7 @@ def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:
     except TypeError as error:  # a keyword the encoder does not take
         raise ValueError(f"--encoder-kwargs: {config.encoder} does not take it: {error}") from None
     except ValueError as error:
-        raise ValueError(f"{config.encoder} on {config.env} ({config.obs} obs): {error}") from None
+        raise ValueError(f"{where}: {error}") from None
 
 
 def resume_config(args: TrainArgs) -> RunConfig | None:
