@@ -125,3 +125,29 @@ def test_solve_trials_table_reads_each_trials_curve() -> None:
     cells = [cell.strip() for cell in line.strip("|").split("|")]
     assert cells[:6] == ["t", "gae_lambda=0.8", "1", "+7.00", "+7.00", "-"]  # 200k: the trial stopped before
     assert cells[6:] == ["**150,000 / 300 s**", "+10.50", "150,000", "500"]
+
+
+def test_a_sweeps_trial_table_reads_its_run_directories(tmp_path: Path) -> None:
+    """`pixelarena report SWEEP` (and the end of a sweep) tabulates every trial, also one stopped mid-way."""
+    import dataclasses
+
+    from agents.experiments.sweep import trials_markdown
+    from tests.test_report import make_run
+
+    root = tmp_path / "sweep"
+    first = make_run(root / "trials" / "aaa", "cnn", "pixels", 0, 7.5)
+    make_run(root / "trials" / "aaa", "cnn", "pixels", 1, 8.5)
+    with (first / "metrics.jsonl").open("a") as rows:
+        rows.write(json.dumps({"step": 5000, "wall_time": 5.0, "charts/greedy_return": 9.25}) + "\n")
+    second = make_run(root / "trials" / "bbb", "cnn", "pixels", 0, None)  # stopped before its evaluation
+    config = json.loads((second / "config.json").read_text())
+    config["ppo"]["lr_schedule"] = "linear"
+    (second / "config.json").write_text(json.dumps(config))
+    lines = trials_markdown(root).splitlines()
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    cells = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")] for line in lines[2:]}
+    from agents.run.config import PPOSettings
+
+    assert header[1 : 1 + len(dataclasses.fields(PPOSettings))] == [f.name for f in dataclasses.fields(PPOSettings)]
+    assert cells["aaa"][-4:] == ["+7.50 / +8.50", "+8.00", "+9.25 at 5,000", "9"]  # 5.0 + 4.096 s: each last row
+    assert cells["bbb"][header.index("lr_schedule")] == "linear" and cells["bbb"][-4:-2] == ["-", "-"]

@@ -57,19 +57,22 @@ def run_eval(args: EvalArgs) -> None:
 
 
 def run_list(args: ListArgs) -> None:
-    import envs
-    from agents.cli.listing import print_encoder_facts
+    from agents.cli.listing import print_encoder_facts, print_games, probe_env
 
-    print("Games (pixelarena/<Game>-v0):")
-    for name, game in envs.GAMES.items():
-        print(f"  {name:<8} random {game.RANDOM_SCORE:+.2f}  solved {game.SOLVED_SCORE:+.2f}")
-    print_encoder_facts(args.env, args.obs)
+    spec, probe = probe_env(args.env, args.obs)  # a wrong name fails before anything is printed
+    print_games()
+    print_encoder_facts(spec, probe)
 
 
 def run_report(args: ReportArgs) -> None:
     from agents.reporting.publish import check_destination, publish
     from agents.reporting.report import write_report
 
+    if (args.dir / "trials").is_dir():  # a sweep's folder: its trial table
+        from agents.experiments.sweep import write_trials_table
+
+        print(f"report: {write_trials_table(args.dir)}")
+        return
     if args.publish is not None:
         check_destination(args.dir, args.publish)  # before the report is written, not after
     print(f"report: {write_report(args.dir)}")

@@ -10,6 +10,7 @@ printed and written as a preset file that ``pixelarena train --preset FILE`` use
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import logging
 import sys
@@ -64,6 +65,54 @@ def apply(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     encoder = {name.removeprefix("encoder."): ast.literal_eval(str(value))
                for name, value in params.items() if name.startswith("encoder.")}  # fmt: skip
     return ppo, encoder
+
+
+def trials_markdown(root: Path) -> str:
+    """The sweep's trials as a Markdown table, from their run directories (also while the sweep runs, or after it
+    was stopped): each trial's settings that differ from the preset, every seed's held-out score, their mean, the
+    best selection score and the steps it came at, and the training time of its seeds."""
+    from agents.reporting.markdown import table
+    from agents.run.run_dir import RunDir
+
+    rows, names = [], None
+    for trial in sorted((root / "trials").iterdir(), key=lambda path: path.stat().st_mtime):
+        runs = [run for run in RunDir.in_folder(trial) if run.is_run]
+        if not runs:
+            continue
+        config = runs[0].read_config()
+        settings = {**dataclasses.asdict(config.ppo), "n_envs": config.n_envs,
+                    **{f"encoder.{k}": v for k, v in config.encoder_kwargs.items()}}  # fmt: skip
+        names = names or list(settings)
+        scores, best, seconds = [], [], 0.0
+        for run in runs:
+            result = run.read_eval()
+            scores.append(f"{result.mean:+.2f}" if result else "-")
+            metrics = run.read_metrics()
+            greedy = [(row["charts/greedy_return"], row["step"]) for row in metrics if "charts/greedy_return" in row]
+            if greedy:
+                best.append(max(greedy))
+            seconds += metrics[-1]["wall_time"] if metrics else 0.0
+        finished = [float(score) for score in scores if score != "-"]
+        mean = f"{sum(finished) / len(finished):+.2f}" if finished else "-"
+        top = max(best) if best else None
+        rows.append([trial.name, *(_short(settings[name]) for name in names), " / ".join(scores), mean,
+                     f"{top[0]:+.2f} at {top[1]:,}" if top else "-", f"{seconds:,.0f}"])  # fmt: skip
+    if not rows:
+        return "No trial has started yet.\n"
+    header = ["trial", *(names or []), "held-out score per seed", "mean", "best selection score (step)",
+              "training s (all seeds)"]  # fmt: skip
+    return table(header, rows) + "\n"
+
+
+def _short(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def write_trials_table(root: Path) -> Path:
+    """trials.md in the sweep folder (pixelarena report SWEEP_FOLDER writes it too)."""
+    path = Path(root) / "trials.md"
+    path.write_text(f"# Sweep trials: {Path(root).name}\n\n" + trials_markdown(Path(root)))
+    return path
 
 
 def sweep_trial(params: dict[str, Any]) -> None:
@@ -158,6 +207,7 @@ def run_sweep(args: SweepArgs) -> Path:
     record = {"sweep": {"trials": args.trials, "finished_all_seeds": len(finished), "seeds": args.seeds,
                         "score": best.metrics["score"], "space": str(space_file)}}  # fmt: skip
     write_json_atomically(preset_file, {**preset_to_json(preset), **record})
+    print(f"sweep: every trial in {write_trials_table(root)}")
     print(f"sweep: best of {args.trials} trials ({len(finished)} ran all {args.seeds} seeds): mean greedy return "
           f"{best.metrics['score']:+.2f} with {json.dumps(best.config['sampled'])}")  # fmt: skip
     print(f"sweep: preset written to {preset_file}; train with: pixelarena train --preset {preset_file}")
