@@ -47,7 +47,7 @@ class Chase(BatchedGame):
     KINDS = (Kind("coin", (250, 204, 60), "diamond"), Kind("enemy", (232, 72, 72), "cross"),
              Kind("player", (86, 156, 255), "disc"))  # fmt: skip
     RANDOM_SCORE = -0.9
-    SOLVED_SCORE = 9.8  # provisional: the scripted policy's mean; the training issue confirms it
+    SOLVED_SCORE = 9.8  # the scripted policy's mean return (1,000 episodes)
 
     def __init__(
         self,
