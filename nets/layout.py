@@ -102,7 +102,7 @@ class ObservationToTensor(nn.Module):
         if not (flatten or layout.image):
             raise ValueError(
                 f"a convolutional encoder needs an image observation (H x W x C, C x H x W or H x W), got "
-                f"shape {layout.shape}; use encoder='mlp' for vectors"
+                f"shape {layout.shape}; the mlp encoder reads vectors"
             )
         self.layout = layout
         self.flatten = flatten

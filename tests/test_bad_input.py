@@ -1,7 +1,8 @@
 """Bad input, table-driven: every command with wrong types, out-of-range and non-finite values, unknown names,
 missing paths, files where directories are expected, directories that are not runs, runs of another game, env
 kwargs out of range. Each row must give one or two lines on stderr (no traceback), the exit code of its kind (2:
-the input was wrong; 1: the input was fine but the work could not be done) and leave no file behind."""
+the input was wrong; 1: the input was fine but the work could not be done), print nothing on stdout (it is
+refused before any work) and leave no file behind."""
 
 from __future__ import annotations
 
@@ -195,6 +196,8 @@ ROWS: list[tuple[str, int, str]] = [
     ("bench --nets --device tpu", 2, "device"),
     ("list --env Nope", 2, "unknown env 'Nope'"),
     ("list --obs rgb", 2, "obs"),
+    ("list --env Chace", 2, "unknown env 'Chace'"),
+    ("list --obs pixel", 2, "did you mean 'pixels'?"),
 ]
 
 
@@ -239,8 +242,9 @@ def test_bad_input_gives_a_short_message_and_leaves_nothing(
         exit_code = main(argv)
     except SystemExit as exit_:
         exit_code = exit_.code
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert exit_code == code, err
+    assert out == "", f"bad input is refused before any output: {out!r}"
     assert message in err, err
     assert "Traceback" not in err and 1 <= err.strip().count("\n") + 1 <= 2, err
     assert list(tmp_path.iterdir()) == [], "bad input must not write anything"

@@ -138,7 +138,7 @@ def test_mlp_reads_a_flat_vector(action_name: str) -> None:
 
 @pytest.mark.parametrize("encoder", CONVOLUTIONAL)
 def test_convolutional_encoders_refuse_vectors(encoder: str) -> None:
-    with pytest.raises(ValueError, match="use encoder='mlp'"):
+    with pytest.raises(ValueError, match="the mlp encoder reads vectors"):
         make_policy(encoder, VECTOR, ACTIONS["discrete"])
 
 

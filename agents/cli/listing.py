@@ -1,21 +1,61 @@
-"""`pixelarena list`: the encoders with their architecture facts, computed for a chosen game's spaces."""
+"""`pixelarena list`: the games, and the encoders with their architecture facts computed for a chosen game's spaces."""
 
 from __future__ import annotations
 
+import gymnasium as gym
+import numpy as np
+
 import envs
-from nets import ENCODERS, architecture_facts
+from agents.environments.env_spec import EnvProbe, EnvSpec
 
 
-def print_encoder_facts(env_name: str, obs: str) -> None:
+def probe_env(env_name: str, obs: str | None) -> tuple[EnvSpec, EnvProbe]:
+    """The env and the spaces the encoder facts are computed for (a game's pixels unless ``obs`` says otherwise);
+    a one-line ValueError for an unknown env or obs mode, before anything is printed."""
+    spec = EnvSpec.parse(env_name, obs)
+    if spec.builtin and spec.obs is None:
+        spec = EnvSpec.parse(env_name, "pixels")
+    return spec, spec.probe()
+
+
+def describe_space(space: gym.Space) -> str:
+    """A space in a few words: a per-cell MultiDiscrete is ``MultiDiscrete(5 x 144)``, not 144 fives."""
+    if isinstance(space, gym.spaces.MultiDiscrete):
+        nvec = np.asarray(space.nvec).ravel()
+        if len(nvec) > 1 and (nvec == nvec[0]).all():
+            return f"MultiDiscrete({int(nvec[0])} x {len(nvec)})"
+        if len(nvec) > 8:
+            return f"MultiDiscrete({len(nvec)} choices of {int(nvec.min())}..{int(nvec.max())})"
+    if isinstance(space, gym.spaces.Box):
+        return f"{tuple(space.shape)} {space.dtype}"
+    if isinstance(space, gym.spaces.Dict):
+        return "Dict(" + ", ".join(f"{key}: {describe_space(sub)}" for key, sub in space.spaces.items()) + ")"
+    return str(space)
+
+
+def print_games() -> None:
+    """One line per built-in game with its reference scores."""
+    print("Games (pixelarena/<Game>-v0):")
+    for name, game in envs.GAMES.items():
+        print(f"  {name:<8} random {game.RANDOM_SCORE:+.2f}  solved {game.SOLVED_SCORE:+.2f}")
+
+
+def print_encoder_facts(spec: EnvSpec, probe: EnvProbe) -> None:
     """Print one line per encoder: parameters, receptive field, FLOPs per forward, size transfer."""
-    env = envs.make(env_name, obs=obs)
-    print(
-        f"\nEncoders on {env_name} (obs={obs}, observation {env.observation_space.shape}, actions {env.action_space}):"
-    )
+    import torch
+
+    from nets import ENCODERS, architecture_facts
+
+    # One sample through small nets: more threads only add their start-up and sync (seconds on a busy machine).
+    torch.set_num_threads(1)
+    observation, actions = probe.observation_space, probe.action_space
+    mode = f"obs={spec.obs}, " if spec.obs else ""
+    print(f"\nEncoders on {spec.name} ({mode}observation {describe_space(observation)}, actions "
+          f"{describe_space(actions)}):")  # fmt: skip
     print(f"  {'encoder':<8} {'params':>10} {'receptive field':>16} {'MFLOPs/forward':>15}  head / size transfer")
     for name in ENCODERS:
         try:
-            facts = architecture_facts(name, env.observation_space, env.action_space)
+            facts = architecture_facts(name, observation, actions)
         except ValueError as error:  # e.g. a convolutional encoder on a vector observation
             print(f"  {name:<8} n/a: {error}")
             continue

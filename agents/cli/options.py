@@ -208,9 +208,10 @@ class ListArgs:
     """List the games, and the encoders with their architecture facts for a chosen game."""
 
     env: str = "Chase"
-    """Game whose observation and action spaces the encoder facts are computed for."""
-    obs: str = "pixels"
-    """Observation mode for the encoder facts: pixels, grid or vector."""
+    """Game (or any env train takes) whose observation and action spaces the encoder facts are computed for."""
+    obs: str | None = None
+    """Observation mode for the encoder facts: pixels (a game's default), grid or vector; for an env with a Dict
+    observation the keys, comma-separated."""
 
 
 @dataclass
