@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 import pytest
 
 from agents.cli.main import main
@@ -18,3 +22,25 @@ def test_list_takes_other_gymnasium_envs(capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert "Encoders on CartPole-v1 (observation (4,) float32, actions Discrete(2))" in out
     assert "encoder='mlp'" not in out
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_weights_get_the_mode_of_every_other_file_of_the_run(umask: int, mode: int, tmp_path: Path) -> None:
+    """safetensors writes 0600; a run's weights follow the umask like its config and metrics."""
+    import gymnasium as gym
+    import numpy as np
+    import torch
+
+    from agents.run import run_dir
+    from agents.run.checkpoint import save_checkpoint
+
+    old = os.umask(umask)
+    run_dir._new_file_mode.cache_clear()
+    try:
+        spaces = gym.spaces.Box(0, 1, (3,), np.float32), gym.spaces.Discrete(2)
+        weights = save_checkpoint(tmp_path / "model.safetensors", torch.nn.Linear(3, 2), None, 0, *spaces)
+        config = run_dir.write_text_atomically(tmp_path / "config.json", "{}\n")
+    finally:
+        os.umask(old)
+        run_dir._new_file_mode.cache_clear()
+    assert stat.S_IMODE(weights.stat().st_mode) == stat.S_IMODE(config.stat().st_mode) == mode

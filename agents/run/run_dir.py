@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -36,6 +37,15 @@ class RunWriteError(Exception):
     """A file of a run could not be written (disk full, read-only, permissions); the previous version is kept."""
 
 
+@functools.cache
+def _new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the umask (0o644 under umask 022). safetensors writes its
+    files 0o600, which would make a run's weights the only files others sharing the run cannot read."""
+    mask = os.umask(0o022)  # reading the umask means setting it; 022 is what it most likely is anyway
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def replace_atomically(path: Path, write: Callable[[Path], None]) -> Path:
     """``write`` the file under a temporary name beside ``path``, flush it to disk, and rename it to ``path``.
 
@@ -48,6 +58,8 @@ def replace_atomically(path: Path, write: Callable[[Path], None]) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)
+        with contextlib.suppress(OSError):  # a file system without modes (FAT, some mounts) keeps its own
+            os.chmod(tmp, _new_file_mode())
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
