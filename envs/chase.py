@@ -24,7 +24,10 @@ class Chase(BatchedGame):
     ## Observation Space
     Chosen by ``obs``: "pixels" ``(size*cell_px, size*cell_px, 3)`` uint8; "grid" ``(3, size, size)`` uint8
     with channels coin, enemy, player; "vector" float32 of ``3 * (n_coins + n_enemies + 1)`` entries: the
-    ``(x, y, present)`` slots of coins, then enemies, then the player (see ``envs.observations``).
+    ``(x, y, present)`` slots of coins, then enemies, then the player (see ``envs.observations``); "entities"
+    float32 of ``6 * (n_coins + n_enemies) + 2`` entries: a row per coin and enemy relative to the player,
+    ``(dx, dy, distance, present, is_coin, is_enemy)``, nearest first, then the player's ``(x, y)``
+    (``game.entity_layout()`` names every entry).
 
     ## Rewards
     +1 per coin collected, -1 when an enemy reaches the player's cell.
@@ -44,6 +47,7 @@ class Chase(BatchedGame):
     * v0: initial release.
     """
 
+    PLAYER = "player"
     KINDS = (Kind("coin", (250, 204, 60), "diamond"), Kind("enemy", (232, 72, 72), "cross"),
              Kind("player", (86, 156, 255), "disc"))  # fmt: skip
     RANDOM_SCORE = -0.9

@@ -22,7 +22,7 @@ from typing import ClassVar
 import gymnasium as gym
 import numpy as np
 
-from envs.observations import Observer, observation_space, vector_layout
+from envs.observations import ENTITY_FIELDS, Observer, entity_layout, observation_space, vector_layout
 from envs.render import Kind, render_frames
 from envs.rng import BatchRNG
 
@@ -67,12 +67,15 @@ class BatchedGame(ABC):
     Args:
         num_games: N, the batch size.
         size: map side length in cells (square maps), 5..256.
-        obs: observation mode, one of "pixels", "grid", "vector" (see ``envs.observations``).
+        obs: observation mode, one of "pixels", "grid", "vector", "entities" (games with a player; see
+            ``envs.observations``).
         cell_px: pixels per cell in "pixels" observations (sprites are distinguishable from 3 up).
         max_steps: episode length limit (truncation); ``None`` takes the game's default.
     """
 
     KINDS: ClassVar[tuple[Kind, ...]]
+    PLAYER: ClassVar[str | None] = None
+    """The name of the kind the agent moves (Chase's player, Snake's head): the origin of ``obs="entities"``."""
     EXTRA_FEATURES: ClassVar[tuple[str, ...]] = ()
     DEFAULT_MAX_STEPS: ClassVar[int] = 200
     # Documented reference scores (mean episode return), measured with `pixelarena bench --scores`.
@@ -100,18 +103,28 @@ class BatchedGame(ABC):
         self.rng = BatchRNG(self.num_games)
         self.steps = np.zeros(self.num_games, dtype=np.int64)
         self._allocate()
-        self._observer = Observer(obs, self.num_games, self.height, self.width, self.cell_px, self.KINDS)
+        player = [kind.name for kind in self.KINDS].index(self.PLAYER) if self.PLAYER else None
+        if obs == "entities" and player is None:
+            raise ValueError(f"obs='entities' is relative to a player, and {type(self).__name__} has none: choose "
+                             "pixels, grid or vector")  # fmt: skip
+        self._player = player
+        self._observer = Observer(obs, self.num_games, self.height, self.width, self.cell_px, self.KINDS, player)
         self.slot_counts = tuple(ys.shape[1] for ys, _ in self._objects())
         self.single_action_space = self._action_space()
+        length = len(self.entity_layout() if obs == "entities" else self.vector_layout())
         self.single_observation_space = observation_space(
-            obs, self.height, self.width, self.cell_px, len(self.KINDS), len(self.vector_layout())
+            obs, self.height, self.width, self.cell_px, len(self.KINDS), length
         )
         self._seeded = False
 
     @property
     def metadata(self) -> dict[str, int]:
         """What the env adapters add to their Gymnasium ``metadata``: ``cell_px`` for pixel observations, so that
-        an encoder can read one game cell per position (``nets.stems``); nothing for grid or vector ones."""
+        an encoder can read one game cell per position (``nets.stems``); the row count and width of entities
+        observations, so that an entity encoder can read their rows; nothing for grid or vector ones."""
+        if self.obs_mode == "entities":
+            rows = sum(count for k, count in enumerate(self.slot_counts) if k != self._player)
+            return {"entity_rows": rows, "entity_features": len(ENTITY_FIELDS) + len(self.KINDS) - 1}
         return {"cell_px": self.cell_px} if self.obs_mode == "pixels" else {}
 
     # ----------------------------------------------------------------------------------------- hooks
@@ -208,6 +221,11 @@ class BatchedGame(ABC):
     def vector_layout(self) -> list[str]:
         """Names of the entries of a "vector" observation."""
         return vector_layout(self.KINDS, self.slot_counts, self.EXTRA_FEATURES)
+
+    def entity_layout(self) -> list[str]:
+        """Names of the entries of an "entities" observation (games with a player)."""
+        assert self._player is not None
+        return entity_layout(self.KINDS, self.slot_counts, self._player, self.EXTRA_FEATURES)
 
     def check_actions(self, actions: np.ndarray) -> np.ndarray:
         """Return ``actions`` as an int64 array ``(N, ...)``, or raise ValueError naming the expected space."""

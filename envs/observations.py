@@ -1,10 +1,16 @@
-"""The three observation modes of a game, all built from the same object positions.
+"""The observation modes of a game, all built from the same object positions.
 
 - ``pixels``: RGB uint8 ``(height * cell_px, width * cell_px, 3)``, channels last.
 - ``grid``: uint8 ``(K, height, width)`` in {0, 1}, channel k set where an object of kind k is.
 - ``vector``: float32 ``(D,)``: for each kind in order, ``max_count`` slots of ``(x, y, present)`` with
   ``x = col / (width - 1)`` and ``y = row / (height - 1)`` in [0, 1]; absent slots are all zeros. Then the
   game's extra features (e.g. Snake's heading), in [-1, 1]. ``vector_layout()`` names every entry.
+- ``entities`` (games with a player): float32 ``(R * F + 2 + E,)``: R rows, one per object that is not the player
+  (every slot of every other kind), each ``(dx, dy, distance, present, is_<kind>...)`` relative to the player
+  (``dx = (col - player col) / (width - 1)`` in [-1, 1], the Manhattan distance / (height + width - 2)), present
+  rows sorted nearest first and absent ones after them as zeros; then the player's own ``(x, y)`` in [0, 1]
+  (where the walls are) and the game's extras. The vector a careful engineer would build, and the input of an
+  entity encoder: the env's metadata declares ``entity_rows`` R and ``entity_features`` F.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import numpy as np
 
 from envs.render import FrameBuffer, Kind
 
-OBS_MODES = ("pixels", "grid", "vector")
+OBS_MODES = ("pixels", "grid", "vector", "entities")
+ENTITY_FIELDS = ("dx", "dy", "distance", "present")
+"""The fields of every entity row before its kind's one-hot."""
 
 
 class GridBuffer:
@@ -57,6 +65,41 @@ def pack_vector(
     return np.concatenate(parts, axis=1)
 
 
+def pack_entities(objects: list[tuple[np.ndarray, np.ndarray]], player: int, height: int, width: int,
+                  extras: np.ndarray | None) -> np.ndarray:  # fmt: skip
+    """Pack every object but the player's as rows relative to it, nearest first, then the player's position and
+    the extras: float32 ``(N, R * F + 2 + E)`` as described in the module docstring."""
+    py, px = objects[player][0][:, :1], objects[player][1][:, :1]  # (N, 1)
+    others = [k for k in range(len(objects)) if k != player]
+    ys = np.concatenate([objects[k][0] for k in others], axis=1)  # (N, R)
+    xs = np.concatenate([objects[k][1] for k in others], axis=1)
+    kind = np.concatenate([np.full(objects[k][0].shape[1], j) for j, k in enumerate(others)])  # (R,)
+    present = ys < height
+    distance = np.abs(ys - py) + np.abs(xs - px)
+    rows = np.zeros((*ys.shape, len(ENTITY_FIELDS) + len(others)), dtype=np.float32)
+    rows[..., 0] = (xs - px) / max(width - 1, 1)
+    rows[..., 1] = (ys - py) / max(height - 1, 1)
+    rows[..., 2] = distance / max(height + width - 2, 1)
+    rows[..., 3] = 1.0
+    rows[:, np.arange(len(kind)), len(ENTITY_FIELDS) + kind] = 1.0
+    rows[~present] = 0.0
+    # Nearest first; absent objects after every present one (a stable sort keeps slot order among ties).
+    order = np.argsort(np.where(present, distance, np.iinfo(np.int64).max), axis=1, kind="stable")
+    rows = np.take_along_axis(rows, order[..., None], axis=1)
+    own = np.concatenate([px / max(width - 1, 1), py / max(height - 1, 1)], axis=1).astype(np.float32)
+    parts = [rows.reshape(len(rows), -1), own] + ([extras.astype(np.float32)] if extras is not None else [])
+    return np.concatenate(parts, axis=1)
+
+
+def entity_layout(kinds: tuple[Kind, ...], counts: tuple[int, ...], player: int,
+                  extra_names: tuple[str, ...]) -> list[str]:  # fmt: skip
+    """Name of every entry of an entities observation, e.g. ``entity[0].dx``, ``entity[0].is_enemy``, ``self.x``."""
+    others = [kind.name for k, kind in enumerate(kinds) if k != player]
+    fields = [*ENTITY_FIELDS, *(f"is_{name}" for name in others)]
+    rows = sum(count for k, count in enumerate(counts) if k != player)
+    return [f"entity[{i}].{field}" for i in range(rows) for field in fields] + ["self.x", "self.y", *extra_names]
+
+
 def vector_layout(kinds: tuple[Kind, ...], counts: tuple[int, ...], extra_names: tuple[str, ...]) -> list[str]:
     """Name of every entry of the packed vector, e.g. ``enemy[2].x``."""
     names = [f"{kind.name}[{i}].{field}" for kind, m in zip(kinds, counts) for i in range(m) for field in "xyp"]
@@ -66,7 +109,7 @@ def vector_layout(kinds: tuple[Kind, ...], counts: tuple[int, ...], extra_names:
 def observation_space(
     mode: str, height: int, width: int, cell_px: int, num_kinds: int, vector_size: int
 ) -> gym.spaces.Box:
-    """The single-game observation space of ``mode``."""
+    """The single-game observation space of ``mode`` (``vector_size``: the length of a vector or entities one)."""
     if mode == "pixels":
         return gym.spaces.Box(0, 255, (height * cell_px, width * cell_px, 3), np.uint8)
     if mode == "grid":
@@ -77,12 +120,11 @@ def observation_space(
 class Observer:
     """Turns object positions into observations of one mode, keeping incremental buffers where they pay."""
 
-    def __init__(
-        self, mode: str, num_games: int, height: int, width: int, cell_px: int, kinds: tuple[Kind, ...]
-    ) -> None:
+    def __init__(self, mode: str, num_games: int, height: int, width: int, cell_px: int, kinds: tuple[Kind, ...],
+                 player: int | None = None) -> None:  # fmt: skip
         if mode not in OBS_MODES:
             raise ValueError(f"unknown obs mode {mode!r}; expected one of {', '.join(OBS_MODES)}")
-        self.mode, self.h, self.w = mode, height, width
+        self.mode, self.h, self.w, self.player = mode, height, width, player
         self.frames = FrameBuffer(num_games, height, width, cell_px, kinds) if mode == "pixels" else None
         self.grids = GridBuffer(num_games, height, width, len(kinds)) if mode == "grid" else None
 
@@ -93,4 +135,7 @@ class Observer:
         if self.grids is not None:
             self.grids.draw(objects)
             return self.grids.maps()
+        if self.mode == "entities":
+            assert self.player is not None
+            return pack_entities(objects, self.player, self.h, self.w, extras)
         return pack_vector(objects, self.h, self.w, extras)

@@ -42,7 +42,10 @@ class Snake(BatchedGame):
     with channels head, body, apple; "vector" float32 of ``3 * (max_length + n_apples) + 4`` entries: the
     ``(x, y, present)`` slots of the head, then of the ``max_length - 1`` body segments ordered from the neck
     to the tail (unused slots absent), then of the apples, then the heading one-hot ``heading_up``,
-    ``heading_down``, ``heading_left``, ``heading_right`` (see ``envs.observations``).
+    ``heading_down``, ``heading_left``, ``heading_right`` (see ``envs.observations``); "entities" float32 of
+    ``6 * (max_length - 1 + n_apples) + 6`` entries: a row per body segment and apple relative to the head,
+    ``(dx, dy, distance, present, is_body, is_apple)``, nearest first (absent rows last, zeros), then the head's
+    ``(x, y)`` and the heading one-hot (``game.entity_layout()`` names every entry).
 
     ## Rewards
     +1 per apple eaten, -1 for running into the map's edge or the snake's own body.
@@ -68,6 +71,7 @@ class Snake(BatchedGame):
     * v0: initial release.
     """
 
+    PLAYER = "head"
     KINDS = (Kind("head", (186, 255, 120), "full"), Kind("body", (46, 160, 67), "block"),
              Kind("apple", (232, 56, 56), "disc"))  # fmt: skip
     EXTRA_FEATURES = tuple(f"heading_{name}" for name in DIR_NAMES)
