@@ -44,3 +44,31 @@ def test_weights_get_the_mode_of_every_other_file_of_the_run(umask: int, mode: i
         os.umask(old)
         run_dir._new_file_mode.cache_clear()
     assert stat.S_IMODE(weights.stat().st_mode) == stat.S_IMODE(config.stat().st_mode) == mode
+
+
+def test_compare_help_lists_every_suite_and_its_experiments(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agents.experiments.suites import SUITES
+
+    monkeypatch.setenv("COLUMNS", "400")  # one line per option: names are not wrapped apart
+    with pytest.raises(SystemExit) as exit_:
+        main(["compare", "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    for name, suite in SUITES.items():
+        keys = ", ".join(entry.key for entry in (*suite.experiments, *suite.transfers))
+        assert f"{name} ({keys})" in text and f"{name}: {' or '.join(suite.budgets)}" in text
+
+
+@pytest.mark.parametrize("command", ["eval", "play", "bench"])
+def test_commands_that_default_to_the_cpu_say_why(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    device = text[text.index("--device STR") :]
+    device = device[: device.index("(default: cpu)")]
+    assert "cpu by default, unlike train's auto" in device

@@ -10,6 +10,19 @@ from typing import Annotated, Literal
 
 import tyro
 
+from agents.experiments.suites import SUITES  # dataclasses only: the help lists the suites without importing torch
+
+
+def _suites_help() -> str:
+    suites = "; ".join(f"{name} ({', '.join(entry.key for entry in (*suite.experiments, *suite.transfers))})"
+                       for name, suite in SUITES.items())  # fmt: skip
+    return f"Run a suite of comparisons instead (agents/experiments/suites.py), with its experiments: {suites}."
+
+
+def _budgets_help() -> str:
+    budgets = "; ".join(f"{name}: {' or '.join(suite.budgets)}" for name, suite in SUITES.items())
+    return f"Step budget of the suite ({budgets})."
+
 
 @dataclass
 class RunOptions:
@@ -128,10 +141,8 @@ class CompareArgs(RunOptions):
     eval_env_kwargs: tuple[str, ...] = ()
     """Also evaluate every final policy on other game settings, one key at a time: size=8,16,24 n_enemies=1,5
     is five variants; a policy that cannot run a variant is marked n/a with the reason."""
-    suite: str | None = None
-    """Run a suite of comparisons instead (agents/experiments/suites.py): claim."""
-    budget: str = "cpu"
-    """Step budget of the suite: cpu or gpu."""
+    suite: Annotated[str | None, tyro.conf.arg(help=_suites_help())] = None
+    budget: Annotated[str, tyro.conf.arg(help=_budgets_help())] = "cpu"
     experiments: tuple[str, ...] = ()
     """Run only these experiments of the suite, e.g. e1-chase (default: all)."""
     publish: Path | None = None
@@ -248,7 +259,8 @@ class BenchArgs:
     seconds: float = 2.0
     """Seconds per env-speed measurement."""
     device: str = "cpu"
-    """Torch device for --nets (cpu, cuda, auto)."""
+    """Torch device for --nets and --device-ppo: cpu, cuda, cuda:N or auto. cpu by default, unlike train's auto,
+    so that the tables measure the same machine part on every computer; give cuda to measure the GPU."""
     markdown: Path | None = None
     """Also write the tables as Markdown to this file."""
 
@@ -268,7 +280,9 @@ class EvalArgs:
     json: bool = False
     """Print the result as JSON."""
     device: str = "cpu"
-    """Torch device."""
+    """Torch device: cpu, cuda, cuda:N or auto. cpu by default, unlike train's auto: evaluation runs a small network
+    on small batches, which the CPU finishes sooner than CUDA starts and each batch is copied to a GPU (weights
+    trained on a GPU load on the CPU)."""
 
 
 @dataclass
@@ -319,4 +333,5 @@ class PlayArgs:
     size: int | None = None
     """Without RUN: map size (cells per side); the game's default when omitted."""
     device: str = "cpu"
-    """Torch device for the agent."""
+    """Torch device for the agent: cpu, cuda, cuda:N or auto. cpu by default, unlike train's auto: one observation
+    per step at the window's pace, which the CPU keeps up with; a GPU would only add CUDA's start-up."""
