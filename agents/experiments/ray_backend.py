@@ -47,6 +47,10 @@ def import_ray() -> Any:
     """Ray, or a one-line error saying how to install it. Ray's own console output is kept to warnings:
     pixelarena prints a line per finished run."""
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0, no progress tables
+    # Ray starts its workers at niceness 15: beside any other work on the machine (a local training, a comparison)
+    # the trials got a fifth of a core each. The trials are the job here; a cluster started with `ray start` keeps
+    # its own setting.
+    os.environ.setdefault("RAY_worker_niceness", "0")
     try:
         import ray
         from ray import tune  # noqa: F401 - Tune is the part used
