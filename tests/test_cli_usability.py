@@ -72,3 +72,10 @@ def test_commands_that_default_to_the_cpu_say_why(
     device = text[text.index("--device STR") :]
     device = device[: device.index("(default: cpu)")]
     assert "cpu by default, unlike train's auto" in device
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"pixelarena {version('pixelarena')}\n"

@@ -20,11 +20,32 @@ def _failure_types() -> tuple[type[Exception], type[Exception]]:
     return (RunsFailed, TrainingFailed, RunWriteError), TrainingStopped  # type: ignore[return-value]
 
 
+def version() -> str:
+    """The installed package's version (pyproject.toml's, as pip installed it)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version("pixelarena")
+    except PackageNotFoundError:  # run from a checkout that was never pip-installed
+        return "unknown (not installed: pip install -e .)"
+
+
+DESCRIPTION = (
+    "Train game agents from pixels with PPO, watch them play, compare encoders. pixelarena --version prints the "
+    "version."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `pixelarena` console script and `python -m agents`."""
+    if (sys.argv[1:] if argv is None else argv)[:1] in (["--version"], ["-V"]):
+        print(f"pixelarena {version()}")
+        return 0
     classes = {name: cls for name, (cls, _) in COMMANDS.items()}
-    args = parse_arguments(lambda: tyro.extras.subcommand_cli_from_dict(classes, args=argv, prog="pixelarena"),
-                       "pixelarena", argv, list(COMMANDS))  # fmt: skip
+    args = parse_arguments(lambda: tyro.extras.subcommand_cli_from_dict(classes, args=argv, prog="pixelarena",
+                                                                        description=DESCRIPTION),
+                           "pixelarena", argv, list(COMMANDS))  # fmt: skip
     runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
     try:
         runner(args)
