@@ -79,3 +79,17 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"pixelarena {version('pixelarena')}\n"
+
+
+def test_list_presets_prints_every_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    from agents.cli.listing import format_steps
+    from agents.run.config import parse_steps
+    from agents.run.presets import PRESETS
+
+    assert main(["list", "--presets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for name, preset in PRESETS.items():
+        row = next(line.split() for line in lines if line.split()[:1] in ([name], [f"{name}*"]))
+        assert row[1:5] == [preset.env, preset.encoder, preset.obs, format_steps(preset.steps)]
+        assert parse_steps(row[4]) == preset.steps  # as --steps takes it
+    assert "Encoders on" not in "\n".join(lines)

@@ -57,8 +57,11 @@ def run_eval(args: EvalArgs) -> None:
 
 
 def run_list(args: ListArgs) -> None:
-    from agents.cli.listing import print_encoder_facts, print_games, probe_env
+    from agents.cli.listing import print_encoder_facts, print_games, print_presets, probe_env
 
+    if args.presets:
+        print_presets()
+        return
     spec, probe = probe_env(args.env, args.obs)  # a wrong name fails before anything is printed
     print_games()
     print_encoder_facts(spec, probe)

@@ -40,6 +40,27 @@ def print_games() -> None:
         print(f"  {name:<8} random {game.RANDOM_SCORE:+.2f}  solved {game.SOLVED_SCORE:+.2f}")
 
 
+def format_steps(steps: int) -> str:
+    """Steps as --steps takes them: 560000 -> 560k, 2500000 -> 2.5M, others with thousands separators."""
+    if steps >= 1_000_000 and steps % 100_000 == 0:
+        return f"{steps / 1_000_000:g}M"
+    return f"{steps // 1000}k" if steps % 1000 == 0 else f"{steps:,}"
+
+
+def print_presets() -> None:
+    """One line per preset of agents/run/presets.py: what `train --preset NAME` starts from."""
+    from agents.run.presets import DEFAULT_ENCODER, PRESETS, preset_name
+
+    defaults = {preset_name(game, encoder) for game, encoder in DEFAULT_ENCODER.items()}
+    print("Presets (pixelarena train --preset NAME; * the game's default):")
+    print(f"  {'preset':<14} {'game':<8} {'encoder':<8} {'obs':<8} {'steps':>6} {'envs':>5}  settings")
+    for name, preset in PRESETS.items():
+        settings = " ".join(f"{k}={v}" for k, v in {**preset.env_kwargs, **preset.encoder_kwargs}.items())
+        mark = "*" if name in defaults else ""
+        print(f"  {name + mark:<14} {preset.env:<8} {preset.encoder:<8} {preset.obs:<8} "
+              f"{format_steps(preset.steps):>6} {preset.n_envs:>5}  {settings}".rstrip())  # fmt: skip
+
+
 def print_encoder_facts(spec: EnvSpec, probe: EnvProbe) -> None:
     """Print one line per encoder: parameters, receptive field, FLOPs per forward, size transfer."""
     import torch

@@ -216,13 +216,15 @@ class ExportArgs:
 
 @dataclass
 class ListArgs:
-    """List the games, and the encoders with their architecture facts for a chosen game."""
+    """List the games, and the encoders with their architecture facts for a chosen game; or the presets."""
 
     env: str = "Chase"
     """Game (or any env train takes) whose observation and action spaces the encoder facts are computed for."""
     obs: str | None = None
     """Observation mode for the encoder facts: pixels (a game's default), grid or vector; for an env with a Dict
     observation the keys, comma-separated."""
+    presets: bool = False
+    """List the training presets instead (agents/run/presets.py): name, game, encoder, obs, steps, envs."""
 
 
 @dataclass
