@@ -93,3 +93,16 @@ def test_list_presets_prints_every_preset(capsys: pytest.CaptureFixture[str]) ->
         assert row[1:5] == [preset.env, preset.encoder, preset.obs, format_steps(preset.steps)]
         assert parse_steps(row[4]) == preset.steps  # as --steps takes it
     assert "Encoders on" not in "\n".join(lines)
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """pixelarena list --presets | head -1: the pipe closes before the output is written."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "agents", "list", "--presets"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 1 and err == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import tyro
@@ -49,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
     try:
         runner(args)
+        sys.stdout.flush()  # a reader that left shows here, not in the interpreter's last flush
+    except BrokenPipeError:  # pixelarena list | head: the reader has what it wanted (the Python docs' recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ValueError, FileNotFoundError) as error:  # bad input: one line, no traceback
         print(f"pixelarena: error: {error}", file=sys.stderr)
         return 2
