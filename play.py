@@ -3,7 +3,7 @@
 python play.py runs/<run>                               # the agent plays, with value, probabilities, overlays
 python play.py runs/<run> --record agent.mp4 --overlay saliency --episodes 3   # headless video
 python play.py --env Chase --human                      # you play (arrow keys / WASD; Target: mouse)
-python play.py --env Snake --policy expert              # watch the scripted policy
+python play.py --env Snake --policy scripted            # watch the game's scripted policy
 python play.py --env Chase --record chase.gif           # no window: write a video and say where
 
 The same options are `pixelarena play`; see agents/cli/options.py (PlayArgs).

@@ -141,6 +141,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("play --env Nope", 2, "unknown env 'Nope'"),
     ("play --overlay features", 2, "--overlay needs a trained agent"),
     ("play --policy smart", 2, "--policy"),
+    ("play --policy expert", 2, "Expected one of ('random', 'scripted')"),
     ("play --env Chase --record out.avi", 2, "must end in .mp4 or .gif"),
     ("play EMPTY", 2, "is not a pixelarena run"),
     ("play RUN --size 8", 2, "--size is for --env games"),

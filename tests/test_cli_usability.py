@@ -106,3 +106,14 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
     process.stdout.close()
     err = process.stderr.read().decode()
     assert process.wait(timeout=60) == 1 and err == ""
+
+
+def test_the_scripted_policy_is_called_scripted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from agents.cli.listing import print_games
+
+    print_games()
+    assert "scripted +9.80" in capsys.readouterr().out
+    video = tmp_path / "snake.gif"
+    assert main(["play", "--env", "Snake", "--policy", "scripted", "--episodes", "1", "--size", "6", "--scale", "2",
+                 "--record", str(video)]) == 0  # fmt: skip
+    assert capsys.readouterr().out.startswith("scripted policy on Snake: episode returns")

@@ -35,9 +35,9 @@ def describe_space(space: gym.Space) -> str:
 
 def print_games() -> None:
     """One line per built-in game with its reference scores."""
-    print("Games (pixelarena/<Game>-v0):")
+    print("Games (pixelarena/<Game>-v0), mean return of a random and of the scripted policy:")
     for name, game in envs.GAMES.items():
-        print(f"  {name:<8} random {game.RANDOM_SCORE:+.2f}  solved {game.SOLVED_SCORE:+.2f}")
+        print(f"  {name:<8} random {game.RANDOM_SCORE:+.2f}  scripted {game.SOLVED_SCORE:+.2f}")
 
 
 def format_steps(steps: int) -> str:

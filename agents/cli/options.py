@@ -246,7 +246,8 @@ class BenchArgs:
     the time share of rollouts and the GPU's utilisation (the GPU benchmark: --device-ppo --device cuda)."""
     baseline: bool = False
     """A pixelarena preset (--baseline-preset) vs the rl-zoo3 way (CnnPolicy, SB3 defaults, 8 envs at 72x72) on
-    Chase: PPO env steps/s, and training time until the greedy policy is solved."""
+    Chase: PPO env steps/s, and training time until the greedy policy is solved (reaches the scripted policy's
+    score)."""
     baseline_preset: str = "chase-cnn"
     """With --baseline: pixelarena's side, a Chase preset."""
     baseline_minutes: float = 30.0
@@ -330,7 +331,7 @@ class PlayArgs:
     """Play yourself: without RUN, --env with no agent; with RUN, start in human takeover (h toggles it)."""
     env: str = "Chase"
     """Without RUN: the game (Chase, Target, Swarm, Snake) or a registered Gymnasium id."""
-    policy: Literal["random", "expert"] = "expert"
+    policy: Literal["random", "scripted"] = "scripted"
     """Without RUN or --human: who plays, a uniformly random policy or the game's scripted policy."""
     size: int | None = None
     """Without RUN: map size (cells per side); the game's default when omitted."""

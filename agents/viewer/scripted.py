@@ -1,4 +1,4 @@
-"""Watching scripted players (random or the game's expert) in a window, or recording them to a video."""
+"""Watching a random player or the game's scripted policy in a window, or recording them to a video."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def scripted_frames(
     env.reset(seed=seed)
     frames, returns, total = [game.render(scale)[0]], [], 0.0
     while len(returns) < episodes:
-        action = game.expert_actions()[0] if policy == "expert" else env.action_space.sample()
+        action = game.expert_actions()[0] if policy == "scripted" else env.action_space.sample()
         _, reward, terminated, truncated, _ = env.step(action)
         total += reward
         frames.append(game.render(scale)[0])
