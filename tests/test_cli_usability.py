@@ -117,3 +117,22 @@ def test_the_scripted_policy_is_called_scripted(capsys: pytest.CaptureFixture[st
     assert main(["play", "--env", "Snake", "--policy", "scripted", "--episodes", "1", "--size", "6", "--scale", "2",
                  "--record", str(video)]) == 0  # fmt: skip
     assert capsys.readouterr().out.startswith("scripted policy on Snake: episode returns")
+
+
+def test_wandb_does_not_advertise_llm_tracing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """wandb takes the package `agents` for the OpenAI Agents SDK and suggests Weave on every run."""
+    from agents.run.config import RunConfig
+    from agents.training.tracking import Tracker
+
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.delenv("WANDB_DISABLE_WEAVE", raising=False)
+    monkeypatch.delenv("WANDB_SILENT", raising=False)
+    config = RunConfig(env="Chase", encoder="cnn", obs="pixels", steps=512, seed=0, n_envs=8, device="cpu",
+                       wandb=True)  # fmt: skip
+    tracker = Tracker.start(config, tmp_path, {})
+    assert tracker.run is not None
+    tracker.finish()
+    out, err = capfd.readouterr()
+    assert "W&B: logging offline" in out and "Weave" not in out + err
