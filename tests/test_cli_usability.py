@@ -136,3 +136,34 @@ def test_wandb_does_not_advertise_llm_tracing(
     tracker.finish()
     out, err = capfd.readouterr()
     assert "W&B: logging offline" in out and "Weave" not in out + err
+
+
+def test_train_says_how_it_rounded_the_steps_where_the_model_is_and_what_next(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "agents", "train", "--steps", "1k", "--run-dir", str(run),
+                             "--env-kwargs", "size=8", "--n-envs", "8", "--n-steps", "32", "--batch-size", "128",
+                             "--n-epochs", "1", "--eval-episodes", "2", "--threads", "1"],
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Step target 1,000 rounded up to 1,024: PPO trains whole rollouts of 8 envs x 32 steps = 256" in out
+    assert "1,024/1,024" in result.stderr and "1.02k" not in result.stderr  # the progress bar's whole numbers
+    assert out.splitlines()[-4:] == [
+        "Preset: chase-cnn (agents/run/presets.py), with the options given",
+        f"Model: {run / 'model.safetensors'}",
+        f"Next: pixelarena eval {run}   (greedy return over 100 games)",
+        f"      python play.py {run}   (watch it play; --record agent.mp4 without a display)",
+    ]
+    assert (run / "model.safetensors").is_file()
+
+
+def test_the_step_bar_counts_in_whole_steps() -> None:
+    from agents.training.progress import StepBar
+
+    with StepBar(1_000_000, 4_096, "training", mininterval=0) as bar:
+        bar.update(8_192)
+        text = str(bar)
+    assert "12,288/1,000,000" in text and "steps/s" in text and "k/" not in text

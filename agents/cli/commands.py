@@ -6,6 +6,7 @@ Each imports that package when it runs, so `pixelarena list` and `--help` stay q
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from agents.cli.options import (
@@ -33,8 +34,25 @@ def run_train(args: TrainArgs) -> None:
         run_dir = train(config, args.resume, resume=True)
     else:
         run_dir = train(resolve(args), args.run_dir)
+    print_next_steps(run_dir)
     if args.show:
         watch_run(run_dir)  # the viewer window, or without a display a video in the run directory
+
+
+def print_next_steps(run_dir: Path) -> None:
+    """The end of `train`: the preset the run started from, where its model is and what to run next."""
+    import shlex
+
+    from agents.run.run_dir import RunDir
+
+    run = RunDir(run_dir)
+    preset = run.read_config().preset
+    where = shlex.quote(str(run_dir))
+    print(f"Preset: {preset} (agents/run/presets.py), with the options given" if preset else
+          "Preset: none (pixelarena's defaults, with the options given)")  # fmt: skip
+    print(f"Model: {run.model_file}")
+    print(f"Next: pixelarena eval {where}   (greedy return over 100 games)\n"
+          f"      python play.py {where}   (watch it play; --record agent.mp4 without a display)")  # fmt: skip
 
 
 def run_eval(args: EvalArgs) -> None:

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import IO
 
-from tqdm import tqdm
-
 from agents.experiments.grid import Grid, prepare_run_dirs
 from agents.reporting.markdown import format_duration
 from agents.run.run_dir import RunDir
+from agents.training.progress import StepBar
 
 POLL_SECONDS = 0.5
 STOP_TIMEOUT_SECONDS = 120  # a stopping training finishes its PPO update before it saves
@@ -136,8 +135,8 @@ def run_jobs(jobs: list[Job], parallel: int, threads: int | None, runs_total: in
     pending, running, failures = deque(jobs), [], []
     progress = {id(job): job.step() for job in jobs}  # env steps trained: only running jobs change
     runs_done = runs_total - len(jobs)
-    bar = tqdm(total=sum(job.steps for job in jobs), initial=sum(progress.values()), unit="step", unit_scale=True,
-               dynamic_ncols=True, desc=f"runs {runs_done}/{runs_total}", mininterval=1.0)  # fmt: skip
+    bar = StepBar(sum(job.steps for job in jobs), sum(progress.values()), f"runs {runs_done}/{runs_total}",
+                  mininterval=1.0)  # fmt: skip
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # a SIGTERM stops the grid as Ctrl-C does
     try:
         while pending or running:

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import torch
 from stable_baselines3.common.callbacks import BaseCallback
-from tqdm import tqdm
 
 from agents.run.checkpoint import save_checkpoint
 from agents.run.run_dir import RunDir
+from agents.training.progress import StepBar
 from agents.training.signals import StopOnSignal, TrainingDiverged
 
 
@@ -22,11 +22,10 @@ class ProgressBar(BaseCallback):
         super().__init__()
         self.total, self.start = total, start
         self.returns: deque[float] = deque(maxlen=100)
-        self.bar: tqdm | None = None
+        self.bar: StepBar | None = None
 
     def _on_training_start(self) -> None:
-        self.bar = tqdm(total=self.total, initial=self.start, unit="step", unit_scale=True, dynamic_ncols=True,
-                        desc="training", mininterval=0.5)  # fmt: skip
+        self.bar = StepBar(self.total, self.start, "training", mininterval=0.5)
 
     def _on_step(self) -> bool:
         for info in self.locals.get("infos", ()):

@@ -220,7 +220,8 @@ def resume_config(args: TrainArgs) -> RunConfig | None:
             config = dataclasses.replace(config, steps=target)
             run.write_config(config)
             run.eval_file.unlink(missing_ok=True)  # unfinished again until it reaches the new target
-            print(f"{run}: step target raised to {target:,}")
+            rounded = f" (whole rollouts of {config.rollout_steps:,})" if target != parse_steps(args.steps) else ""
+            print(f"{run}: step target raised to {target:,}{rounded}")
     if run.finished:
         result = run.read_eval()
         score = f", greedy return {result.summary()}" if result else ""

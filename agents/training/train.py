@@ -39,12 +39,20 @@ def architecture_summary(config: RunConfig, model: Any) -> RunFacts:
                     facts.transfers)  # fmt: skip
 
 
+def rounding_note(asked: int, config: RunConfig) -> str:
+    """One line saying that a step target was rounded up to whole rollouts, and to what."""
+    return (f"Step target {asked:,} rounded up to {config.steps:,}: PPO trains whole rollouts of {config.n_envs} envs "
+            f"x {config.ppo.n_steps} steps = {config.rollout_steps:,}")  # fmt: skip
+
+
 def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> tuple[RunConfig, RunDir]:
     """Create the run directory (refusing to overwrite one) and write config.json; returns the stored config.
 
     Training stops on rollout boundaries, so the stored step target is rounded up to whole rollouts.
     """
-    config = config.rounded()
+    asked, config = config.steps, config.rounded()
+    if config.steps != asked:
+        print(rounding_note(asked, config))
     if run_dir is None:
         run_dir = default_run_dir(config, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     return config, RunDir.create(run_dir, config)
