@@ -50,9 +50,7 @@ def prepare_run_dir(config: RunConfig, run_dir: Path | None) -> tuple[RunConfig,
 
     Training stops on rollout boundaries, so the stored step target is rounded up to whole rollouts.
     """
-    asked, config = config.steps, config.rounded()
-    if config.steps != asked:
-        print(rounding_note(asked, config))
+    config = config.rounded()
     if run_dir is None:
         run_dir = default_run_dir(config, datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     return config, RunDir.create(run_dir, config)
@@ -72,7 +70,10 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
         run = RunDir(run_dir)
         config = run.read_config()
     else:
+        asked = config.steps
         config, run = prepare_run_dir(config, run_dir)
+        if config.steps != asked:
+            print(rounding_note(asked, config))
     with run.lock():
         return _train(config, run, resume)
 
