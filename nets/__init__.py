@@ -1,4 +1,4 @@
-"""Encoders (mlp, cnn, impala, unet), heads and the stable-baselines3 policies of pixelarena.
+"""Encoders (mlp, cnn, impala, unet, sets), heads and the stable-baselines3 policies of pixelarena.
 
 nets/ knows torch, gymnasium spaces and stable-baselines3, nothing of the games: a policy works on any env
 with the right spaces.
@@ -12,6 +12,7 @@ from nets.impala import ImpalaEncoder
 from nets.mlp import MlpEncoder
 from nets.policy import MaskablePixelPolicy, PixelPolicy
 from nets.registry import ENCODER_ALIASES, ENCODERS, encoder_class
+from nets.sets import SetsEncoder
 from nets.unet import UNetEncoder
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "MlpEncoder",
     "PixelEncoder",
     "PixelPolicy",
+    "SetsEncoder",
     "SizeTransferError",
     "UNetEncoder",
     "adapt_policy",

@@ -34,6 +34,8 @@ class PixelEncoder(BaseFeaturesExtractor):
 
     name: ClassVar[str]
     output: ClassVar[Literal["vector", "map"]]
+    reads_entity_rows: ClassVar[bool] = False
+    """True for encoders of entity rows (``sets``), which read only such observations."""
 
     def __init__(
         self,

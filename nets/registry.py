@@ -8,10 +8,11 @@ from nets.cnn import CnnEncoder
 from nets.encoder import PixelEncoder
 from nets.impala import ImpalaEncoder
 from nets.mlp import MlpEncoder
+from nets.sets import SetsEncoder
 from nets.unet import UNetEncoder
 
 ENCODERS: dict[str, type[PixelEncoder]] = {
-    cls.name: cls for cls in (MlpEncoder, CnnEncoder, ImpalaEncoder, UNetEncoder)
+    cls.name: cls for cls in (MlpEncoder, CnnEncoder, ImpalaEncoder, UNetEncoder, SetsEncoder)
 }
 """Encoder name -> class. Each class's ``output`` says whether heads read a vector or a map."""
 
@@ -24,6 +25,9 @@ ENCODER_ALIASES: dict[str, str] = {
     "conv": "cnn",
     "convnet": "cnn",
     "u-net": "unet",
+    "deepsets": "sets",
+    "deep-sets": "sets",
+    "entities": "sets",
     "fc": "mlp",
     "dense": "mlp",
     "linear": "mlp",

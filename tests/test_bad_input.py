@@ -27,7 +27,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --preset quickstrat", 2, "did you mean 'quickstart'"),
     ("train --obs rgb", 2, "unknown obs mode"),
     ("train --obs pixel", 2, "did you mean 'pixels'?"),
-    ("train --encoder resnet", 2, "choose one of mlp, cnn, impala, unet; did you mean 'impala'?"),
+    ("train --encoder resnet", 2, "choose one of mlp, cnn, impala, unet, sets; did you mean 'impala'?"),
     ("train --preset target-unet --env Chase", 2, "is for Target"),
     ("train --env CartPole-v1 --obs pixels", 2, "--obs 'pixels' chooses Dict keys, but env"),
     ("train --env no_such_module:Env", 2, "cannot import module"),

@@ -65,6 +65,8 @@ TINY = {
     "unet": {"base_channels": 8, "depth": 2},
 }
 CONVOLUTIONAL = ("cnn", "impala", "unet")
+# Encoders that read any image or vector; the entity encoder (sets) reads entity rows only (tests/test_sets.py).
+ANY_INPUT = [name for name, cls in ENCODERS.items() if not cls.reads_entity_rows]
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -100,7 +102,7 @@ def logits(policy: PixelPolicy, obs: torch.Tensor) -> torch.Tensor:
 
 @pytest.mark.parametrize("action_name", list(ACTIONS))
 @pytest.mark.parametrize("obs_name", list(OBSERVATIONS))
-@pytest.mark.parametrize("encoder", list(ENCODERS))
+@pytest.mark.parametrize("encoder", ANY_INPUT)
 def test_shapes_for_every_encoder_head_and_layout(encoder: str, obs_name: str, action_name: str) -> None:
     obs_space, action_space = OBSERVATIONS[obs_name], ACTIONS[action_name]
     policy = make_policy(encoder, obs_space, action_space)
@@ -237,7 +239,7 @@ def test_uniform_multi_categorical_matches_the_per_entry_loops() -> None:
 
 
 @pytest.mark.parametrize("action_name", list(ACTIONS))
-@pytest.mark.parametrize("encoder", list(ENCODERS))
+@pytest.mark.parametrize("encoder", ANY_INPUT)
 def test_gradients_reach_every_parameter(encoder: str, action_name: str) -> None:
     space = OBSERVATIONS["chw_uint8_grid"]
     policy = make_policy(encoder, space, ACTIONS[action_name])
@@ -364,7 +366,7 @@ def test_mlp_on_a_fixed_length_vector_transfers() -> None:
 
 
 def test_registry_lists_encoders_and_suggests_names() -> None:
-    assert list(ENCODERS) == ["mlp", "cnn", "impala", "unet"]
+    assert list(ENCODERS) == ["mlp", "cnn", "impala", "unet", "sets"]
     assert {cls.output for cls in ENCODERS.values()} == {"vector", "map"}
     assert encoder_class("impala") is ENCODERS["impala"]
     with pytest.raises(ValueError, match="did you mean 'impala'"):
@@ -460,7 +462,7 @@ class OneStepImageEnv(gym.Env):
         return self.observation_space.sample(), float(action == 0), True, False, {}
 
 
-@pytest.mark.parametrize("encoder", list(ENCODERS))
+@pytest.mark.parametrize("encoder", ANY_INPUT)
 def test_encoders_work_with_stock_sb3_policies(encoder: str) -> None:
     env = make_vec_env(OneStepImageEnv, n_envs=1)
     model = PPO(
@@ -579,7 +581,7 @@ def predict(model: PPO, obs: np.ndarray, masks: np.ndarray | None) -> np.ndarray
 
 
 @pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("encoder", list(ENCODERS))
+@pytest.mark.parametrize("encoder", ANY_INPUT)
 def test_learn_then_save_and_load(encoder: str, case: str, tmp_path: Path) -> None:
     env_class, algo, policy_class = CASES[case]
     env = make_vec_env(env_class, n_envs=2, seed=0)

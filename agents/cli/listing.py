@@ -65,6 +65,7 @@ def print_encoder_facts(spec: EnvSpec, probe: EnvProbe) -> None:
     """Print one line per encoder: parameters, receptive field, FLOPs per forward, size transfer."""
     import torch
 
+    from agents.run.config import declared_kwargs
     from nets import ENCODERS, architecture_facts
 
     # One sample through small nets: more threads only add their start-up and sync (seconds on a busy machine).
@@ -76,7 +77,7 @@ def print_encoder_facts(spec: EnvSpec, probe: EnvProbe) -> None:
     print(f"  {'encoder':<8} {'params':>10} {'receptive field':>16} {'MFLOPs/forward':>15}  head / size transfer")
     for name in ENCODERS:
         try:
-            facts = architecture_facts(name, observation, actions)
+            facts = architecture_facts(name, observation, actions, **declared_kwargs(name, probe.metadata))
         except ValueError as error:  # e.g. a convolutional encoder on a vector observation
             print(f"  {name:<8} n/a: {error}")
             continue

@@ -94,9 +94,11 @@ class TrainArgs(RunOptions):
     """Game (Chase, Target, Swarm, Snake), a Gymnasium id, module:Class, or an Atari id (ALE/Breakout-v5);
     default: the preset's game, else Chase."""
     encoder: str | None = None
-    """Encoder: mlp, cnn, impala or unet (default: the game's preset)."""
+    """Encoder: mlp, cnn, impala, unet, or sets (Deep Sets over the rows of obs entities) (default: the game's
+    preset)."""
     obs: str | None = None
-    """Observation mode of built-in games: pixels, grid or vector; for an env with a Dict observation the keys to
+    """Observation mode of built-in games: pixels, grid, vector or entities (Chase, Snake: objects relative to the
+    player, nearest first); for an env with a Dict observation the keys to
     observe, comma-separated (MiniGrid's default: image,direction)."""
     preset: str | None = None
     """Preset name, e.g. quickstart or chase-impala (default: <game>-<encoder> when one exists), or a preset file

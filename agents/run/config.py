@@ -164,13 +164,8 @@ class RunConfig:
         return dataclasses.replace(self, steps=round_up(self.steps, self.rollout_steps))
 
     def encoder_kwargs_on(self, env_metadata: dict[str, Any]) -> dict[str, Any]:
-        """The encoder's arguments: the config's, over ``cell_px`` from the env's metadata where it declares one
-        (pixelarena's games do for pixel observations; any Gymnasium env can), so the encoder's stem reads one
-        position per game cell (``nets.stems``), the codes stem where the env declares ``image_codes`` (its
-        image holds integer codes, as MiniGrid's does)."""
-        cell_px = int(env_metadata.get("cell_px", 1))
-        codes = {"stem": "codes"} if env_metadata.get("image_codes") else {}
-        return {**({"cell_px": cell_px} if cell_px > 1 else {}), **codes, **self.encoder_kwargs}
+        """The encoder's arguments: the config's, over what the env's metadata declares (:func:`declared_kwargs`)."""
+        return {**declared_kwargs(self.encoder, env_metadata), **self.encoder_kwargs}
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -198,6 +193,22 @@ class RunConfig:
             if getattr(config.ppo, name) not in SCHEDULES:
                 raise ValueError(f"config.json: ppo {name} must be one of {', '.join(SCHEDULES)}")
         return config
+
+
+def declared_kwargs(encoder: str, env_metadata: dict[str, Any]) -> dict[str, Any]:
+    """Encoder arguments from what an env declares in its metadata (pixelarena's games do; any Gymnasium env can):
+    ``cell_px``, so the stem reads one position per game cell (``nets.stems``); the codes stem where the image
+    holds integer codes (``image_codes``, as MiniGrid's does); for the entity encoder, the rows of an entities
+    observation (``entity_rows``, ``entity_features``)."""
+    from nets import ENCODERS
+
+    if encoder in ENCODERS and ENCODERS[encoder].reads_entity_rows:
+        if "entity_rows" not in env_metadata:
+            return {}
+        return {"rows": int(env_metadata["entity_rows"]), "row_features": int(env_metadata["entity_features"])}
+    cell_px = int(env_metadata.get("cell_px", 1))
+    codes = {"stem": "codes"} if env_metadata.get("image_codes") else {}
+    return {**({"cell_px": cell_px} if cell_px > 1 else {}), **codes}
 
 
 # The JSON types each annotation of RunConfig / PPOSettings accepts (bool is not an int here).

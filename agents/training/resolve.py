@@ -184,8 +184,9 @@ def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:
 
     where = f"{config.encoder} on {config.env} ({config.obs or 'native'} obs)"
     space = probe.observation_space
+    reads_vectors = config.encoder == "mlp" or encoder_class(config.encoder).reads_entity_rows
     # Said here in the options' words: nets/ words it for Python callers (encoder='mlp').
-    if config.encoder != "mlp" and isinstance(space, gym.spaces.Box) and len(space.shape) not in (2, 3):
+    if not reads_vectors and isinstance(space, gym.spaces.Box) and len(space.shape) not in (2, 3):
         raise ValueError(f"{where}: --encoder {config.encoder} is convolutional and needs an image observation, "
                          f"this one is a vector of shape {tuple(space.shape)}; use --encoder mlp")  # fmt: skip
     kwargs = config.encoder_kwargs_on(probe.metadata)
