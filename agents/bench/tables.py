@@ -105,18 +105,19 @@ def baseline_table(threads: int, seconds: float, ours_minutes: float, reference_
         print(f"time to solved, rl-zoo3 {zoo.zoo_version()} (python -m rl_zoo3.train, Atari PPO hyperparameters):")
         runs[2] = zoo.time_to_solved_zoo(zoo_minutes * 60, threads)
     # The real rl-zoo3 runs in its own process: its speed is that of its run to solved (evaluations excluded).
-    zoo_sps = f"{runs[2].steps / runs[2].seconds:,.0f} (its run below)" if runs[2] and runs[2].seconds else "-"
-    rows = [["env steps/s, end to end", f"{ours_sps:,.0f}", f"{reference_sps:,.0f}", zoo_sps,
-             f"{ours_sps / reference_sps:.1f}x"]]  # fmt: skip
+    zoo_sps = runs[2].steps / runs[2].seconds if runs[2] and runs[2].seconds else None
+    rows = [["env steps/s, end to end", f"{ours_sps:,.0f}", f"{reference_sps:,.0f}",
+             f"{zoo_sps:,.0f} (its run below)" if zoo_sps else "-", f"{ours_sps / reference_sps:.1f}x",
+             f"{ours_sps / zoo_sps:.1f}x" if zoo_sps else "-"]]  # fmt: skip
     if any(runs):
         caps = (ours_minutes, reference_minutes, zoo_minutes)
         cells = [_solved_cell(run, minutes) for run, minutes in zip(runs, caps)]
-        both = runs[0] is not None and runs[1] is not None and runs[0].solved and runs[1].solved
-        ratio = f"{runs[1].seconds / runs[0].seconds:.1f}x" if both else "-"
-        rows.append([f"training time to greedy >= {_solved_score():+.1f} (solved)", *cells, ratio])
+        ratios = [f"{other.seconds / runs[0].seconds:.1f}x" if runs[0] and runs[0].solved and other and other.solved
+                  else "-" for other in runs[1:]]  # fmt: skip
+        rows.append([f"training time to greedy >= {_solved_score():+.1f} (solved)", *cells, *ratios])
     zoo_name = f"rl-zoo3 {zoo.zoo_version() or '(not installed)'} (its train, Atari PPO hyperparameters)"
     header = ["Chase", f"pixelarena {preset}", "rl-zoo3 way (CnnPolicy, SB3 defaults)", zoo_name,
-              "ratio (SB3 defaults / ours)"]  # fmt: skip
+              "ours vs SB3 defaults", "ours vs rl-zoo3"]  # fmt: skip
     return _table(header, rows)
 
 
