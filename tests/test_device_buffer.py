@@ -3,8 +3,6 @@ own RolloutBuffer: the same returns, advantages and samples from the same steps,
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 import torch
@@ -14,7 +12,7 @@ from stable_baselines3.common.buffers import RolloutBuffer
 
 from agents.cli.options import TrainArgs
 from agents.run.device_buffer import DeviceRolloutBuffer
-from agents.run.model import make_vec_env
+from agents.run.model import make_vec_env, ppo_kwargs
 from agents.training.resolve import resolve
 from nets import PixelPolicy
 
@@ -94,7 +92,7 @@ def test_ppo_trains_with_it() -> None:
     config = resolve(TrainArgs(env="Chase", obs="pixels", env_kwargs=("size=8",), n_envs=8, n_steps=16,
                                batch_size=64, n_epochs=2, threads=1, device="cpu"))  # fmt: skip
     vec = make_vec_env(config, config.n_envs, seed=0)
-    model = PPO(PixelPolicy, vec, **dataclasses.asdict(config.ppo), seed=0, device="cpu",
+    model = PPO(PixelPolicy, vec, **ppo_kwargs(config), seed=0, device="cpu",
                 rollout_buffer_class=DeviceRolloutBuffer, policy_kwargs={"encoder": "cnn"})  # fmt: skip
     before = [p.detach().clone() for p in model.policy.parameters()]
     model.learn(8 * 16 * 3)
