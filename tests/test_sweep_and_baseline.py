@@ -152,3 +152,24 @@ def test_a_sweeps_trial_table_reads_its_run_directories(tmp_path: Path) -> None:
     assert header[1 : 1 + len(dataclasses.fields(PPOSettings))] == [f.name for f in dataclasses.fields(PPOSettings)]
     assert cells["aaa"][-4:] == ["+7.50 / +8.50", "+8.00", "+9.25 at 5,000", "9"]  # 5.0 + 4.096 s: each last row
     assert cells["bbb"][header.index("lr_schedule")] == "linear" and cells["bbb"][-4:-2] == ["-", "-"]
+
+
+def test_bench_presets_predicts_each_default_presets_training_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents.bench import baseline, tables
+    from agents.run.presets import PRESETS
+    from agents.training.resolve import resolve
+
+    def model(threads: int, preset: str) -> tuple:
+        from agents.cli.options import TrainArgs
+
+        return resolve(TrainArgs(preset=preset, device="cpu")), object()
+
+    monkeypatch.setattr(baseline, "pixelarena_model", model)
+    monkeypatch.setattr(baseline, "steps_per_second", lambda model, seconds: 1000.0)
+    lines = tables.presets_table(1, 1.0).splitlines()[2:]
+    assert [line.split("|")[1].strip() for line in lines] == [
+        "quickstart", "chase-cnn", "target-unet", "swarm-unet", "snake-cnn"
+    ]  # fmt: skip
+    quickstart = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert PRESETS["quickstart"].steps == 560_000 and quickstart[3] == "561,152"  # whole rollouts of 64 x 64
+    assert quickstart[4:] == ["1,000", "9m21s"]

@@ -121,6 +121,23 @@ def baseline_table(threads: int, seconds: float, ours_minutes: float, reference_
     return _table(header, rows)
 
 
+def presets_table(threads: int, seconds: float) -> str:
+    """End-to-end PPO env steps/s of the quickstart and each game's default preset, and its step target's time."""
+    from agents.bench import baseline
+    from agents.run.presets import DEFAULT_ENCODER, preset_name
+
+    rows = []
+    for name in ("quickstart", *(preset_name(game, encoder) for game, encoder in DEFAULT_ENCODER.items())):
+        config, model = baseline.pixelarena_model(threads, preset=name)
+        config = config.rounded()  # the step target a run trains to: whole rollouts
+        sps = baseline.steps_per_second(model, seconds)
+        minutes, rest = divmod(round(config.steps / sps), 60)
+        rows.append([name, config.env, f"{config.encoder}, {config.obs}", f"{config.steps:,}", f"{sps:,.0f}",
+                     f"{minutes}m{rest:02d}s"])  # fmt: skip
+        print(f"  {name}: {sps:,.0f} env steps/s", flush=True)
+    return _table(["preset", "game", "encoder, obs", "steps", "PPO env steps/s", "training time (predicted)"], rows)
+
+
 def device_table(device: str, seconds: float, env_counts: tuple[int, ...] = (256, 1024, 4096)) -> str:
     """End-to-end PPO env steps/s of the default pipeline on ``device`` at several env counts."""
     from agents.bench.measure import device_ppo_steps_per_second
@@ -150,7 +167,8 @@ def _solved_cell(run: Any, minutes: float) -> str:
 
 def run_benchmarks(args: Any) -> None:
     """Print the chosen tables; with ``args.markdown`` also write them to that file."""
-    chosen = [k for k in ("envs", "scores", "nets", "ppo", "stems", "baseline", "device_ppo") if getattr(args, k)]
+    chosen = [k for k in ("envs", "scores", "nets", "ppo", "stems", "presets", "baseline", "device_ppo")
+              if getattr(args, k)]  # fmt: skip
     sections = [
         "# Performance\n\nWritten by `pixelarena bench "
         + " ".join(f"--{k.replace('_', '-')}" for k in chosen)
@@ -179,6 +197,9 @@ def run_benchmarks(args: Any) -> None:
         title = (f"## Stems: PPO end to end, cnn on Chase 12x12 pixels, 64 envs, n_steps 128, batch 256, 4 epochs "
                  f"({args.threads} torch threads)")  # fmt: skip
         sections.append(title + "\n\n" + stems_table())
+    if args.presets:
+        title = f"## The default presets: PPO end to end ({args.threads} torch threads, {args.seconds:g} s each)"
+        sections.append(title + "\n\n" + presets_table(args.threads, args.seconds))
     if args.device_ppo:
         title = (f"## PPO end to end on {args.device}: cnn on Chase 16x16 pixels, n_steps 32, 4 minibatches, 4 epochs "
                  f"({args.seconds:g} s per row)")  # fmt: skip

@@ -106,9 +106,11 @@ def run_bench(args: BenchArgs) -> None:
     from agents.run.model import pick_device
     from agents.run.presets import PRESETS
 
-    if not (args.envs or args.scores or args.nets or args.ppo or args.stems or args.baseline or args.device_ppo):
+    if not (args.envs or args.scores or args.nets or args.ppo or args.stems or args.presets or args.baseline
+            or args.device_ppo):  # fmt: skip
         raise ValueError(
-            "choose what to measure: --envs, --scores, --nets, --ppo, --stems, --device-ppo and/or --baseline"
+            "choose what to measure: --envs, --scores, --nets, --ppo, --stems, --presets, --device-ppo and/or "
+            "--baseline"
         )
     if min(args.baseline_minutes, args.ours_minutes, args.zoo_minutes) < 0:
         raise ValueError("--baseline-minutes, --zoo-minutes and --ours-minutes must be 0 or more")

@@ -243,6 +243,9 @@ class BenchArgs:
     """End-to-end PPO env steps/second (Chase 16x16) with the cnn and mlp encoders, 1 and 2 torch threads."""
     stems: bool = False
     """End-to-end PPO env steps/second of the cnn on Chase pixels with each colour stem, at cell_px 1 and 3."""
+    presets: bool = False
+    """End-to-end PPO env steps/s of every game's default preset and the quickstart (with --threads torch threads),
+    and the training time of its step target that follows."""
     device_ppo: bool = False
     """End-to-end PPO env steps/s of the default pipeline on --device (e.g. cuda) at 256, 1024 and 4096 envs, with
     the time share of rollouts and the GPU's utilisation (the GPU benchmark: --device-ppo --device cuda)."""
