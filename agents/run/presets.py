@@ -66,16 +66,15 @@ PRESETS: dict[str, Preset] = {
     "target-unet": Preset("Target", "unet", "pixels", 300_000, ppo=_TARGET_PPO),
     "target-cnn": Preset("Target", "cnn", "pixels", 300_000, ppo=_TARGET_PPO),
     "target-mlp": Preset("Target", "mlp", "vector", 300_000, ppo=_TARGET_PPO),
-    # Swarm: one move per cell, masked where there is no unit (MaskablePPO). swarm-unet, measured with gae_lambda
-    # 0.95: greedy +113.3 (95% CI 100.8 .. 125.6; scripted 160) after 541k steps / 789 s; with 0.8, +91.7 at 246k.
-    "swarm-unet": Preset("Swarm", "unet", "grid", 540_000, ppo=_SWARM_PPO),
-    "swarm-cnn": Preset("Swarm", "cnn", "grid", 400_000, ppo=_SWARM_PPO),
+    # Swarm: one move per cell, masked where there is no unit (MaskablePPO). On pixels (the colour and cell stems)
+    # the unet learns more per step than on the grid: docs/performance.md, "Every game from pixels".
+    "swarm-unet": Preset("Swarm", "unet", "pixels", 540_000, ppo=_SWARM_PPO),
+    "swarm-cnn": Preset("Swarm", "cnn", "pixels", 400_000, ppo=_SWARM_PPO),
     "swarm-mlp": Preset("Swarm", "mlp", "vector", 400_000, ppo=_SWARM_PPO),
-    # Snake: local decisions with a growing body. snake-cnn, measured with gae_lambda 0.95: greedy +17.7 (95% CI
-    # 16.3 .. 18.9) after 2.5M steps / 530 s (scripted 21.2); +13.6 after 1M steps; with 0.8, +20.3 by 2.16M.
-    # On a slower 2-core machine (2026-11-29) 15 min reached 2.47M steps: +16.6 (14.8 .. 18.3).
-    "snake-cnn": Preset("Snake", "cnn", "grid", 2_500_000, ppo=_SNAKE_PPO),
-    "snake-impala": Preset("Snake", "impala", "grid", 800_000, ppo=_SNAKE_PPO),
+    # Snake: local decisions with a growing body. On pixels the cnn learns as well as on the grid (1M steps, 3 seeds:
+    # docs/performance.md, "Every game from pixels"); one seed on the grid reached +20.3 by 2.16M (scripted 21.2).
+    "snake-cnn": Preset("Snake", "cnn", "pixels", 2_500_000, ppo=_SNAKE_PPO),
+    "snake-impala": Preset("Snake", "impala", "pixels", 800_000, ppo=_SNAKE_PPO),
     "snake-mlp": Preset("Snake", "mlp", "vector", 800_000, ppo=_SNAKE_PPO),
 }
 
