@@ -276,7 +276,7 @@ def test_a_run_of_another_game_is_refused_by_its_checkpoint(places: dict[str, Pa
 @pytest.mark.parametrize(
     ("argv", "batch"),
     [
-        ([], 512),  # the preset: 64 envs x 64 steps, minibatch 512 (8 per rollout)
+        ([], 1024),  # the preset: 128 envs x 64 steps, minibatch 1,024 (8 per rollout)
         (["--n-envs", "8"], 64),  # a rollout of 512: the preset's 8 minibatches of 64
         (["--n-envs", "6"], 48),  # 384 steps: 8 of 48
         (["--n-envs", "8", "--minibatches", "2"], 256),
