@@ -80,6 +80,9 @@ class RunOptions:
     eval_every: str | None = None
     """Evaluate the greedy policy every this many steps (on games apart from the final evaluation's) and keep the
     best as the run's model; 0 turns it off. Default: the preset's."""
+    seconds: float | None = None
+    """Also stop after this many seconds of training (at the next rollout boundary, counted across resumes), with
+    the step target as a cap; linear schedules then anneal over the seconds. For comparisons at equal wall-clock."""
     wandb: bool = False
     """Log to Weights & Biases (offline by itself when there is no login or network)."""
     wandb_project: str = "pixelarena"

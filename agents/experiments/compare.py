@@ -86,11 +86,14 @@ def run_suite(args: CompareArgs) -> None:
     if args.publish is not None:
         check_destination(root, args.publish)
     grids = []
-    for experiment in suite.experiments:
+    # Equal-wall-clock experiments last: the equal-steps ones they read against come first.
+    for experiment in sorted(suite.experiments, key=lambda e: bool(e.seconds_of)):
         if keys and experiment.key not in keys:
             continue
         variants = [kv for t in suite.transfers if t.of == experiment.key for kv in t.eval_env_kwargs]
-        options = dataclasses.replace(args, env_kwargs=(*experiment.env_kwargs, *args.env_kwargs))
+        options = dataclasses.replace(args, env_kwargs=(*experiment.env_kwargs, *args.env_kwargs),
+                                      eval_episodes=experiment.eval_episodes,
+                                      seconds=args.seconds or experiment.seconds.get(budget))  # fmt: skip
         group = f"{suite.name}-{budget}-{experiment.key}"
         steps = args.steps or experiment.steps[budget]
         # --seeds sets every spec's count; without it the suite's own counts hold (fewer for slow encoders).

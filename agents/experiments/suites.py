@@ -36,6 +36,12 @@ class Experiment:
     seeds: int = 5
     seeds_by_spec: dict[str, int] = field(default_factory=dict)
     """Fewer (or more) seeds for some encoder specs, e.g. the encoders that are 10x slower on a CPU."""
+    eval_episodes: int = 32
+    """Games of the final evaluation (and of each best-policy evaluation) of every run."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Budget name -> seconds of training per run (``--seconds``), ``steps`` then being only a cap."""
+    seconds_of: str = ""
+    """Key of the experiment whose reference arm's training seconds this one gives every arm (equal wall-clock)."""
 
 
 @dataclass(frozen=True)
@@ -60,52 +66,98 @@ class Suite:
         return tuple(self.experiments[0].steps)
 
 
+# The arms of the first claim: pixels (cnn, impala), the grid, the packed vector, and the entity rows a careful
+# engineer would build (relative to the player, nearest first) read by an MLP and by Deep Sets.
+_LOCAL_ARMS = ("mlp:vector", "mlp:entities", "sets:entities", "cnn:pixels", "cnn:grid", "impala:pixels")
+# At equal seconds: the arms faster per step than the cnn on pixels, given its seconds (measured for the equal-steps
+# runs on 2 cores, one thread each). The cnn's own equal-steps run is its equal-seconds run; slower arms are not run.
+_LOCAL_FAST = ("mlp:vector", "mlp:entities", "sets:entities")
+_CHEAP = {"mlp:vector": 5, "mlp:entities": 5, "sets:entities": 5}  # seconds per run: 5 seeds cost little
+_WHERE_ARMS = ("mlp:vector", "cnn:pixels", "impala:pixels", "unet:pixels")
+
 # fmt: off
 CLAIM = Suite(
     name="claim",
     experiments=(
         Experiment(
-            "e1-chase", "E1 Chase: pixels vs packed vector for local decisions",
-            "Does a convolutional encoder on pixels (or binary grids) learn Chase's local dodging better than an MLP "
-            "on the whole state packed into a vector?",
-            env="Chase",
-            encoders=("mlp:vector", "mlp:pixels", "cnn:pixels", "cnn:grid", "impala:pixels", "unet:pixels"),
-            steps={"cpu": "600k", "gpu": "2M"},
-            seeds_by_spec={"impala:pixels": 3, "unet:pixels": 3},  # 2x and 10x slower than the cnn on a CPU
+            "e1-chase", "E1 Chase: pixels against the strongest vector, equal env steps",
+            "Does a convolutional encoder on pixels learn Chase's local dodging better than a network on the game "
+            "state as a vector: packed in fixed slots (mlp:vector), or as entity rows relative to the player, nearest "
+            "first, read by an MLP or by a permutation-invariant Deep Sets encoder?",
+            env="Chase", encoders=_LOCAL_ARMS, steps={"cpu": "300k", "gpu": "2M"}, seeds=3,
+            seeds_by_spec=_CHEAP, eval_episodes=100,
         ),
         Experiment(
-            "e1-chase-seconds", "E1 Chase at equal wall-clock: the vector MLP given the cnn's seconds",
-            "With as many seconds of training as the cnn on pixels takes for E1's steps (the MLP on the vector runs "
-            "~6x more env steps per second on a CPU), does the packed vector catch up?",
-            env="Chase",
-            encoders=("mlp:vector",),
-            steps={"cpu": "3.8M", "gpu": "12M"},
+            "e1-chase-seconds", "E1 Chase at equal wall-clock: the state-based arms given the cnn's seconds",
+            "Given as many seconds of training as the cnn on pixels takes for E1's steps, do the state-based arms "
+            "(several times more env steps per second) catch up?",
+            env="Chase", encoders=_LOCAL_FAST, steps={"cpu": "20M", "gpu": "60M"}, seconds={"cpu": 135, "gpu": 900},
+            seeds=3, eval_episodes=100, seconds_of="e1-chase",
+        ),
+        Experiment(
+            "e5-snake", "E5 Snake: pixels against the strongest vector, equal env steps",
+            "Does the same hold on Snake, the other game of local decisions (a growing body to avoid)?",
+            env="Snake", encoders=_LOCAL_ARMS, steps={"cpu": "300k", "gpu": "2M"}, seeds=3,
+            seeds_by_spec=_CHEAP, eval_episodes=100,
+        ),
+        Experiment(
+            "e5-snake-seconds", "E5 Snake at equal wall-clock: the state-based arms given the cnn's seconds",
+            "Given the seconds the cnn on pixels takes for E5's steps, do the state-based arms catch up?",
+            env="Snake", encoders=_LOCAL_FAST, steps={"cpu": "20M", "gpu": "60M"}, seconds={"cpu": 155, "gpu": 900},
+            seeds=3, eval_episodes=100, seconds_of="e5-snake",
         ),
         Experiment(
             "e2-target", "E2 Target: pixels to pixels",
-            "Does a U-Net with one logit per cell learn to click the target more easily than a CNN or an MLP on the "
-            "vector that must output the target's cell index through a flat head?",
-            env="Target",
-            encoders=("mlp:vector", "cnn:pixels", "unet:pixels"),
-            steps={"cpu": "40k", "gpu": "1M"},
+            "Does a U-Net with one logit per cell learn to click the target more easily than encoders that must "
+            "output the target's cell index through a flat head (cnn, impala on pixels; mlp on the vector)?",
+            env="Target", encoders=_WHERE_ARMS, steps={"cpu": "60k", "gpu": "1M"}, seeds=3, eval_episodes=100,
+        ),
+        Experiment(
+            "e2-target-seconds", "E2 Target at equal wall-clock: the flat heads given the U-Net's seconds",
+            "Given the seconds the U-Net takes for E2's steps, do the faster flat-head encoders catch up?",
+            env="Target", encoders=("mlp:vector", "cnn:pixels", "impala:pixels"), steps={"cpu": "20M", "gpu": "60M"},
+            seconds={"cpu": 110, "gpu": 600}, seeds=3, eval_episodes=100, seconds_of="e2-target",
         ),
         Experiment(
             "e3-swarm", "E3 Swarm: per-cell control",
             "Does a U-Net with a per-cell move head control many units better than flat heads that decode every "
-            "cell's move from one feature vector (cnn, and mlp on the vector)?",
-            env="Swarm",
-            encoders=("mlp:vector", "cnn:grid", "unet:grid"),
-            steps={"cpu": "100k", "gpu": "2M"},
+            "cell's move from one feature vector (cnn, impala on pixels; mlp on the vector)?",
+            env="Swarm", encoders=_WHERE_ARMS, steps={"cpu": "120k", "gpu": "2M"}, seeds=3, eval_episodes=100,
+        ),
+        Experiment(
+            "e3-swarm-seconds", "E3 Swarm at equal wall-clock: the flat heads given the U-Net's seconds",
+            "Given the seconds the U-Net takes for E3's steps, do the faster cnn and mlp catch up?",
+            env="Swarm", encoders=("mlp:vector", "cnn:pixels"), steps={"cpu": "20M", "gpu": "60M"},
+            seconds={"cpu": 220, "gpu": 1200}, seeds=3, eval_episodes=100, seconds_of="e3-swarm",
         ),
     ),
     transfers=(
         Transfer(
-            "e4-transfer", "E4 transfer: other map sizes and enemy counts",
+            "e4-transfer", "E4 transfer: Chase on other map sizes and enemy counts",
             "Do E1's policies, trained on 12x12 maps with 3 enemies, still play on other map sizes and enemy counts? "
-            "Policies whose every layer is convolutional or pooled (cnn, impala, unet) run on any size; an MLP on "
-            "pixels cannot (n/a), nor can an MLP on the vector take another enemy count (its input length changes).",
+            "Policies whose every layer is convolutional or pooled (cnn, impala, sets over entity rows) run on any "
+            "size; an MLP on the vector cannot take another enemy count (its input length changes).",
             of="e1-chase",
             eval_env_kwargs=("size=8,16,24", "n_enemies=1,5,8"),
+        ),
+        Transfer(
+            "e4-transfer-snake", "E4 transfer: Snake on other map sizes",
+            "Do E5's policies, trained on 12x12 maps, play Snake on 8x8 and 16x16 maps and with 3 apples?",
+            of="e5-snake",
+            eval_env_kwargs=("size=8,16", "n_apples=3"),
+        ),
+        Transfer(
+            "e4-transfer-target", "E4 transfer: Target on other map sizes",
+            "Do E2's click policies find the target on 8x8 and 16x16 maps and among more decoys? Only a per-cell "
+            "head has an action for every cell of another size.",
+            of="e2-target",
+            eval_env_kwargs=("size=8,16", "n_decoys=6"),
+        ),
+        Transfer(
+            "e4-transfer-swarm", "E4 transfer: Swarm on other map sizes and unit counts",
+            "Do E3's per-cell policies control units on 8x8 and 16x16 maps, and 3 or 10 units?",
+            of="e3-swarm",
+            eval_env_kwargs=("size=8,16", "n_units=3,10"),
         ),
     ),
 )

@@ -144,6 +144,10 @@ class RunConfig:
     eval_episodes: int = 32
     eval_every: int = 0
     """Greedy evaluation every this many env steps, keeping the best policy (0: off; best_policy.py)."""
+    seconds: float = 0.0
+    """Training time limit: stop at the first rollout boundary after this many seconds of training, counted across
+    resumes, with ``steps`` as the cap (0: no limit; agents/training/time_budget.py). For comparisons at equal
+    wall-clock; such a run depends on the machine's speed, so it is not reproducible to the digit."""
     frame_stack: int = 1
     vec_env: str = "dummy"
     """How an external env's copies are stepped: ``dummy`` (one process) or ``subproc`` (one process each)."""
@@ -185,6 +189,8 @@ class RunConfig:
             )
         if config.eval_every < 0:
             raise ValueError("config.json: eval_every must be 0 (off) or a count of env steps")
+        if not config.seconds >= 0:
+            raise ValueError("config.json: seconds must be 0 (no limit) or a positive number of seconds")
         if config.ppo.n_steps <= 0 or config.ppo.batch_size <= 0 or config.ppo.n_epochs <= 0:
             raise ValueError("config.json: ppo n_steps, batch_size and n_epochs must be positive")
         if config.vec_env not in VEC_ENVS:

@@ -56,21 +56,26 @@ PRESETS: dict[str, Preset] = {
     "chase-impala": Preset("Chase", "impala", "pixels", 800_000, n_envs=128, ppo=_CHASE_PPO),
     "chase-unet": Preset("Chase", "unet", "pixels", 800_000, n_envs=128, ppo=_CHASE_PPO),
     "chase-mlp": Preset("Chase", "mlp", "vector", 800_000, n_envs=128, ppo=_CHASE_PPO),
+    # The strongest state-based agent: Deep Sets over the objects relative to the player, nearest first.
+    "chase-sets": Preset("Chase", "sets", "entities", 800_000, n_envs=128, ppo=_CHASE_PPO),
     # Target: act where the target is; the unet's per-cell click map is the natural head. target-unet, measured:
     # greedy +100.0 (the maximum; scripted 100) after 300k steps / 311 s (84.5 training return at 63k).
     "target-unet": Preset("Target", "unet", "pixels", 300_000, ppo=_TARGET_PPO),
     "target-cnn": Preset("Target", "cnn", "pixels", 300_000, ppo=_TARGET_PPO),
+    "target-impala": Preset("Target", "impala", "pixels", 300_000, ppo=_TARGET_PPO),
     "target-mlp": Preset("Target", "mlp", "vector", 300_000, ppo=_TARGET_PPO),
     # Swarm: one move per cell, masked where there is no unit (MaskablePPO). On pixels (the colour and cell stems)
     # the unet learns more per step than on the grid: docs/performance.md, "Every game from pixels".
     "swarm-unet": Preset("Swarm", "unet", "pixels", 540_000, ppo=_SWARM_PPO),
     "swarm-cnn": Preset("Swarm", "cnn", "pixels", 400_000, ppo=_SWARM_PPO),
+    "swarm-impala": Preset("Swarm", "impala", "pixels", 400_000, ppo=_SWARM_PPO),
     "swarm-mlp": Preset("Swarm", "mlp", "vector", 400_000, ppo=_SWARM_PPO),
     # Snake: local decisions with a growing body. On pixels the cnn learns as well as on the grid (1M steps, 3 seeds:
     # docs/performance.md, "Every game from pixels"); one seed on the grid reached +20.3 by 2.16M (scripted 21.2).
     "snake-cnn": Preset("Snake", "cnn", "pixels", 2_500_000, ppo=_SNAKE_PPO),
     "snake-impala": Preset("Snake", "impala", "pixels", 800_000, ppo=_SNAKE_PPO),
     "snake-mlp": Preset("Snake", "mlp", "vector", 800_000, ppo=_SNAKE_PPO),
+    "snake-sets": Preset("Snake", "sets", "entities", 800_000, ppo=_SNAKE_PPO),
 }
 
 DEFAULT_ENCODER = {"Chase": "cnn", "Target": "unet", "Swarm": "unet", "Snake": "cnn"}

@@ -31,7 +31,8 @@ from nets import ENCODER_ALIASES, ENCODERS
 PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma", "gae_lambda", "clip_range",
                "vf_coef", "max_grad_norm", "lr_schedule", "clip_schedule")  # fmt: skip
 # What defines a run: given with --resume, they would silently not apply (the run keeps its own).
-RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "eval_every", "run_dir", "vec_env")
+RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "eval_every", "run_dir", "vec_env",
+                  "seconds")  # fmt: skip
 
 
 def _positive(name: str, value: int | float | None) -> None:
@@ -108,6 +109,7 @@ def resolve(args: TrainArgs) -> RunConfig:
         checkpoint_every=parse_steps(args.checkpoint_every, "--checkpoint-every"),
         eval_episodes=args.eval_episodes,
         eval_every=_eval_every(args, preset),
+        seconds=_seconds(args.seconds),
         frame_stack=args.frame_stack,
         vec_env=spec.vec_env,
         preset=preset_name(spec.name, encoder) if from_preset and args.preset is None else (args.preset or ""),
@@ -132,6 +134,15 @@ def _vec_env(args: TrainArgs, spec: EnvSpec) -> str:
         raise ValueError(f"--vec-env {args.vec_env} is for other Gymnasium envs: {spec.name} steps all its games in "
                          "one batched pass")  # fmt: skip
     return args.vec_env
+
+
+def _seconds(seconds: float | None) -> float:
+    """--seconds, checked: a positive time limit, or none (0)."""
+    if seconds is None:
+        return 0.0
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise ValueError(f"--seconds must be a positive number of seconds, got {seconds}")
+    return float(seconds)
 
 
 def _eval_every(args: TrainArgs, preset: Preset | None) -> int:

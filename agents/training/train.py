@@ -26,6 +26,7 @@ from agents.run.run_dir import RunDir
 from agents.training.best_policy import BestPolicy
 from agents.training.callbacks import Checkpointer, ProgressBar
 from agents.training.signals import EnvFailed, StopOnSignal, TrainingFailed, TrainingStopped
+from agents.training.time_budget import TimeBudget
 from agents.training.tracking import Tracker
 
 
@@ -130,9 +131,11 @@ def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_s
     model.set_logger(Logger(folder=None, output_formats=[writer]))
     with StopOnSignal() as stop:
         checkpointer = Checkpointer(model, run, config.checkpoint_every, stop, {"wandb_id": tracker.run_id})
-        callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer, *([best] if best else [])])
+        budget = [TimeBudget(model, config.seconds, wall_offset)] if config.seconds else []
+        callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer, *([best] if best else []),
+                                  *budget])  # fmt: skip
         try:
-            if config.steps > start_step:
+            if config.steps > start_step and not (budget and budget[0].elapsed() >= config.seconds):
                 model.learn(config.steps - start_step, callback=callbacks, reset_num_timesteps=False, log_interval=1)
         except TrainingFailed:
             tracker.finish()
@@ -150,4 +153,8 @@ def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_s
             checkpointer.save()  # the weights have not changed since the last rollout boundary
             tracker.finish()
             raise TrainingStopped(run.path, checkpointer.saved_step)
+        if budget and budget[0].used_up:
+            # Stopped one step into a new rollout: the weights are those of the boundary before it.
+            model.num_timesteps = checkpointer.boundary_step
+            print(f"Time limit of {config.seconds:g}s reached at step {model.num_timesteps:,}")
     return checkpointer
