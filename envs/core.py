@@ -22,7 +22,7 @@ from typing import ClassVar
 import gymnasium as gym
 import numpy as np
 
-from envs.observations import ENTITY_FIELDS, Observer, entity_layout, observation_space, vector_layout
+from envs.observations import ENTITY_FIELDS, OBS_MODES, Observer, entity_layout, observation_space, vector_layout
 from envs.render import Kind, render_frames
 from envs.rng import BatchRNG
 
@@ -109,6 +109,7 @@ class BatchedGame(ABC):
                              "pixels, grid or vector")  # fmt: skip
         self._player = player
         self._observer = Observer(obs, self.num_games, self.height, self.width, self.cell_px, self.KINDS, player)
+        self._other_observers: dict[str, Observer] = {}  # observe_as's, made on first use
         self.slot_counts = tuple(ys.shape[1] for ys, _ in self._objects())
         self.single_action_space = self._action_space()
         length = len(self.entity_layout() if obs == "entities" else self.vector_layout())
@@ -213,6 +214,23 @@ class BatchedGame(ABC):
     def observe(self) -> np.ndarray:
         """Observations of all games, a fresh array ``(N, *single_observation_space.shape)``."""
         return self._observer(self._objects(), self._extras())
+
+    @property
+    def observation_modes(self) -> tuple[str, ...]:
+        """The observation modes this game has (``entities`` only with a player)."""
+        return tuple(mode for mode in OBS_MODES if mode != "entities" or self._player is not None)
+
+    def observe_as(self, mode: str) -> np.ndarray:
+        """Observations of all games in ``mode``, whatever mode the game was made with: a recording of the
+        play then serves every mode (agents/demos)."""
+        if mode == self.obs_mode:
+            return self.observe()
+        if mode not in self.observation_modes:
+            raise ValueError(f"{type(self).__name__} has no {mode!r} observations: {', '.join(self.observation_modes)}")
+        if mode not in self._other_observers:
+            self._other_observers[mode] = Observer(mode, self.num_games, self.height, self.width, self.cell_px,
+                                                   self.KINDS, self._player)  # fmt: skip
+        return self._other_observers[mode](self._objects(), self._extras())
 
     def render(self, cell_px: int = 24) -> np.ndarray:
         """RGB frames of all games at ``cell_px`` pixels per cell, uint8 ``(N, H * cell_px, W * cell_px, 3)``."""
