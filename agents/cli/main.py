@@ -48,8 +48,11 @@ def main(argv: list[str] | None = None) -> int:
                                                                         description=DESCRIPTION),
                            "pixelarena", argv, list(COMMANDS))  # fmt: skip
     runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
+    from agents.training.signals import ctrl_c_raises
+
     try:
-        runner(args)
+        with ctrl_c_raises():  # also when started with SIGINT ignored (a background job of a script)
+            runner(args)
         sys.stdout.flush()  # a reader that left shows here, not in the interpreter's last flush
     except BrokenPipeError:  # pixelarena list | head: the reader has what it wanted (the Python docs' recipe)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

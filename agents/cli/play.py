@@ -9,13 +9,15 @@ import tyro
 from agents.cli.commands import run_play
 from agents.cli.options import PlayArgs
 from agents.cli.usage import parse as parse_arguments
+from agents.training.signals import ctrl_c_raises
 
 
 def main(argv: list[str] | None = None, prog: str = "play.py") -> int:
     """Entry point of play.py: parse, run, and turn bad input into one line on stderr and exit code 2."""
     args = parse_arguments(lambda: tyro.cli(PlayArgs, args=argv, prog=prog), prog, argv)
     try:
-        run_play(args)
+        with ctrl_c_raises():  # also when started with SIGINT ignored (a background job of a script)
+            run_play(args)
     except (ValueError, FileNotFoundError, RuntimeError) as error:  # bad input or no display: no traceback
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2

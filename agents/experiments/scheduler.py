@@ -137,14 +137,16 @@ def run_jobs(jobs: list[Job], parallel: int, threads: int | None, runs_total: in
     runs_done = runs_total - len(jobs)
     bar = StepBar(sum(job.steps for job in jobs), sum(progress.values()), f"runs {runs_done}/{runs_total}",
                   mininterval=1.0)  # fmt: skip
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # a SIGTERM stops the grid as Ctrl-C does
+    # SIGINT explicitly too: inherited as ignored (a background job of a script), Python would not raise on it.
+    # A SIGTERM stops the grid as Ctrl-C does.
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         while pending or running:
             while pending and len(running) < parallel:
                 job = pending.popleft()
                 job.started = time.perf_counter()
+                running.append(job)  # before it starts: a signal while it starts must still stop it
                 job.start_next(env)
-                running.append(job)
             time.sleep(POLL_SECONDS)
             for job in list(running):
                 progress[id(job)] = job.step()
@@ -172,7 +174,8 @@ def run_jobs(jobs: list[Job], parallel: int, threads: int | None, runs_total: in
         _stop(running)
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         bar.close()
         for job in running:
             job.close()

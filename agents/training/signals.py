@@ -3,8 +3,10 @@ into one line and an exit code, after the run directory was left resumable."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -41,6 +43,25 @@ class EnvFailed(TrainingFailed):
             f"env {env} raised {type(error).__name__}{': ' + reason if reason else ''} at step {step:,}; a "
             f"checkpoint of step {saved_step:,} was saved: fix the env, then pixelarena train --resume {run_dir}"
         )
+
+
+@contextlib.contextmanager
+def ctrl_c_raises() -> Iterator[None]:
+    """Inside, SIGINT (Ctrl-C, ``kill -INT``) raises KeyboardInterrupt, however the process started.
+
+    Python turns SIGINT into KeyboardInterrupt only if SIGINT was not ignored when the interpreter started, and a
+    background job of a non-interactive shell (``cmd &`` in a script, a CI step, a test runner started that way)
+    inherits it ignored: such a comparison ran on to its end after a SIGINT and exited 0. An explicit handler
+    makes every start-up behave as an interactive one. The previous handler is restored on the way out.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a thread's caller owns the signals
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class StopOnSignal:
