@@ -8,6 +8,7 @@
     RUN/model.safetensors                 the run's policy: the final weights, or the best kept (--eval-every)
     RUN/eval.json                         the final greedy evaluation; written last: a run with it has finished
     RUN/transfer.json                     evaluations on other game settings (compare --eval-env-kwargs)
+    RUN/cloning.json                      with --demos: what behaviour cloning did (agents/demos/cloning.py)
     RUN/output.log                        what compare's job printed for this run
     RUN/agent.gif, RUN/screenshots/       what the viewer recorded
 
@@ -89,6 +90,7 @@ class RunDir:
     FACTS = "facts.json"
     EVAL = "eval.json"
     TRANSFER = "transfer.json"
+    CLONING = "cloning.json"
     LOG = "output.log"
     VIDEO = "agent.gif"
     SCREENSHOTS = "screenshots"
@@ -104,6 +106,7 @@ class RunDir:
         self.facts_file = self.path / self.FACTS
         self.eval_file = self.path / self.EVAL
         self.transfer_file = self.path / self.TRANSFER
+        self.cloning_file = self.path / self.CLONING
         self.log_file = self.path / self.LOG
         self.video_file = self.path / self.VIDEO
         self.screenshots = self.path / self.SCREENSHOTS
