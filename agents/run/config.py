@@ -157,6 +157,11 @@ class RunConfig:
     wandb_project: str = "pixelarena"
     wandb_group: str | None = None
     wandb_tags: tuple[str, ...] = ()
+    demos: str = ""
+    """Demonstrations the policy was cloned from before PPO: a directory of recordings or one file ("": none;
+    agents/demos/). With ``steps`` 0 the run is behaviour cloning alone."""
+    bc_epochs: int = 0
+    """Passes of behaviour cloning over the demonstrations (0 without ``demos``)."""
 
     @property
     def rollout_steps(self) -> int:
@@ -182,11 +187,12 @@ class RunConfig:
             fields["ppo"] = PPOSettings(**checked_fields(PPOSettings, fields["ppo"], "config.json ppo"))
         fields["wandb_tags"] = tuple(fields.get("wandb_tags", ()))
         config = cls(**fields)
-        counts = (config.steps, config.n_envs, config.checkpoint_every, config.eval_episodes, config.frame_stack)
-        if min(counts) <= 0:
-            raise ValueError(
-                "config.json: steps, n_envs, checkpoint_every, eval_episodes, frame_stack must be positive"
-            )
+        counts = (config.n_envs, config.checkpoint_every, config.eval_episodes, config.frame_stack)
+        if min(counts) <= 0 or config.steps < 0 or (config.steps == 0 and not config.demos):
+            raise ValueError("config.json: steps (0 only with demos, for cloning alone), n_envs, checkpoint_every, "
+                             "eval_episodes, frame_stack must be positive")  # fmt: skip
+        if (config.bc_epochs > 0) != bool(config.demos) or config.bc_epochs < 0:
+            raise ValueError("config.json: bc_epochs must be positive with demos, and 0 without")
         if config.eval_every < 0:
             raise ValueError("config.json: eval_every must be 0 (off) or a count of env steps")
         if not config.seconds >= 0:
