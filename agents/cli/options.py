@@ -121,6 +121,12 @@ class TrainArgs(RunOptions):
     """W&B tags."""
     show: bool = False
     """After training, show the agent playing (a window, or a video file when there is no display)."""
+    demos: Path | None = None
+    """Demonstrations to clone before PPO: a directory of recordings (pixelarena demos, play.py --record-demos) or
+    one file. The policy is fitted to their actions and its value to their discounted returns (behaviour cloning,
+    recorded in config.json); with --steps 0 the run is behaviour cloning alone."""
+    bc_epochs: int | None = None
+    """With --demos: passes of behaviour cloning over the demonstrations (default 10)."""
 
 
 @dataclass
@@ -309,6 +315,29 @@ class ReportArgs:
 
 
 @dataclass
+class DemosArgs:
+    """Record demonstrations of a game's scripted policy, for behaviour cloning (train --demos DIR): observations
+    in every mode the game has, actions, rewards, episode ends, settings and seeds, in one .npz file in DIR
+    (docs/demonstrations.md). A person records with play.py --env GAME --human --record-demos DIR."""
+
+    dir: tyro.conf.Positional[Path]
+    """The directory to write the recording into (made if missing)."""
+    env: str = "Chase"
+    """The game: Chase, Target, Swarm or Snake."""
+    policy: Literal["scripted"] = "scripted"
+    """Who plays: the game's scripted policy."""
+    steps: str = "50k"
+    """Steps to record, e.g. 10k, 50k or 200k."""
+    seed: int = 1000
+    """Seed of the first game (the games are seeded seed, seed+1, ...); the default keeps them apart from the games
+    train plays, selects its best policy on and evaluates on."""
+    n_envs: int = 64
+    """Games played side by side."""
+    env_kwargs: tuple[str, ...] = ()
+    """Game settings as key=value, e.g. size=8 n_enemies=2 (a run cloning the recording must play the same)."""
+
+
+@dataclass
 class PlayArgs:
     """Watch a trained agent play in a window, with its value estimate, action probabilities and overlays
     (action map, feature maps, saliency); record it to a video; or play a game yourself.
@@ -346,3 +375,6 @@ class PlayArgs:
     device: str = "cpu"
     """Torch device for the agent: cpu, cuda, cuda:N or auto. cpu by default, unlike train's auto: one observation
     per step at the window's pace, which the CPU keeps up with; a GPU would only add CUDA's start-up."""
+    record_demos: Path | None = None
+    """Record the steps you play as demonstrations in this directory, one file per session, for train --demos: with
+    --human the game you play; with RUN the steps you play in takeovers (h)."""
