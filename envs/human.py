@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -56,6 +57,19 @@ def cell_at(pos: tuple[int, int], view_size: tuple[int, int], grid: tuple[int, i
 QUIT_KEYS = ("escape", "q")
 
 
+class Recorder(Protocol):
+    """Records a person's play (agents/demos/record.py's ``SessionRecorder``): it steps the game itself."""
+
+    def step(self, game: BatchedGame, action: np.ndarray | int) -> tuple[float, bool, bool]:
+        """Step game 0, recording it; return its reward, terminated, truncated."""
+
+    def cut(self) -> None:
+        """The episode being recorded stops here (a restart)."""
+
+    def close(self) -> Path | None:
+        """Save the recording."""
+
+
 @dataclass
 class PlaySession:
     """What happened in a human play session."""
@@ -64,8 +78,10 @@ class PlaySession:
     returns: list[float] = field(default_factory=list)
 
 
-def play_human(env_name: str, seed: int | None = None, scale: int = 32, **game_kwargs: Any) -> PlaySession:
-    """Play a game yourself in a pygame window. Esc / q quits, r restarts.
+def play_human(
+    env_name: str, seed: int | None = None, scale: int = 32, recorder: Recorder | None = None, **game_kwargs: Any
+) -> PlaySession:
+    """Play a game yourself in a pygame window. Esc / q quits, r restarts; ``recorder`` records every step.
 
     Games with ``HUMAN_FPS = None`` step once per key press or click; real-time games step at that rate,
     with the game's idle action (e.g. Snake keeps its heading) when no key was pressed.
@@ -86,7 +102,10 @@ def play_human(env_name: str, seed: int | None = None, scale: int = 32, **game_k
 
     def step(action: np.ndarray | int) -> None:
         nonlocal episode_return
-        _, reward, terminated, truncated, _ = env.step(action)
+        if recorder is None:
+            _, reward, terminated, truncated, _ = env.step(action)
+        else:
+            reward, terminated, truncated = recorder.step(game, action)
         session.steps += 1
         episode_return += reward
         if terminated or truncated:
@@ -104,6 +123,8 @@ def play_human(env_name: str, seed: int | None = None, scale: int = 32, **game_k
                 if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key in quit_keys):
                     return session
                 if event.type == pygame.KEYDOWN and event.key == pygame.K_r:
+                    if recorder is not None:
+                        recorder.cut()
                     env.reset()
                     episode_return = 0.0
                     continue
@@ -117,6 +138,8 @@ def play_human(env_name: str, seed: int | None = None, scale: int = 32, **game_k
     finally:
         window.close()
         env.close()
+        if recorder is not None:
+            recorder.close()
 
 
 def describe_controls(game: BatchedGame) -> str:

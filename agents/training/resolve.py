@@ -32,7 +32,9 @@ PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef",
                "vf_coef", "max_grad_norm", "lr_schedule", "clip_schedule")  # fmt: skip
 # What defines a run: given with --resume, they would silently not apply (the run keeps its own).
 RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "eval_every", "run_dir", "vec_env",
-                  "seconds")  # fmt: skip
+                  "seconds", "demos", "bc_epochs")  # fmt: skip
+BC_EPOCHS = 10
+"""Passes of behaviour cloning over the demonstrations when --demos comes without --bc-epochs."""
 
 
 def _positive(name: str, value: int | float | None) -> None:
@@ -58,7 +60,8 @@ def _check_options(args: TrainArgs) -> None:
         value = getattr(args, name)
         if value is not None and not math.isfinite(value):
             raise ValueError(f"--{name.replace('_', '-')} must be a finite number, got {value}")
-    counts = ("n_envs", "n_steps", "batch_size", "minibatches", "n_epochs", "threads", "eval_episodes", "frame_stack")
+    counts = ("n_envs", "n_steps", "batch_size", "minibatches", "n_epochs", "threads", "eval_episodes", "frame_stack",
+              "bc_epochs")  # fmt: skip
     for name in ("learning_rate", "clip_range", "max_grad_norm", *counts):
         _positive(name, getattr(args, name))
     if args.ent_coef is not None and args.ent_coef < 0:
@@ -93,7 +96,7 @@ def resolve(args: TrainArgs) -> RunConfig:
         env=spec.name,
         encoder=encoder,
         obs=spec.obs or (preset.obs if from_preset else None) or ("pixels" if spec.builtin else None),
-        steps=parse_steps(args.steps) if args.steps is not None else (preset.steps if preset else 100_000),
+        steps=_steps(args, preset),
         seed=args.seed,
         n_envs=args.n_envs or (preset.n_envs if preset else 64 if spec.builtin else 8),
         device=args.device,
@@ -120,9 +123,39 @@ def resolve(args: TrainArgs) -> RunConfig:
         wandb_tags=tuple(args.wandb_tags),
     )
     config = _fit_minibatch(config, args, preset)
+    config = _with_demos(config, args)
     # The observation mode may have come from the preset: a game is probed with the config's own.
     _check_encoder_fits(config, EnvSpec.of(config).probe() if spec.builtin else external)
     return config
+
+
+def _steps(args: TrainArgs, preset: Preset | None) -> int:
+    """--steps as a count, else the preset's; 0 only with --demos (behaviour cloning alone, no PPO)."""
+    if args.steps is None:
+        return preset.steps if preset else 100_000
+    if args.steps.strip() == "0":
+        if args.demos is None:
+            raise ValueError("--steps 0 trains no PPO: it is for behaviour cloning alone, with --demos DIR")
+        return 0
+    return parse_steps(args.steps)
+
+
+def _with_demos(config: RunConfig, args: TrainArgs) -> RunConfig:
+    """--demos and --bc-epochs, checked against the run: a built-in game with the recording's settings, its
+    observation mode recorded (headers only; the arrays are checked when they are read)."""
+    if args.demos is None:
+        if args.bc_epochs is not None:
+            raise ValueError("--bc-epochs sets how long to clone demonstrations: give them with --demos DIR")
+        return config
+    if EnvSpec.of(config).game is None:
+        raise ValueError(f"--demos: demonstrations are recorded on pixelarena's games, not {config.env}")
+    if config.frame_stack > 1:
+        raise ValueError("--demos records single observations: drop --frame-stack")
+    from agents.demos.dataset import check_demos
+
+    check_demos(args.demos, config.env, config.env_kwargs, config.obs)
+    epochs = BC_EPOCHS if args.bc_epochs is None else args.bc_epochs
+    return dataclasses.replace(config, demos=str(args.demos), bc_epochs=epochs)
 
 
 def _vec_env(args: TrainArgs, spec: EnvSpec) -> str:
@@ -235,6 +268,9 @@ def resume_config(args: TrainArgs) -> RunConfig | None:
             rounded = f" (whole rollouts of {config.rollout_steps:,})" if target != parse_steps(args.steps) else ""
             print(f"{run}: step target raised to {target:,}{rounded}")
     if run.finished:
+        from agents.run.model import load_trained
+
+        load_trained(run)  # a finished run whose policy is gone or not its own is no "nothing to do": say so
         result = run.read_eval()
         score = f", greedy return {result.summary()}" if result else ""
         print(f"{run} has finished ({config.steps:,} steps{score}): nothing to do; --steps N extends it")

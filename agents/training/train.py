@@ -25,6 +25,7 @@ from agents.run.results import RunFacts
 from agents.run.run_dir import RunDir
 from agents.training.best_policy import BestPolicy
 from agents.training.callbacks import Checkpointer, ProgressBar
+from agents.training.pretrain import pretrain
 from agents.training.signals import EnvFailed, StopOnSignal, TrainingFailed, TrainingStopped
 from agents.training.time_budget import TimeBudget
 from agents.training.tracking import Tracker
@@ -102,6 +103,8 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     print(f"Training {config.encoder} on {config.env} ({config.obs or 'native'} obs) for {config.steps:,} steps "
           f"with {config.n_envs} envs on {model.device}, minibatch {batch} ({rollout // batch} per rollout of "
           f"{rollout}){resuming}")  # fmt: skip
+    if config.demos and not run.checkpoint_file.exists():  # a checkpoint already carries the clone
+        pretrain(model, config, run)
     best = BestPolicy(model, config, run) if config.eval_every else None
     checkpointer = _learn(config, run, model, tracker, start_step, wall_offset, best)
     if checkpointer.saved_step != model.num_timesteps or not run.checkpoint_file.exists():

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from gymnasium import spaces
@@ -15,6 +17,9 @@ from gymnasium import spaces
 from agents.environments.env_spec import EnvSpec
 from agents.environments.external import ATARI_PREFIX
 from agents.run.config import RunConfig
+
+if TYPE_CHECKING:
+    from agents.demos.record import SessionRecorder
 
 VIEW_CELLS = 12
 """External frames are enlarged (by a whole factor) to at least ``scale * VIEW_CELLS`` pixels on their long side,
@@ -38,6 +43,8 @@ class GameSession(ABC):
     human_keys: frozenset[str] = frozenset()
     human_fps: int | None = None
     title: str = ""
+    recording: bool = False
+    """The steps played now are a person's (the viewer sets it in human takeover): a recorder records them."""
 
     def __init__(self) -> None:
         self.episode = 1
@@ -129,6 +136,8 @@ class BuiltinSession(GameSession):
         self.human_keys = frozenset(self.game.HUMAN_KEYS)
         self.human_fps = self.game.HUMAN_FPS
         self.title = spec.name
+        self.recorder: SessionRecorder | None = None
+        """Records the person's steps (``--record-demos``); the agent's steps and resets cut its episode."""
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -153,11 +162,22 @@ class BuiltinSession(GameSession):
         return self.game.human_action(key_action, cell)
 
     def _step(self, action: int | np.ndarray) -> tuple[float, bool, float | None]:
-        reward, terminated, truncated = self.game.step(np.asarray(action, dtype=np.int64)[None])
-        return float(reward[0]), bool(terminated[0] or truncated[0]), None
+        if self.recorder is not None and self.recording:
+            reward, terminated, truncated = self.recorder.step(self.game, action)
+            return reward, terminated or truncated, None
+        if self.recorder is not None:
+            self.recorder.cut()
+        rewards, terminateds, truncateds = self.game.step(np.asarray(action, dtype=np.int64)[None])
+        return float(rewards[0]), bool(terminateds[0] or truncateds[0]), None
 
     def _reset(self) -> None:
+        if self.recorder is not None:
+            self.recorder.cut()
         self.game.reset(np.array([0]))
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
 
 
 class ExternalSession(GameSession):
@@ -275,6 +295,15 @@ def enlarge(image: np.ndarray, min_side: int) -> np.ndarray:
     """``image`` repeated by the smallest whole factor that makes its long side at least ``min_side`` (crisp)."""
     factor = max(1, -(-min_side // max(image.shape[:2])))
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1) if factor > 1 else image
+
+
+def record_demos(session: GameSession, config: RunConfig, out_dir: Path, seed: int) -> None:
+    """Record the steps a person plays in ``session`` (takeovers of the agent) into ``out_dir``."""
+    if not isinstance(session, BuiltinSession):
+        raise ValueError(f"--record-demos records pixelarena's games without --frame-stack, not {session.title}")
+    from agents.demos.record import SessionRecorder
+
+    session.recorder = SessionRecorder(out_dir, config.env, config.env_kwargs, "takeover", seed)
 
 
 def open_session(config: RunConfig, seed: int, scale: int) -> GameSession:

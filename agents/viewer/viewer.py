@@ -138,6 +138,7 @@ class Viewer:
         insight = self.insight()
         if insight is not None:
             self.values.append(insight.value)
+        self.session.recording = self.state.human  # a recorder (--record-demos) keeps the person's steps only
         self.session.advance(action)
         self._changed()
 

@@ -1,0 +1,183 @@
+"""Behaviour cloning: a run's own policy fitted to demonstrations before PPO (or instead of it).
+
+The loss is the cross-entropy of the demonstrated actions under the policy, plus ``vf_coef`` times the squared
+error of the value head against each step's discounted return. Both come from stable-baselines3's
+``policy.evaluate_actions(obs, actions)``, the call PPO's own update makes, so every head pixelarena has clones
+unchanged: flat logits, click maps (Target) and per-cell choices with their action masks (Swarm). The
+optimizer is a fresh Adam of its own: PPO's optimizer state is left as it was built.
+
+One episode in ten is held out (when there are ten or more), and the result reports how often the greedy policy
+picks the demonstrated action on their states.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+from torch.nn import functional as F
+
+from agents.demos.dataset import DemoDataset
+
+BATCH_SIZE = 256
+HELD_OUT_EVERY = 10
+"""Every tenth episode is held out to measure the clone on states it did not train on."""
+
+
+@dataclass
+class CloningResult:
+    """What behaviour cloning did (a run's cloning.json)."""
+
+    demos: str
+    files: list[str]
+    steps: int
+    """Demonstration steps, held-out ones included."""
+    train_steps: int
+    held_out_steps: int
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    policy_loss: float
+    """Mean cross-entropy of the demonstrated actions over the last epoch."""
+    value_loss: float
+    """Mean squared error of the value head over the last epoch."""
+    held_out_agreement: float | None
+    """Share of held-out choices where the greedy action is the demonstrated one (None: nothing held out). For
+    per-cell actions, over the cells where the mask leaves a choice."""
+    seconds: float
+    greedy_return: float | None = None
+    """The cloned policy's greedy mean return on the run's selection games, when the run evaluates (--eval-every)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def split_held_out(dataset: DemoDataset) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the steps to train on and of the held-out ones (every tenth episode; none with fewer than ten)."""
+    episodes = int(dataset.episodes[-1]) + 1
+    held = (dataset.episodes % HELD_OUT_EVERY == HELD_OUT_EVERY - 1) if episodes >= HELD_OUT_EVERY else None
+    everything = np.arange(len(dataset))
+    if held is None:
+        return everything, everything[:0]
+    return everything[~held], everything[held]
+
+
+class _Batches:
+    """Minibatches of the dataset as the policy reads them (observations transposed as SB3 does for images)."""
+
+    def __init__(self, policy: Any, dataset: DemoDataset) -> None:
+        self.policy, self.data = policy, dataset
+        self.discrete = isinstance(policy.action_space, spaces.Discrete)
+
+    def __call__(self, index: np.ndarray) -> dict[str, torch.Tensor | None]:
+        device = self.policy.device
+        obs = self.policy.obs_to_tensor(self.data.observations[index])[0]
+        actions = torch.as_tensor(self.data.actions[index], device=device)
+        masks = self.data.action_masks
+        return {
+            "obs": obs,
+            "actions": actions.reshape(-1) if self.discrete else actions,
+            "returns": torch.as_tensor(self.data.returns[index], device=device),
+            "action_masks": None if masks is None else torch.as_tensor(masks[index], device=device),
+        }
+
+
+def _evaluate(policy: Any, batch: dict[str, torch.Tensor | None]) -> tuple[torch.Tensor, torch.Tensor]:
+    masks = {} if batch["action_masks"] is None else {"action_masks": batch["action_masks"]}
+    values, log_prob, _ = policy.evaluate_actions(batch["obs"], batch["actions"], **masks)
+    return values.flatten(), log_prob
+
+
+@torch.no_grad()
+def agreement(policy: Any, batches: _Batches, index: np.ndarray, chunk: int = 1024) -> float | None:
+    """Share of choices on the states ``index`` where the greedy action is the demonstrated one; for per-cell
+    actions with masks, over the cells where the mask allows more than one move. None for no states."""
+    matches, count = 0, 0
+    for start in range(0, len(index), chunk):
+        batch = batches(index[start : start + chunk])
+        masks = batch["action_masks"]
+        distribution = policy.get_distribution(batch["obs"], **({} if masks is None else {"action_masks": masks}))
+        greedy = distribution.mode().reshape(batch["actions"].shape)
+        same = greedy == batch["actions"]
+        if masks is not None and same.ndim == 2:  # per-cell: cells with a single allowed move do not count
+            choices = masks.reshape(*same.shape, -1).sum(dim=-1) > 1
+            matches += int((same & choices).sum())
+            count += int(choices.sum())
+        else:
+            matches += int(same.sum())
+            count += same.numel()
+    return matches / count if count else None
+
+
+def clone(
+    policy: Any,
+    dataset: DemoDataset,
+    epochs: int,
+    learning_rate: float,
+    vf_coef: float,
+    max_grad_norm: float,
+    seed: int,
+    batch_size: int = BATCH_SIZE,
+    log: Callable[[str], None] = print,
+) -> CloningResult:
+    """Fit ``policy`` (a pixelarena SB3 policy, in place) to ``dataset`` for ``epochs`` passes.
+
+    Args:
+        policy: ``model.policy`` of a PPO or MaskablePPO.
+        dataset: The demonstrations, in the policy's observation mode.
+        epochs: Passes over the training steps.
+        learning_rate: Adam's step size.
+        vf_coef: Weight of the value loss against the cross-entropy.
+        max_grad_norm: Gradient-norm clip, as PPO's.
+        seed: Seed of the minibatch order (numpy's own generator: torch's random state is left to PPO).
+        batch_size: Steps per minibatch.
+        log: Where progress lines go.
+    """
+    started = time.perf_counter()
+    train_index, held_out = split_held_out(dataset)
+    batches = _Batches(policy, dataset)
+    rng = np.random.default_rng(seed)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=learning_rate, eps=1e-5)
+    policy_loss = value_loss = float("nan")
+    score = None
+    for epoch in range(1, epochs + 1):
+        policy.set_training_mode(True)
+        order = rng.permutation(train_index)
+        totals = np.zeros(2)
+        for start in range(0, len(order), batch_size):
+            batch = batches(order[start : start + batch_size])
+            values, log_prob = _evaluate(policy, batch)
+            cross_entropy = -log_prob.mean()
+            squared_error = F.mse_loss(values, batch["returns"])
+            optimizer.zero_grad()
+            (cross_entropy + vf_coef * squared_error).backward()
+            torch.nn.utils.clip_grad_norm_(policy.parameters(), max_grad_norm)
+            optimizer.step()
+            totals += np.array([cross_entropy.item(), squared_error.item()]) * len(batch["returns"])  # type: ignore[arg-type]
+        policy_loss, value_loss = (totals / max(len(order), 1)).tolist()
+        policy.set_training_mode(False)
+        score = agreement(policy, batches, held_out) if epoch == epochs or epoch % 5 == 0 else None
+        held = f", held-out agreement {score:.1%}" if score is not None else ""
+        log(f"cloning epoch {epoch}/{epochs}: action loss {policy_loss:.3f}, value loss {value_loss:.3f}{held} "
+            f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
+    policy.set_training_mode(False)
+    return CloningResult(
+        demos="",
+        files=[str(path) for path in dataset.files],
+        steps=len(dataset),
+        train_steps=len(train_index),
+        held_out_steps=len(held_out),
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        policy_loss=policy_loss,
+        value_loss=value_loss,
+        held_out_agreement=score,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,118 @@
+"""Demonstrations as a run trains on them: every file of a directory (or one file), for the run's game, settings
+and observation mode, with the discounted return of every step (the value head's target).
+
+:func:`check_demos` reads the headers only (resolve calls it, so a mismatch fails before a run directory exists);
+:func:`load_dataset` reads and checks the arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import envs
+from agents.demos.demo_file import DemoFileError, DemoHeader, game_settings, read_demos, read_header
+
+SUFFIX = ".npz"
+
+
+def demo_files(source: Path) -> list[Path]:
+    """The demonstration files ``source`` names: itself when it is a file, else the ``.npz`` files in it, sorted."""
+    source = Path(source)
+    if source.is_file():
+        return [source]
+    if not source.is_dir():
+        raise ValueError(f"--demos {source}: no such file or directory")
+    files = sorted(path for path in source.iterdir() if path.suffix == SUFFIX and path.is_file())
+    if not files:
+        raise ValueError(f"--demos {source} holds no demonstration files (*{SUFFIX}); record some with pixelarena "
+                         "demos or play.py --record-demos")  # fmt: skip
+    return files
+
+
+def _describe(settings: Mapping[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in settings.items()) or "the defaults"
+
+
+def check_demos(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str | None) -> list[DemoHeader]:
+    """The headers of ``source``'s files, each checked to be a recording of game ``env`` with the run's settings
+    and observation mode; a one-line ValueError otherwise."""
+    game = envs.GAMES.get(env)
+    if game is None:
+        raise ValueError(f"--demos: demonstrations are recorded on pixelarena's games ({', '.join(envs.GAMES)}), "
+                         f"not {env}")  # fmt: skip
+    wanted = game_settings(game, env_kwargs)
+    headers = []
+    for path in demo_files(source):
+        header = read_header(path)
+        if header.env != env:
+            raise ValueError(f"--demos: {path} was recorded on {header.env}, the run plays {env}")
+        if header.settings != wanted:
+            differ = {key: header.settings.get(key) for key in set(wanted) | set(header.settings)
+                      if header.settings.get(key) != wanted.get(key)}  # fmt: skip
+            run = {key: wanted.get(key) for key in differ}
+            raise ValueError(f"--demos: {path} was recorded with {_describe(differ)}, the run plays "
+                             f"{_describe(run)} (give the run the same --env-kwargs)")  # fmt: skip
+        if obs is not None and obs not in header.modes:
+            raise ValueError(f"--demos: {path} holds no {obs!r} observations ({', '.join(header.modes)})")
+        headers.append(header)
+    return headers
+
+
+@dataclass
+class DemoDataset:
+    """The steps of one or more recordings, in one observation mode, episodes one after another."""
+
+    files: list[Path]
+    observations: np.ndarray
+    actions: np.ndarray
+    returns: np.ndarray
+    """The discounted return from each step to its episode's end (float32); a cut-off episode counts only the
+    rewards recorded (no estimate of what would have followed)."""
+    episodes: np.ndarray
+    """The index of each step's episode, 0, 1, ... over all files (int64)."""
+    action_masks: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+
+def discounted_returns(rewards: np.ndarray, ends: np.ndarray, gamma: float) -> np.ndarray:
+    """``G_t = r_t + gamma * G_{t+1}``, restarting after every step that ends an episode."""
+    returns = np.zeros(len(rewards), dtype=np.float64)
+    following = 0.0
+    for t in range(len(rewards) - 1, -1, -1):
+        following = rewards[t] + (0.0 if ends[t] else gamma * following)
+        returns[t] = following
+    return returns.astype(np.float32)
+
+
+def load_dataset(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str, gamma: float) -> DemoDataset:
+    """Every recording ``source`` names, for game ``env`` with ``env_kwargs``, observed as ``obs``.
+
+    Raises:
+        ValueError: a file of another game or settings, without ``obs``, or failing the file's checks (one line).
+    """
+    check_demos(source, env, env_kwargs, obs)
+    files = demo_files(source)
+    parts = []
+    for path in files:
+        try:
+            parts.append(read_demos(path, modes=[obs]))
+        except DemoFileError as error:
+            raise ValueError(f"--demos: {error}") from None
+    ends = np.concatenate([p.terminated | p.truncated for p in parts])
+    rewards = np.concatenate([p.rewards for p in parts])
+    masks = [p.action_masks for p in parts]
+    return DemoDataset(
+        files=files,
+        observations=np.concatenate([p.observations[obs] for p in parts]),
+        actions=np.concatenate([p.actions for p in parts]),
+        returns=discounted_returns(rewards, ends, gamma),
+        episodes=np.concatenate([[0], np.cumsum(ends[:-1])]).astype(np.int64),
+        action_masks=None if masks[0] is None else np.concatenate(masks),  # type: ignore[arg-type]
+    )
