@@ -12,6 +12,7 @@ from typing import Any
 from agents.cli.options import (
     BenchArgs,
     CompareArgs,
+    DemosArgs,
     EvalArgs,
     ExportArgs,
     ListArgs,
@@ -152,6 +153,47 @@ def run_sweep(args: SweepArgs) -> None:
     sweep(args)
 
 
+def run_demos(args: DemosArgs) -> None:
+    """Record the scripted policy's play as demonstrations (agents/demos/record.py)."""
+    from agents.demos.record import record_scripted
+    from agents.environments.env_spec import EnvSpec
+    from agents.run.config import parse_kwargs, parse_steps
+
+    spec = EnvSpec.parse(args.env)  # an unknown name fails here, naming the nearest game
+    if spec.game is None:
+        raise ValueError(f"demonstrations are recorded on pixelarena's games (Chase, Target, Swarm, Snake), not "
+                         f"{args.env}")  # fmt: skip
+    steps = parse_steps(args.steps)
+    if args.n_envs <= 0:
+        raise ValueError(f"--n-envs must be positive, got {args.n_envs}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be 0 or more, got {args.seed}")
+    spec = spec.with_kwargs(parse_kwargs(args.env_kwargs))
+    spec.make_game(1)  # the settings fail now, in one line, before anything is recorded
+    path, demos = record_scripted(spec.name, steps, args.seed, args.n_envs, args.dir, spec.kwargs)
+    header = demos.header
+    print(f"Recorded {header.steps:,} steps of the scripted policy on {spec.name} ({header.episodes:,} episodes, the "
+          f"last of each of {header.games} games cut off; observations {', '.join(header.modes)}) in {path} "
+          f"({path.stat().st_size / 1e6:.1f} MB)")  # fmt: skip
+    print(f"Next: pixelarena train --env {spec.name} --demos {args.dir}   (--steps 0: behaviour cloning alone)")
+
+
+def _check_record_demos(args: PlayArgs) -> None:
+    """--record-demos records a person's play in a window: of a game (--human), or takeovers of a run's agent."""
+    from agents.environments.env_spec import builtin_game
+    from agents.viewer.scripted import has_display
+
+    if args.record is not None:
+        raise ValueError("--record-demos records your play in a window: drop --record")
+    if args.run is None and not args.human:
+        raise ValueError("--record-demos records your play: add --human (pixelarena demos records the scripted "
+                         "policy)")  # fmt: skip
+    if args.run is None and builtin_game(args.env) is None:
+        raise ValueError(f"--record-demos records pixelarena's games (Chase, Target, Swarm, Snake), not {args.env}")
+    if not has_display():
+        raise ValueError("--record-demos records your play in a window: no display was found")
+
+
 def run_play(args: PlayArgs) -> None:
     """Open the viewer, record, or play, as ``args`` ask; bad input raises a one-line ValueError."""
     if args.episodes < 1:
@@ -162,6 +204,8 @@ def run_play(args: PlayArgs) -> None:
         from agents.viewer.video import check_video_path
 
         check_video_path(args.record)  # before an episode is played, not after
+    if args.record_demos is not None:
+        _check_record_demos(args)
     if args.run is None:
         _play_game(args)
         return
@@ -180,6 +224,7 @@ def run_play(args: PlayArgs) -> None:
         speed=args.speed,
         human=args.human,
         device=args.device,
+        record_demos=args.record_demos,
     )
 
 
@@ -192,7 +237,19 @@ def _play_game(args: PlayArgs) -> None:
     kwargs = {} if args.size is None else {"size": args.size}
     if args.human:
         check_human_window(args.record)
-        play_human(args.env, seed=args.seed, scale=args.scale, **kwargs)
+        recorder = None
+        if args.record_demos is not None:
+            import random
+
+            from agents.demos.record import SessionRecorder
+            from agents.environments.env_spec import builtin_game
+
+            game = builtin_game(args.env)
+            assert game is not None  # checked by _check_record_demos
+            seed = args.seed if args.seed is not None else random.randrange(2**31)  # a recording names its seed
+            recorder = SessionRecorder(args.record_demos, game.__name__, kwargs, "human", seed)
+        play_human(args.env, seed=recorder.seed if recorder else args.seed, scale=args.scale, recorder=recorder,
+                   **kwargs)  # fmt: skip
     else:
         watch_scripted(args.env, args.policy, args.episodes, args.seed, args.scale, args.record, **kwargs)
 
@@ -201,6 +258,7 @@ COMMANDS: dict[str, tuple[type, Callable[[Any], None]]] = {
     "train": (TrainArgs, run_train),
     "eval": (EvalArgs, run_eval),
     "play": (PlayArgs, run_play),
+    "demos": (DemosArgs, run_demos),
     "list": (ListArgs, run_list),
     "bench": (BenchArgs, run_bench),
     "compare": (CompareArgs, run_compare),

@@ -20,9 +20,12 @@ def watch_run(
     speed: float = 8.0,
     human: bool = False,
     device: str = "cpu",
+    record_demos: Path | None = None,
 ) -> Path | None:
     """A run's agent in the viewer window; or, with ``record`` or without a display, a video of ``episodes``
     episodes (``RUN/agent.gif`` when there is no display and no ``record``).
+
+    With ``record_demos`` (a directory), the steps a person plays in takeovers are recorded as demonstrations.
 
     Returns:
         The video written, or None after the window closed.
@@ -41,6 +44,10 @@ def watch_run(
     config, model = load_trained(run_dir, device)
     viewer = agent_viewer(model, config, seed, scale, overlay, layer, speed, human, show_help=windowed,
                           screenshot_dir=RunDir(run_dir).screenshots)  # fmt: skip
+    if record_demos is not None:
+        from agents.viewer.session import record_demos as attach_recorder
+
+        attach_recorder(viewer.session, config, record_demos, seed)
     if windowed:
         print(f"Watching {viewer.title}. Keys: see the line under the panel; q or Esc quits.")
         run_window(viewer)
