@@ -51,11 +51,11 @@ def test_compare_help_lists_every_suite_and_its_experiments(
 ) -> None:
     from agents.experiments.suites import SUITES
 
-    monkeypatch.setenv("COLUMNS", "400")  # one line per option: names are not wrapped apart
+    monkeypatch.setenv("COLUMNS", "120")  # one column of groups (tyro puts them side by side from 130)
     with pytest.raises(SystemExit) as exit_:
         main(["compare", "--help"])
     assert exit_.value.code == 0
-    text = capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())  # the help's lines joined
     for name, suite in SUITES.items():
         keys = ", ".join(entry.key for entry in (*suite.experiments, *suite.transfers))
         assert f"{name} ({keys})" in text and f"{name}: {' or '.join(suite.budgets)}" in text
@@ -167,3 +167,71 @@ def test_the_step_bar_counts_in_whole_steps() -> None:
         bar.update(8_192)
         text = str(bar)
     assert "12,288/1,000,000" in text and "steps/s" in text and "k/" not in text
+
+
+HELP_COMMANDS = [[], ["train"], ["eval"], ["play"], ["list"], ["bench"], ["compare"], ["sweep"], ["export"], ["report"]]
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS, ids=lambda command: " ".join(command) or "pixelarena")
+def test_help_reads_like_a_manual(
+    command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No parser internals in any --help: a None default reads as what it means, not `{None}|INT` or None."""
+    monkeypatch.setenv("COLUMNS", "120")  # one column of groups (tyro puts them side by side from 130)
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--help"])
+    assert exit_.value.code == 0
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())  # the help's lines joined
+    for internal in ("{None}", "(default: None)", "(default: )", "(default: False)", "(default: True)"):
+        assert internal not in text, f"{internal} in pixelarena {' '.join(command)} --help"
+
+
+def test_play_py_help_reads_like_a_manual(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents.cli.play import main as play_main
+
+    monkeypatch.setenv("COLUMNS", "120")
+    with pytest.raises(SystemExit) as exit_:
+        play_main(["--help"])
+    assert exit_.value.code == 0
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "{None}" not in text and "(default: None)" not in text and "(default: )" not in text
+
+
+def test_train_help_shows_the_main_options_first_then_the_groups(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    order = ["--env", "--encoder", "--obs", "--preset", "--steps", "--seed", "run options", "--n-envs", "PPO options",
+             "--learning-rate", "evaluation and checkpoint options", "--eval-every", "logging options",
+             "--wandb-project"]  # fmt: skip
+    positions = [text.index(f"{item} ") for item in order]
+    assert positions == sorted(positions)
+    assert "--learning-rate FLOAT" in text and "(default: from the preset)" in text
+
+
+def test_every_option_of_a_grouped_command_is_in_a_group() -> None:
+    """A new option lands beside the main ones until it is placed: HELP_GROUPS in agents/cli/options.py."""
+    import dataclasses
+
+    from agents.cli.options import HELP_GROUPS
+
+    for cls, groups in HELP_GROUPS.items():
+        placed = [name for names in groups.values() for name in names]
+        assert sorted(placed) == sorted(field.name for field in dataclasses.fields(cls)), cls.__name__
+
+
+def test_grouped_options_parse_into_the_flat_arguments() -> None:
+    """Help groups change no option: train's view gives back TrainArgs with every value in place."""
+    import tyro
+
+    from agents.cli.grouping import flat, view
+    from agents.cli.options import HELP_GROUPS, TrainArgs
+
+    argv = ["--env", "Snake", "--steps", "10k", "--learning-rate", "0.001", "--eval-every", "0", "--wandb-tags", "a",
+            "b", "--no-show", "--n-envs", "4"]  # fmt: skip
+    args = flat(tyro.cli(view(TrainArgs, HELP_GROUPS[TrainArgs]), args=argv))
+    assert args == TrainArgs(env="Snake", steps="10k", learning_rate=0.001, eval_every="0", wandb_tags=("a", "b"),
+                             n_envs=4)  # fmt: skip

@@ -8,6 +8,8 @@ import sys
 import tyro
 
 from agents.cli.commands import COMMANDS
+from agents.cli.grouping import flat, view
+from agents.cli.options import HELP_GROUPS
 from agents.cli.usage import parse as parse_arguments
 
 
@@ -43,10 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     if (sys.argv[1:] if argv is None else argv)[:1] in (["--version"], ["-V"]):
         print(f"pixelarena {version()}")
         return 0
-    classes = {name: cls for name, (cls, _) in COMMANDS.items()}
-    args = parse_arguments(lambda: tyro.extras.subcommand_cli_from_dict(classes, args=argv, prog="pixelarena",
-                                                                        description=DESCRIPTION),
-                           "pixelarena", argv, list(COMMANDS))  # fmt: skip
+    # Each command's options in help groups (grouping.py), parsed back into the command's own dataclass.
+    classes = {name: view(cls, HELP_GROUPS.get(cls)) for name, (cls, _) in COMMANDS.items()}
+    args = flat(parse_arguments(lambda: tyro.extras.subcommand_cli_from_dict(classes, args=argv, prog="pixelarena",
+                                                                             description=DESCRIPTION),
+                                "pixelarena", argv, list(COMMANDS)))  # fmt: skip
     runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
     from agents.training.signals import ctrl_c_raises
 

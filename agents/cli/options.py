@@ -1,16 +1,27 @@
 """The arguments of every `pixelarena` command (and of play.py), one typed dataclass each: tyro turns the fields'
-docstrings into ``--help``. Nothing here imports torch, pygame or the rest of agents/, so parsing is quick.
+docstrings into ``--help``, in the groups of ``HELP_GROUPS`` (``grouping.py``). Nothing here imports torch, pygame or
+the rest of agents/, so parsing is quick.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import tyro
 
+from agents.cli.grouping import MAIN
 from agents.experiments.suites import SUITES  # dataclasses only: the help lists the suites without importing torch
+
+
+def default(text: str) -> Any:
+    """tyro's note on an option's default, in words: for a default that is a placeholder (None, an empty list)
+    whose meaning its value cannot say."""
+    return tyro.conf.arg(help_behavior_hint=f"(default: {text})")
+
+
+FROM_PRESET = default("from the preset")
 
 
 def _suites_help() -> str:
@@ -28,105 +39,103 @@ def _budgets_help() -> str:
 class RunOptions:
     """Options of how each run trains, shared by `train` and `compare` (the latter passes them to every run)."""
 
-    n_envs: int | None = None
-    """Games played in parallel."""
+    n_envs: Annotated[int | None, FROM_PRESET] = None
+    """Games played in parallel (copies of the env stepped together)."""
     device: str = "auto"
     """Torch device: auto (GPU if present), cpu, cuda or cuda:N."""
-    env_kwargs: tuple[str, ...] = ()
-    """Game arguments as key=value, e.g. size=16 n_enemies=4."""
-    encoder_kwargs: tuple[str, ...] = ()
+    env_kwargs: Annotated[tuple[str, ...], default("the preset's")] = ()
+    """Game arguments as key=value, e.g. size=16 n_enemies=4 (over the preset's)."""
+    encoder_kwargs: Annotated[tuple[str, ...], default("the preset's")] = ()
     """Encoder arguments as key=value, e.g. stem=rgb or channels=(32,64,64) (see nets/; over the preset's)."""
     frame_stack: int = 1
-    """Stack the last K observations along the channel axis (for envs whose one frame does not show motion);
+    """Stack the last K observations along the channel axis, for envs whose one frame does not show motion. It is
     recorded in config.json and applied again by eval, play and export."""
-    vec_env: str | None = None
-    """How the copies of another Gymnasium env are stepped: dummy (one process, the default) or subproc (a process
-    each, stable-baselines3's SubprocVecEnv, for envs whose step is slow Python code); pixelarena's games step all
-    copies in one batched pass and take neither. Recorded in config.json, used again by eval and compare."""
+    vec_env: Annotated[str | None, default("dummy")] = None
+    """How the copies of another Gymnasium env are stepped: dummy (one process) or subproc (a process each,
+    stable-baselines3's SubprocVecEnv, for envs whose step is slow Python code). pixelarena's games step all copies
+    in one batched pass and take neither. Recorded in config.json, used again by eval and compare."""
     checkpoint_every: str = "50k"
     """Save a checkpoint every this many steps (always also at the end and on Ctrl-C / SIGTERM)."""
-    threads: int | None = None
-    """Torch CPU threads (default: torch's choice, all cores; compare uses 1 per job when --jobs > 1)."""
-    learning_rate: float | None = None
-    """PPO learning rate."""
-    n_steps: int | None = None
-    """PPO rollout length per env."""
-    batch_size: int | None = None
-    """PPO minibatch size (at most one rollout: --n-envs x --n-steps)."""
-    minibatches: int | None = None
-    """PPO minibatches per epoch instead of --batch-size (CleanRL's num_minibatches): minibatch = rollout / N.
+    threads: Annotated[int | None, default("torch's choice, all cores; compare uses 1 per job when --jobs > 1")] = None
+    """Torch CPU threads."""
+    learning_rate: Annotated[float | None, FROM_PRESET] = None
+    """Learning rate of the Adam optimiser."""
+    n_steps: Annotated[int | None, FROM_PRESET] = None
+    """Steps each env plays per rollout; a rollout is --n-envs x --n-steps steps."""
+    batch_size: Annotated[int | None, FROM_PRESET] = None
+    """Minibatch size, at most one rollout (--n-envs x --n-steps)."""
+    minibatches: Annotated[int | None, FROM_PRESET] = None
+    """Minibatches per epoch instead of --batch-size (CleanRL's num_minibatches): minibatch = rollout / N.
     Without either, the preset's number of minibatches is kept, so its minibatch follows --n-envs."""
-    n_epochs: int | None = None
-    """PPO epochs per rollout."""
-    ent_coef: float | None = None
-    """PPO entropy bonus."""
-    gamma: float | None = None
-    """PPO discount factor."""
-    gae_lambda: float | None = None
-    """PPO GAE lambda, in [0, 1]: lower trusts the value estimate sooner (less variance, more bias)."""
-    clip_range: float | None = None
-    """PPO clip range of the policy ratio."""
-    vf_coef: float | None = None
-    """PPO value-loss coefficient."""
-    max_grad_norm: float | None = None
-    """PPO gradient-norm clip."""
-    lr_schedule: str | None = None
+    n_epochs: Annotated[int | None, FROM_PRESET] = None
+    """Passes over each rollout."""
+    ent_coef: Annotated[float | None, FROM_PRESET] = None
+    """Weight of the entropy bonus, which keeps the policy exploring."""
+    gamma: Annotated[float | None, FROM_PRESET] = None
+    """Discount factor of future rewards, in (0, 1]."""
+    gae_lambda: Annotated[float | None, FROM_PRESET] = None
+    """GAE lambda, in [0, 1]: lower trusts the value estimate sooner (less variance, more bias)."""
+    clip_range: Annotated[float | None, FROM_PRESET] = None
+    """How far one update may move the policy: the clip range of the probability ratio."""
+    vf_coef: Annotated[float | None, FROM_PRESET] = None
+    """Weight of the value loss."""
+    max_grad_norm: Annotated[float | None, FROM_PRESET] = None
+    """Gradients are clipped to this norm."""
+    lr_schedule: Annotated[str | None, FROM_PRESET] = None
     """Learning-rate schedule: constant, or linear (annealed to 0 at the step target, as CleanRL and rl-zoo3 do
     for Atari)."""
-    clip_schedule: str | None = None
-    """Clip-range schedule: constant or linear (annealed to 0 at the step target)."""
+    clip_schedule: Annotated[str | None, FROM_PRESET] = None
+    """Clip-range schedule: constant, or linear (annealed to 0 at the step target)."""
     eval_episodes: int = 32
     """Episodes of the final evaluation (and of each --eval-every evaluation)."""
-    eval_every: str | None = None
+    eval_every: Annotated[str | None, FROM_PRESET] = None
     """Evaluate the greedy policy every this many steps (on games apart from the final evaluation's) and keep the
-    best as the run's model; 0 turns it off. Default: the preset's."""
-    seconds: float | None = None
+    best as the run's model; 0 turns it off."""
+    seconds: Annotated[float | None, default("no time limit")] = None
     """Also stop after this many seconds of training (at the next rollout boundary, counted across resumes), with
     the step target as a cap; linear schedules then anneal over the seconds. For comparisons at equal wall-clock."""
     wandb: bool = False
     """Log to Weights & Biases (offline by itself when there is no login or network)."""
     wandb_project: str = "pixelarena"
-    """W&B project."""
+    """The W&B project to log to."""
 
 
 @dataclass
 class TrainArgs(RunOptions):
     """Train a PPO agent. Unset options come from the preset (see agents/run/presets.py)."""
 
-    env: str | None = None
-    """Game (Chase, Target, Swarm, Snake), a Gymnasium id, module:Class, or an Atari id (ALE/Breakout-v5);
-    default: the preset's game, else Chase."""
-    encoder: str | None = None
-    """Encoder: mlp, cnn, impala, unet, or sets (Deep Sets over the rows of obs entities) (default: the game's
-    preset)."""
-    obs: str | None = None
+    env: Annotated[str | None, default("the preset's game, else Chase")] = None
+    """Game (Chase, Target, Swarm, Snake), a Gymnasium id, module:Class, or an Atari id (ALE/Breakout-v5)."""
+    encoder: Annotated[str | None, FROM_PRESET] = None
+    """Encoder: mlp, cnn, impala, unet, or sets (Deep Sets over the rows of obs entities)."""
+    obs: Annotated[str | None, FROM_PRESET] = None
     """Observation mode of built-in games: pixels, grid, vector or entities (Chase, Snake: objects relative to the
-    player, nearest first); for an env with a Dict observation the keys to
-    observe, comma-separated (MiniGrid's default: image,direction)."""
-    preset: str | None = None
-    """Preset name, e.g. quickstart or chase-impala (default: <game>-<encoder> when one exists), or a preset file
-    written by pixelarena sweep (best_preset.json)."""
-    steps: str | None = None
+    player, nearest first). For an env with a Dict observation: the keys to observe, comma-separated (MiniGrid's
+    default: image,direction)."""
+    preset: Annotated[str | None, default("<game>-<encoder> when one exists")] = None
+    """Preset name, e.g. quickstart or chase-impala, or a preset file written by pixelarena sweep
+    (best_preset.json)."""
+    steps: Annotated[str | None, FROM_PRESET] = None
     """Env steps to train, e.g. 500k or 2M (rounded up to whole PPO rollouts)."""
     seed: int = 0
-    """Random seed (network init, PPO sampling, games seeded seed, seed+1, ...)."""
-    run_dir: Path | None = None
-    """Put the run exactly here (default: runs/<env>__<encoder>__<obs>__s<seed>__<time>)."""
-    resume: Path | None = None
-    """Continue the run in this directory from its last checkpoint (its own settings; --steps N raises its step
-    target, which also extends a finished run)."""
-    wandb_group: str | None = None
-    """W&B group (compare uses the comparison's name)."""
-    wandb_tags: tuple[str, ...] = ()
-    """W&B tags."""
+    """Random seed of the network's initialisation, PPO's sampling and the games (seeded seed, seed+1, ...)."""
+    run_dir: Annotated[Path | None, default("runs/<env>__<encoder>__<obs>__s<seed>__<time>")] = None
+    """Put the run exactly in this directory."""
+    resume: Annotated[Path | None, default("a new run")] = None
+    """Continue the run in this directory from its last checkpoint, with its own settings; --steps N raises its
+    step target, which also extends a finished run."""
+    wandb_group: Annotated[str | None, default("none; compare uses the comparison's name")] = None
+    """The W&B group of the run."""
+    wandb_tags: Annotated[tuple[str, ...], default("none")] = ()
+    """W&B tags of the run."""
     show: bool = False
     """After training, show the agent playing (a window, or a video file when there is no display)."""
-    demos: Path | None = None
+    demos: Annotated[Path | None, default("none")] = None
     """Demonstrations to clone before PPO: a directory of recordings (pixelarena demos, play.py --record-demos) or
     one file. The policy is fitted to their actions and its value to their discounted returns (behaviour cloning,
     recorded in config.json); with --steps 0 the run is behaviour cloning alone."""
-    bc_epochs: int | None = None
-    """With --demos: passes of behaviour cloning over the demonstrations (default 10)."""
+    bc_epochs: Annotated[int | None, default("10")] = None
+    """With --demos: passes of behaviour cloning over the demonstrations."""
 
 
 @dataclass
@@ -134,41 +143,41 @@ class CompareArgs(RunOptions):
     """Compare encoders on one game: every encoder x seed with matched seeds, in parallel jobs, then a report
     (report.md and plots in the comparison folder). Run the same command again to continue an interrupted one."""
 
-    env: str | None = None
+    env: Annotated[str | None, default("none; required without --suite")] = None
     """Game to compare on (Chase, Target, Swarm, Snake, or any env train takes)."""
-    encoders: tuple[str, ...] = ()
+    encoders: Annotated[tuple[str, ...], default("none; required without --suite")] = ()
     """Encoder specs encoder[+key=value...][:obs], comma- or space-separated, e.g. mlp:vector,mlp:pixels,cnn,unet
     or cnn+stem=rgb:pixels; obs defaults to the encoder's preset, else the game's default."""
-    seeds: int | None = None
-    """Seeds per encoder: 0 .. N-1, the same for every encoder (default 5; a suite's own count with --suite)."""
-    steps: str | None = None
-    """Env steps per run, the same for every encoder, e.g. 300k (with --suite: overrides the budget's steps)."""
+    seeds: Annotated[int | None, default("5; with --suite, the suite's own count")] = None
+    """Seeds per encoder: 0 .. N-1, the same for every encoder."""
+    steps: Annotated[str | None, default("none; required without --suite, else the budget's")] = None
+    """Env steps per run, the same for every encoder, e.g. 300k; with --suite it overrides the budget's steps."""
     jobs: int = 1
     """Runs trained at the same time, each in its own process (each with 1 torch thread unless --threads)."""
-    name: str | None = None
-    """Comparison name: its folder runs/<name>/ and its W&B group (default: <env>-<steps>, e.g. chase-300k)."""
-    run_dir: Path | None = None
-    """Put the comparison (or the suite) exactly in this folder instead of runs/<name>/."""
-    eval_env_kwargs: tuple[str, ...] = ()
+    name: Annotated[str | None, default("<env>-<steps>, e.g. chase-300k")] = None
+    """Comparison name: its folder runs/<name>/ and its W&B group."""
+    run_dir: Annotated[Path | None, default("runs/<name>/")] = None
+    """Put the comparison (or the suite) exactly in this folder."""
+    eval_env_kwargs: Annotated[tuple[str, ...], default("none")] = ()
     """Also evaluate every final policy on other game settings, one key at a time: size=8,16,24 n_enemies=1,5
     is five variants; a policy that cannot run a variant is marked n/a with the reason."""
-    suite: Annotated[str | None, tyro.conf.arg(help=_suites_help())] = None
+    suite: Annotated[str | None, tyro.conf.arg(help=_suites_help()), default("none")] = None
     budget: Annotated[str, tyro.conf.arg(help=_budgets_help())] = "cpu"
-    experiments: tuple[str, ...] = ()
-    """Run only these experiments of the suite, e.g. e1-chase (default: all)."""
-    publish: Path | None = None
+    experiments: Annotated[tuple[str, ...], default("all of the suite's")] = ()
+    """Run only these experiments of the suite, e.g. e1-chase."""
+    publish: Annotated[Path | None, default("not copied")] = None
     """Also copy the reports and plots (no weights, no logs) to this folder, e.g. docs/results/claim-cpu, headed
     by this command, the machine and the runs' dates."""
     backend: Literal["local", "ray"] = "local"
     """local: a process per run on this machine; ray: each run a Ray Tune trial (this machine or a cluster)."""
-    address: str | None = None
-    """With --backend ray: auto or HOST:PORT of a running Ray cluster (default: start Ray on this machine)."""
+    address: Annotated[str | None, default("start Ray on this machine")] = None
+    """With --backend ray: auto or HOST:PORT of a running Ray cluster."""
     cpus_per_run: float = 1.0
     """With --backend ray: CPUs per run (its torch threads)."""
     gpus_per_run: float = 0.0
     """With --backend ray: GPUs per run; a fraction (0.25) lets several runs share one GPU."""
-    storage: Path | None = None
-    """With --backend ray: Tune's experiment state, a path every node sees (default: <comparison>/.ray)."""
+    storage: Annotated[Path | None, default("<comparison>/.ray")] = None
+    """With --backend ray: Tune's experiment state, a path every node sees."""
 
 
 @dataclass
@@ -178,14 +187,14 @@ class SweepArgs:
 
     env: str = "Chase"
     """Game (or any env train takes)."""
-    encoder: str | None = None
-    """Encoder (default: the game's preset)."""
-    obs: str | None = None
-    """Observation mode of built-in games (default: the preset's)."""
-    preset: str | None = None
-    """Preset the search starts from (default: <game>-<encoder>)."""
-    steps: str | None = None
-    """Env steps per seed of each trial (default: the preset's)."""
+    encoder: Annotated[str | None, default("the game's default encoder")] = None
+    """Encoder whose settings are searched."""
+    obs: Annotated[str | None, FROM_PRESET] = None
+    """Observation mode of built-in games."""
+    preset: Annotated[str | None, default("<game>-<encoder>")] = None
+    """Preset the search starts from."""
+    steps: Annotated[str | None, FROM_PRESET] = None
+    """Env steps per seed of each trial."""
     trials: int = 16
     """Settings to try."""
     seeds: int = 2
@@ -194,18 +203,18 @@ class SweepArgs:
     """Trials at the same time."""
     early_stopping: Literal["asha", "median", "none"] = "asha"
     """Stop weak trials after a seed: ASHA, the median rule, or never."""
-    space: Path | None = None
-    """Search space file (default: agents/experiments/spaces/<encoder>.toml)."""
-    output: Path | None = None
-    """Preset file to write (default: <sweep folder>/best_preset.json)."""
-    name: str | None = None
-    """Sweep name: its folder runs/sweeps/<name>/ (default: <game>-<encoder>-sweep)."""
-    run_dir: Path | None = None
+    space: Annotated[Path | None, default("agents/experiments/spaces/<encoder>.toml")] = None
+    """Search space file (TOML)."""
+    output: Annotated[Path | None, default("<sweep folder>/best_preset.json")] = None
+    """Preset file to write."""
+    name: Annotated[str | None, default("<game>-<encoder>-sweep")] = None
+    """Sweep name: its folder runs/sweeps/<name>/."""
+    run_dir: Annotated[Path | None, default("runs/sweeps/<name>/")] = None
     """Put the sweep exactly in this folder."""
     seed: int = 0
     """Seed of Optuna's sampler."""
-    address: str | None = None
-    """auto or HOST:PORT of a Ray cluster (default: start Ray on this machine)."""
+    address: Annotated[str | None, default("start Ray on this machine")] = None
+    """auto or HOST:PORT of a running Ray cluster."""
     cpus_per_run: float = 1.0
     """CPUs per trial (its torch threads)."""
     gpus_per_run: float = 0.0
@@ -219,7 +228,7 @@ class ExportArgs:
     """Export a run's trained policy for a game engine: ONNX, observation in, action logits and value out (the
     README's "Export" section says how to load it). Needs the export extra."""
 
-    run: tyro.conf.Positional[Path]
+    run: tyro.conf.Positional[Annotated[Path, tyro.conf.arg(metavar="RUN")]]
     """The run directory."""
     onnx: Path
     """The .onnx file to write (checked with onnxruntime against PyTorch before it is written)."""
@@ -231,9 +240,9 @@ class ListArgs:
 
     env: str = "Chase"
     """Game (or any env train takes) whose observation and action spaces the encoder facts are computed for."""
-    obs: str | None = None
-    """Observation mode for the encoder facts: pixels (a game's default), grid or vector; for an env with a Dict
-    observation the keys, comma-separated."""
+    obs: Annotated[str | None, default("the env's own: pixels for a game")] = None
+    """Observation mode for the encoder facts: pixels, grid or vector; for an env with a Dict observation the keys,
+    comma-separated."""
     presets: bool = False
     """List the training presets instead (agents/run/presets.py): name, game, encoder, obs, steps, envs."""
 
@@ -278,7 +287,7 @@ class BenchArgs:
     device: str = "cpu"
     """Torch device for --nets and --device-ppo: cpu, cuda, cuda:N or auto. cpu by default, unlike train's auto,
     so that the tables measure the same machine part on every computer; give cuda to measure the GPU."""
-    markdown: Path | None = None
+    markdown: Annotated[Path | None, default("not written")] = None
     """Also write the tables as Markdown to this file."""
 
 
@@ -286,11 +295,11 @@ class BenchArgs:
 class EvalArgs:
     """Evaluate a trained run: mean return with a 95% CI, on its own settings or on others."""
 
-    run: tyro.conf.Positional[Path]
+    run: tyro.conf.Positional[Annotated[Path, tyro.conf.arg(metavar="RUN")]]
     """The run directory."""
     episodes: int = 100
     """Episodes to play (greedy actions)."""
-    env_kwargs: tuple[str, ...] = ()
+    env_kwargs: Annotated[tuple[str, ...], default("the run's own")] = ()
     """Game settings to evaluate on instead, e.g. size=24 n_enemies=6 (fully convolutional policies only)."""
     seed: int = 12345
     """Seed of the evaluation games."""
@@ -307,9 +316,9 @@ class ReportArgs:
     """Write report.md and PNG plots of a comparison folder from its run directories' files (compare does this
     when it ends; run it again any time, e.g. while runs are still going)."""
 
-    dir: tyro.conf.Positional[Path]
+    dir: tyro.conf.Positional[Annotated[Path, tyro.conf.arg(metavar="DIR")]]
     """A comparison folder (runs/<name>/), or a suite's folder (runs/claim-cpu/) for every comparison in it."""
-    publish: Path | None = None
+    publish: Annotated[Path | None, default("not copied")] = None
     """Also copy the reports and plots (no weights, no logs) to this folder, e.g. docs/results/claim-cpu, headed
     by this command, the machine and the runs' dates."""
 
@@ -320,7 +329,7 @@ class DemosArgs:
     in every mode the game has, actions, rewards, episode ends, settings and seeds, in one .npz file in DIR
     (docs/demonstrations.md). A person records with play.py --env GAME --human --record-demos DIR."""
 
-    dir: tyro.conf.Positional[Path]
+    dir: tyro.conf.Positional[Annotated[Path, tyro.conf.arg(metavar="DIR")]]
     """The directory to write the recording into (made if missing)."""
     env: str = "Chase"
     """The game: Chase, Target, Swarm or Snake."""
@@ -333,7 +342,7 @@ class DemosArgs:
     train plays, selects its best policy on and evaluates on."""
     n_envs: int = 64
     """Games played side by side."""
-    env_kwargs: tuple[str, ...] = ()
+    env_kwargs: Annotated[tuple[str, ...], default("the game's")] = ()
     """Game settings as key=value, e.g. size=8 n_enemies=2 (a run cloning the recording must play the same)."""
 
 
@@ -346,9 +355,11 @@ class PlayArgs:
     r reset, s screenshot, q / Esc quit.
     """
 
-    run: tyro.conf.Positional[Annotated[Path | None, tyro.conf.arg(metavar="[RUN]")]] = None
+    run: tyro.conf.Positional[
+        Annotated[Path | None, tyro.conf.arg(metavar="[RUN]", help_behavior_hint="(optional)")]
+    ] = None
     """A run directory (runs/<run>): watch its trained agent. Without it, --env is played by you or a script."""
-    record: str | None = None
+    record: Annotated[str | None, default("none: a window opens")] = None
     """Write the episodes to this .mp4 or .gif instead of opening a window (works with no display)."""
     overlay: str = "none"
     """Overlay shown first (o cycles): none, actions (click / per-cell / U-Net readout maps), features,
@@ -357,7 +368,7 @@ class PlayArgs:
     """Feature layer shown by the features overlay ([ ] change it); negative counts from the last."""
     episodes: int = 2
     """Episodes to record or, for a scripted policy, to show (a run's window plays until you quit)."""
-    seed: int | None = None
+    seed: Annotated[int | None, default("0 with RUN, else random")] = None
     """Seed of the first episode."""
     scale: int = 24
     """Screen pixels per game cell (the window can also be resized); external envs' frames are enlarged to about
@@ -370,11 +381,54 @@ class PlayArgs:
     """Without RUN: the game (Chase, Target, Swarm, Snake) or a registered Gymnasium id."""
     policy: Literal["random", "scripted"] = "scripted"
     """Without RUN or --human: who plays, a uniformly random policy or the game's scripted policy."""
-    size: int | None = None
-    """Without RUN: map size (cells per side); the game's default when omitted."""
+    size: Annotated[int | None, default("the game's")] = None
+    """Without RUN: map size (cells per side)."""
     device: str = "cpu"
     """Torch device for the agent: cpu, cuda, cuda:N or auto. cpu by default, unlike train's auto: one observation
     per step at the window's pace, which the CPU keeps up with; a GPU would only add CUDA's start-up."""
-    record_demos: Path | None = None
+    record_demos: Annotated[Path | None, default("not recorded")] = None
     """Record the steps you play as demonstrations in this directory, one file per session, for train --demos: with
     --human the game you play; with RUN the steps you play in takeovers (h)."""
+
+
+# How --help groups each command's options: {group title: fields}, the main ones (MAIN) first, beside --help. tyro
+# adds " options" to each title. A field no group names is shown with the main ones.
+_RUN = ("n_envs", "device", "threads", "env_kwargs", "encoder_kwargs", "frame_stack", "vec_env", "seconds")
+_PPO = ("learning_rate", "lr_schedule", "n_steps", "batch_size", "minibatches", "n_epochs", "gamma", "gae_lambda",
+        "clip_range", "clip_schedule", "ent_coef", "vf_coef", "max_grad_norm")  # fmt: skip
+_EVALUATION = ("eval_every", "eval_episodes", "checkpoint_every")
+HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
+    TrainArgs: {
+        MAIN: ("env", "encoder", "obs", "preset", "steps", "seed"),
+        "run": ("run_dir", "resume", "show", *_RUN),
+        "PPO": _PPO,
+        "behaviour cloning": ("demos", "bc_epochs"),
+        "evaluation and checkpoint": _EVALUATION,
+        "logging": ("wandb", "wandb_project", "wandb_group", "wandb_tags"),
+    },
+    CompareArgs: {
+        MAIN: ("env", "encoders", "seeds", "steps", "jobs", "suite", "budget", "experiments"),
+        "comparison": ("name", "run_dir", "eval_env_kwargs", "publish"),
+        "each run's": _RUN,
+        "PPO": _PPO,
+        "evaluation and checkpoint": _EVALUATION,
+        "logging": ("wandb", "wandb_project"),
+        "backend": ("backend", "address", "cpus_per_run", "gpus_per_run", "storage"),
+    },
+    SweepArgs: {
+        MAIN: ("env", "encoder", "obs", "preset", "steps", "trials", "seeds", "jobs"),
+        "search": ("early_stopping", "space", "seed"),
+        "output": ("name", "run_dir", "output"),
+        "Ray": ("address", "cpus_per_run", "gpus_per_run", "device"),
+    },
+    BenchArgs: {
+        MAIN: ("envs", "scores", "nets", "ppo", "stems", "presets", "device_ppo", "baseline"),
+        "measurement": ("threads", "seconds", "device", "markdown"),
+        "baseline": ("baseline_preset", "baseline_minutes", "zoo_minutes", "ours_minutes"),
+    },
+    PlayArgs: {
+        MAIN: ("run", "record", "episodes", "seed", "human", "record_demos", "device"),
+        "window": ("overlay", "layer", "scale", "speed"),
+        "game": ("env", "policy", "size"),
+    },
+}

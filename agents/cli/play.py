@@ -7,14 +7,16 @@ import sys
 import tyro
 
 from agents.cli.commands import run_play
-from agents.cli.options import PlayArgs
+from agents.cli.grouping import flat, view
+from agents.cli.options import HELP_GROUPS, PlayArgs
 from agents.cli.usage import parse as parse_arguments
 from agents.training.signals import ctrl_c_raises
 
 
 def main(argv: list[str] | None = None, prog: str = "play.py") -> int:
     """Entry point of play.py: parse, run, and turn bad input into one line on stderr and exit code 2."""
-    args = parse_arguments(lambda: tyro.cli(PlayArgs, args=argv, prog=prog), prog, argv)
+    parser = view(PlayArgs, HELP_GROUPS[PlayArgs])  # the options in help groups, parsed back into PlayArgs
+    args = flat(parse_arguments(lambda: tyro.cli(parser, args=argv, prog=prog), prog, argv))
     try:
         with ctrl_c_raises():  # also when started with SIGINT ignored (a background job of a script)
             run_play(args)

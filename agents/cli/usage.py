@@ -3,8 +3,9 @@
 tyro reports a bad option in a box of 10-20 lines; :func:`parse` keeps what matters (the problem, and the option
 with what it accepts) and says where the full help is:
 
-    pixelarena: error: Error parsing --n-envs: no type matching {None}|INT could be instantiated from ['abc'].
-      --n-envs {None}|INT: Games played in parallel. (default: None). Full help: pixelarena train --help
+    pixelarena: error: Error parsing --n-envs: no type matching INT could be instantiated from ['abc'].
+      --n-envs INT Games played in parallel (copies of the env stepped together). (default: from the preset). Full
+      help: pixelarena train --help
 """
 
 from __future__ import annotations
