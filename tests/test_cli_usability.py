@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agents.cli.commands import COMMANDS
 from agents.cli.main import main
 
 
@@ -169,10 +170,7 @@ def test_the_step_bar_counts_in_whole_steps() -> None:
     assert "12,288/1,000,000" in text and "steps/s" in text and "k/" not in text
 
 
-HELP_COMMANDS = [[], ["train"], ["eval"], ["play"], ["list"], ["bench"], ["compare"], ["sweep"], ["export"], ["report"]]
-
-
-@pytest.mark.parametrize("command", HELP_COMMANDS, ids=lambda command: " ".join(command) or "pixelarena")
+@pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)], ids=lambda words: " ".join(words) or "-")
 def test_help_reads_like_a_manual(
     command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
