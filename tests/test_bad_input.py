@@ -126,7 +126,10 @@ ROWS: list[tuple[str, int, str]] = [
     ("eval /nonexistent/run", 2, "does not exist"),
     ("eval FILE", 2, "does not exist"),
     ("eval EMPTY", 2, "is not a pixelarena run"),
-    ("eval NOWEIGHTS", 2, "holds no model or checkpoint"),
+    ("eval NOWEIGHTS", 2, "has not finished (trained to step 0 of 256), so it has no final policy yet"),
+    ("eval NOWEIGHTS --weights latest", 2, "checkpoints/latest.safetensors is missing"),
+    ("eval NOWEIGHTS --weights best", 2, "checkpoints/best.safetensors is missing"),
+    ("eval RUN --weights newest", 2, "--weights"),
     ("eval RUN --episodes 0", 2, "--episodes must be positive"),
     ("eval RUN --episodes abc", 2, "--episodes"),
     ("eval RUN --env-kwargs size=3", 2, "size must be between"),
@@ -144,6 +147,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("play --policy expert", 2, "Expected one of ('random', 'scripted')"),
     ("play --env Chase --record out.avi", 2, "must end in .mp4 or .gif"),
     ("play EMPTY", 2, "is not a pixelarena run"),
+    ("play NOWEIGHTS --record out.gif", 2, "so it has no final policy yet: --weights latest uses its last checkpoint"),
     ("play RUN --size 8", 2, "--size is for --env games"),
     ("play RUN --overlay bogus", 2, "overlay"),
     ("play RUN --record out.txt", 2, "must end in .mp4 or .gif"),
@@ -194,6 +198,8 @@ ROWS: list[tuple[str, int, str]] = [
     ("bench --baseline --baseline-minutes=-1", 2, "must be 0 or more"),
     ("export RUN --onnx out.txt", 2, "must end in .onnx"),
     ("export EMPTY --onnx out.onnx", 2, "is not a pixelarena run"),
+    ("export NOWEIGHTS --onnx out.onnx", 2, "has not finished"),
+    ("export RUN --onnx out.onnx --weights last", 2, "--weights"),
     ("bench --nets --device tpu", 2, "device"),
     ("list --env Nope", 2, "unknown env 'Nope'"),
     ("list --obs rgb", 2, "obs"),
@@ -262,7 +268,7 @@ def test_a_run_of_another_game_is_refused_by_its_checkpoint(places: dict[str, Pa
     """A run directory whose config names another game than its weights were trained on (a copied config)."""
     run = tmp_path / "mixed"
     run.mkdir()
-    for name in ("model.safetensors", "config.json"):
+    for name in ("model.safetensors", "config.json", "eval.json"):
         (run / name).write_bytes((places["RUN"] / name).read_bytes())
     config = json.loads((run / "config.json").read_text())
     config["env"] = "Snake"

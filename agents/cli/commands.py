@@ -61,18 +61,20 @@ def run_eval(args: EvalArgs) -> None:
 
     from agents.evaluation.evaluate import evaluate_model
     from agents.run.config import parse_kwargs
-    from agents.run.model import load_trained
+    from agents.run.model import load_weights
+    from agents.run.run_dir import RunDir
 
     if args.episodes <= 0:
         raise ValueError(f"--episodes must be positive, got {args.episodes}")
-    config, model = load_trained(args.run, args.device)
+    config, model, step = load_weights(args.run, args.device, args.weights)
+    weights = RunDir(args.run).weights_file(args.weights)
     result = evaluate_model(model, config, args.episodes, args.seed, parse_kwargs(args.env_kwargs))
-    if args.json:
-        print(json.dumps(result.to_json()))
+    if args.json:  # the score with the weights it belongs to
+        print(json.dumps({**result.to_json(), "weights": str(weights), "step": step}))
         return
     settings = ", ".join(f"{k}={v}" for k, v in result.env_kwargs.items()) or "training settings"
     print(f"{config.env} ({settings}): mean return {result.mean:+.2f} over {result.episodes} episodes, "
-          f"95% CI {result.ci_low:+.2f} .. {result.ci_high:+.2f}")  # fmt: skip
+          f"95% CI {result.ci_low:+.2f} .. {result.ci_high:+.2f}; weights {weights} (step {step:,})")  # fmt: skip
 
 
 def run_list(args: ListArgs) -> None:
@@ -141,10 +143,11 @@ def run_compare(args: CompareArgs) -> None:
 def run_export(args: ExportArgs) -> None:
     from agents.export.onnx import OPSET, export_onnx
 
-    info = export_onnx(args.run, args.onnx)
-    print(f"export: {info.path} (ONNX opset {OPSET}): input obs (N, {', '.join(map(str, info.input_shape))}) "
-          f"{info.input_dtype} as the env gives it; outputs logits (N, {info.logits}) and value (N,); onnxruntime "
-          f"matches PyTorch within {info.max_difference:.1e} with the same greedy actions")  # fmt: skip
+    info = export_onnx(args.run, args.onnx, weights=args.weights)
+    print(f"export: {info.path} (ONNX opset {OPSET}) from {info.weights} (step {info.step:,}): input obs "
+          f"(N, {', '.join(map(str, info.input_shape))}) {info.input_dtype} as the env gives it; outputs logits "
+          f"(N, {info.logits}) and value (N,); onnxruntime matches PyTorch within {info.max_difference:.1e} with the "
+          f"same greedy actions")  # fmt: skip
 
 
 def run_sweep(args: SweepArgs) -> None:
@@ -225,6 +228,7 @@ def run_play(args: PlayArgs) -> None:
         human=args.human,
         device=args.device,
         record_demos=args.record_demos,
+        weights=args.weights,
     )
 
 

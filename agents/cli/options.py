@@ -232,6 +232,11 @@ class ExportArgs:
     """The run directory."""
     onnx: Path
     """The .onnx file to write (checked with onnxruntime against PyTorch before it is written)."""
+    weights: Literal["final", "best", "latest"] = "final"
+    """Which weights of the run: final (model.safetensors, the run's policy: its last weights, or with --eval-every
+    the best kept; a finished run's only), best (checkpoints/best.safetensors, the best greedy policy so far; runs
+    with --eval-every) or latest (checkpoints/latest.safetensors, the last checkpoint; e.g. of a run still
+    training). Only the file named is used."""
 
 
 @dataclass
@@ -297,6 +302,11 @@ class EvalArgs:
 
     run: tyro.conf.Positional[Annotated[Path, tyro.conf.arg(metavar="RUN")]]
     """The run directory."""
+    weights: Literal["final", "best", "latest"] = "final"
+    """Which weights of the run: final (model.safetensors, the run's policy: its last weights, or with --eval-every
+    the best kept; a finished run's only), best (checkpoints/best.safetensors, the best greedy policy so far; runs
+    with --eval-every) or latest (checkpoints/latest.safetensors, the last checkpoint; e.g. of a run still
+    training). Only the file named is used."""
     episodes: int = 100
     """Episodes to play (greedy actions)."""
     env_kwargs: Annotated[tuple[str, ...], default("the run's own")] = ()
@@ -359,6 +369,11 @@ class PlayArgs:
         Annotated[Path | None, tyro.conf.arg(metavar="[RUN]", help_behavior_hint="(optional)")]
     ] = None
     """A run directory (runs/<run>): watch its trained agent. Without it, --env is played by you or a script."""
+    weights: Literal["final", "best", "latest"] = "final"
+    """With RUN, which weights of the run: final (model.safetensors, the run's policy: its last weights, or with
+    --eval-every the best kept; a finished run's only), best (checkpoints/best.safetensors, the best greedy policy so
+    far; runs with --eval-every) or latest (checkpoints/latest.safetensors, the last checkpoint; e.g. of a run still
+    training). Only the file named is used."""
     record: Annotated[str | None, default("none: a window opens")] = None
     """Write the episodes to this .mp4 or .gif instead of opening a window (works with no display)."""
     overlay: str = "none"

@@ -20,7 +20,7 @@ from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_suppo
 from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
 
 from agents.environments.env_spec import EnvSpec
-from agents.run.model import load_trained
+from agents.run.model import Weights, load_weights
 from agents.run.run_dir import RunDir, replace_atomically
 from nets.export import ExportedPolicy
 
@@ -36,11 +36,16 @@ class ExportInfo:
     logits: int
     max_difference: float
     """Largest |onnxruntime - PyTorch| over the check's observations (logits and value)."""
+    weights: Path
+    """The run's weights file exported."""
+    step: int
+    """Their step."""
 
 
-def export_onnx(run_dir: Path, path: Path, check_observations: int = 100) -> ExportInfo:
-    """Write the run's policy to ``path`` (atomically) and check it with onnxruntime on observations of the run's
-    own env: outputs within 1e-5 of PyTorch's and the same greedy actions, or a ValueError."""
+def export_onnx(run_dir: Path, path: Path, check_observations: int = 100, weights: Weights = "final") -> ExportInfo:
+    """Write the run's policy (``weights``: which of the run's, :attr:`RunDir.WEIGHTS`) to ``path`` (atomically)
+    and check it with onnxruntime on observations of the run's own env: outputs within 1e-5 of PyTorch's and the
+    same greedy actions, or a ValueError."""
     if Path(path).suffix != ".onnx":
         raise ValueError(f"--onnx file must end in .onnx, got {Path(path).name!r}")
     spec = EnvSpec.of(RunDir(run_dir).read_config())
@@ -53,7 +58,7 @@ def export_onnx(run_dir: Path, path: Path, check_observations: int = 100) -> Exp
         import onnxruntime
     except ImportError:
         raise ValueError(ONNX_MISSING) from None
-    _, model = load_trained(run_dir)
+    _, model, step = load_weights(run_dir, weights=weights)
     policy = model.policy.eval()
     channels_last = (
         is_image_space(env_space)
@@ -76,7 +81,8 @@ def export_onnx(run_dir: Path, path: Path, check_observations: int = 100) -> Exp
     if difference > 1e-5 or not np.array_equal(logits.argmax(1), ref_logits.argmax(1)):
         raise ValueError(f"the ONNX graph differs from the policy by {difference:.2e}: not written")
     replace_atomically(Path(path), lambda tmp: tmp.write_bytes(buffer.getvalue()))
-    return ExportInfo(Path(path), tuple(observations.shape[1:]), str(observations.dtype), logits.shape[1], difference)
+    return ExportInfo(Path(path), tuple(observations.shape[1:]), str(observations.dtype), logits.shape[1], difference,
+                      RunDir(run_dir).weights_file(weights), step)  # fmt: skip
 
 
 def env_observations(spec: EnvSpec, count: int) -> np.ndarray:

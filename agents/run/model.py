@@ -3,9 +3,10 @@ directory (weights through safetensors only)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from gymnasium import spaces
@@ -15,7 +16,7 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.environments.env_spec import EnvSpec
-from agents.run.checkpoint import CheckpointError, check_spaces, load_checkpoint, load_policy_weights
+from agents.run.checkpoint import Checkpoint, CheckpointError, check_spaces, load_checkpoint, load_policy_weights
 from agents.run.config import RunConfig, scheduled
 from agents.run.device_buffer import DeviceRolloutBuffer
 from agents.run.run_dir import RunDir
@@ -81,19 +82,119 @@ def rollout_buffer_class(device: str, maskable: bool, observation_space: spaces.
     return DeviceRolloutBuffer if on_gpu and not maskable and isinstance(observation_space, spaces.Box) else None
 
 
-def load_trained(run_dir: Path | RunDir, device: str = "cpu") -> tuple[RunConfig, PPO]:
-    """A run's config and model with its final weights (or, if it did not finish, its latest checkpoint)."""
-    run = RunDir(run_dir.path if isinstance(run_dir, RunDir) else run_dir)
+Weights = Literal["final", "best", "latest"]
+
+
+class WeightsError(CheckpointError):
+    """The weights a command names cannot be used as that run's: missing, unreadable, or not the run's (other
+    spaces, another step). One line naming the file and what to do instead; never another file in their place."""
+
+
+def load_trained(run_dir: Path | RunDir, device: str = "cpu", weights: Weights = "final") -> tuple[RunConfig, PPO]:
+    """A run's config and model with the weights ``weights`` names (:attr:`RunDir.WEIGHTS`): by default its final
+    policy, which only a finished run has.
+
+    Raises:
+        WeightsError: The file is missing, unreadable or not the run's; the message names it and what to do.
+    """
+    config, model, _ = load_weights(run_dir, device, weights)
+    return config, model
+
+
+def load_weights(run_dir: Path | RunDir, device: str = "cpu", weights: Weights = "final") -> tuple[RunConfig, PPO, int]:
+    """:func:`load_trained`, also returning the step of the weights loaded (for the commands to name them)."""
+    run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     config = run.read_config()
-    path = run.weights_file()
-    if path is None:
-        raise CheckpointError(f"{run} holds no model or checkpoint yet")
-    checkpoint = load_checkpoint(path)
+    path, checkpoint = checked_weights(run, config, weights)
     # One env suffices to rebuild the model; a minibatch of one rollout keeps SB3 from warning about it.
     loading = dataclasses.replace(
         config, device=device, ppo=dataclasses.replace(config.ppo, batch_size=config.ppo.n_steps)
     )
     model = build_model(loading, make_vec_env(loading, 1, seed=0))
-    check_spaces(checkpoint, model.observation_space, model.action_space, path)
-    load_policy_weights(model.policy, checkpoint)
-    return config, model
+    try:
+        check_spaces(checkpoint, model.observation_space, model.action_space, path)
+        load_policy_weights(model.policy, checkpoint)
+    except CheckpointError as error:
+        raise WeightsError(f"{error}: not this run's weights{_instead(run, weights)}") from None
+    return config, model, checkpoint.step
+
+
+def checked_weights(run: RunDir, config: RunConfig, weights: Weights) -> tuple[Path, Checkpoint]:
+    """The file ``weights`` names in ``run``, read and checked against the run (before a model is built).
+
+    Raises:
+        WeightsError: The run has not finished (``final``), or the file is missing, unreadable, or holds the
+            weights of a step the run's own cannot have.
+    """
+    path = run.weights_file(weights)
+    if weights == "final" and not run.finished:
+        trained = run.trained_steps()
+        raise WeightsError(
+            f"{run} has not finished (trained to step {trained:,} of {config.steps:,}), so it has no final policy "
+            f"yet: --weights latest uses its last checkpoint; pixelarena train --resume {run} finishes it"
+        )
+    if not path.is_file():
+        raise WeightsError(f"{path} is missing{_why_missing(config, weights)}{_instead(run, weights)}")
+    checkpoint = _read(path, run, weights)
+    wrong = _wrong_step(run, config, weights, checkpoint.step)
+    if wrong:
+        raise WeightsError(f"{path} holds the weights of step {checkpoint.step:,}, {wrong}: not this run's "
+                           f"{_NAMES[weights]}{_instead(run, weights)}")  # fmt: skip
+    return path, checkpoint
+
+
+_NAMES = {"final": "final policy", "best": "best policy", "latest": "last checkpoint"}
+
+
+def _read(path: Path, run: RunDir, weights: Weights) -> Checkpoint:
+    for attempt in range(3):
+        try:
+            return load_checkpoint(path)
+        except CheckpointError as error:
+            raise WeightsError(f"{error}{_instead(run, weights)}") from None
+        except RuntimeError:
+            # safetensors maps the tensors by opening the file again by name: a training that replaced the
+            # checkpoint in between (atomically, so the new file is whole) makes the sizes disagree. Read again.
+            if attempt == 2:
+                raise WeightsError(
+                    f"{path} kept changing while it was read (a training is writing it); try again"
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _wrong_step(run: RunDir, config: RunConfig, weights: Weights, step: int) -> str:
+    """Why ``step`` cannot be that of the run's ``weights`` ('' when it can). A finished run ended at its last
+    metrics row's step: its last checkpoint holds that step, and so does its final policy unless a best one was
+    kept (--eval-every), which is the best checkpoint's."""
+    if step > config.steps:
+        return f"beyond the run's step target of {config.steps:,}"
+    end = run.trained_steps() if run.finished else 0  # 0: unknown (no metrics) or still training
+    if not end:
+        return ""
+    if step > end:
+        return f"but the run ended at step {end:,}"
+    if weights == "latest" or (weights == "final" and not config.eval_every):
+        return "" if step == end else f"but the run ended at step {end:,}"
+    if weights == "final" and run.best_file.is_file():
+        with contextlib.suppress(CheckpointError, RuntimeError):  # an unreadable best file is --weights best's error
+            best = load_checkpoint(run.best_file).step
+            return "" if step == best else f"but the best policy the run kept is of step {best:,}"
+    return ""
+
+
+def _why_missing(config: RunConfig, weights: Weights) -> str:
+    if weights == "best" and not config.eval_every:
+        return " (a best policy is kept only by runs trained with --eval-every)"
+    return ""
+
+
+def _instead(run: RunDir, weights: Weights) -> str:
+    """What to do when ``weights`` of ``run`` cannot be used: the other weights it has, and how to rebuild."""
+    if weights == "final":
+        if not run.checkpoint_file.is_file():
+            return "; the run has no other weights: train it again"
+        return (f"; --weights latest uses its last checkpoint instead, or delete {run.eval_file} and run pixelarena "
+                f"train --resume {run} to rebuild the final policy from its checkpoints")  # fmt: skip
+    if run.finished and run.model_file.is_file():
+        return "; --weights final uses the run's final policy"
+    return ""

@@ -95,6 +95,10 @@ class RunDir:
     VIDEO = "agent.gif"
     SCREENSHOTS = "screenshots"
     LOCK = ".lock"
+    WEIGHTS = {"final": MODEL, "best": BEST, "latest": CHECKPOINT}
+    """What ``--weights`` chooses: the run's policy (its final weights, or the best kept with --eval-every), the
+    best greedy policy kept so far (--eval-every), the last checkpoint (the last weights, what a resume starts
+    from)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -236,9 +240,10 @@ class RunDir:
         return rows[-1]["wall_time"] if rows else 0.0
 
     # ------------------------------------------------------------------------------------------------ weights
-    def weights_file(self) -> Path | None:
-        """The final weights, else the latest checkpoint (a run still going), else None."""
-        return next((path for path in (self.model_file, self.checkpoint_file) if path.exists()), None)
+    def weights_file(self, weights: str) -> Path:
+        """The file of the weights ``weights`` names (one of :attr:`WEIGHTS`). A command uses the file it names,
+        never another in its place: a score must belong to the weights it is reported for."""
+        return self.path / self.WEIGHTS[weights]
 
     @staticmethod
     def _read_json(path: Path) -> Any:

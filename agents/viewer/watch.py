@@ -7,6 +7,10 @@ works without torch; a run's viewer imports them when it opens.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agents.run.model import Weights
 
 
 def watch_run(
@@ -21,16 +25,18 @@ def watch_run(
     human: bool = False,
     device: str = "cpu",
     record_demos: Path | None = None,
+    weights: Weights = "final",
 ) -> Path | None:
     """A run's agent in the viewer window; or, with ``record`` or without a display, a video of ``episodes``
-    episodes (``RUN/agent.gif`` when there is no display and no ``record``).
+    episodes (``RUN/agent.gif`` when there is no display and no ``record``). ``weights``: which of the run's
+    (:attr:`agents.run.run_dir.RunDir.WEIGHTS`).
 
     With ``record_demos`` (a directory), the steps a person plays in takeovers are recorded as demonstrations.
 
     Returns:
         The video written, or None after the window closed.
     """
-    from agents.run.model import load_trained
+    from agents.run.model import load_weights
     from agents.run.run_dir import RunDir
     from agents.viewer.loop import agent_viewer, record_video, run_window
     from agents.viewer.scripted import check_human_window, has_display
@@ -41,7 +47,7 @@ def watch_run(
     windowed = record is None and has_display()
     if human:
         check_human_window(record)
-    config, model = load_trained(run_dir, device)
+    config, model, step = load_weights(run_dir, device, weights)
     viewer = agent_viewer(model, config, seed, scale, overlay, layer, speed, human, show_help=windowed,
                           screenshot_dir=RunDir(run_dir).screenshots)  # fmt: skip
     if record_demos is not None:
@@ -57,5 +63,8 @@ def watch_run(
     if record is None:
         print(f"No display found: the agent's play is in {path.resolve()}")
     else:
-        print(f"Video written to {path.resolve()} ({frames} frames; episode returns {returns})")
+        print(
+            f"Video written to {path.resolve()} ({frames} frames; episode returns {returns}; weights "
+            f"{RunDir(run_dir).weights_file(weights)}, step {step:,})"
+        )
     return path
