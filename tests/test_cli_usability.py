@@ -124,9 +124,15 @@ def test_wandb_does_not_advertise_llm_tracing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """wandb takes the package `agents` for the OpenAI Agents SDK and suggests Weave on every run."""
+    from wandb.integration.weave import weave
+
     from agents.run.config import RunConfig
     from agents.training.tracking import Tracker
 
+    # Offline runs have no entity, and wandb suggests Weave only with one: give it one, and record a suggestion.
+    suggested: list[bool] = []
+    monkeypatch.setattr(weave, "build_project_path", lambda entity, project: f"someone/{project}")
+    monkeypatch.setattr(weave, "_maybe_suggest_weave_installation", lambda: suggested.append(True))
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.delenv("WANDB_DISABLE_WEAVE", raising=False)
     monkeypatch.delenv("WANDB_SILENT", raising=False)
@@ -137,6 +143,7 @@ def test_wandb_does_not_advertise_llm_tracing(
     tracker.finish()
     out, err = capfd.readouterr()
     assert "W&B: logging offline" in out and "Weave" not in out + err
+    assert suggested == []
 
 
 def test_train_says_how_it_rounded_the_steps_where_the_model_is_and_what_next(tmp_path: Path) -> None:
