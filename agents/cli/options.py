@@ -442,7 +442,7 @@ HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
         "baseline": ("baseline_preset", "baseline_minutes", "zoo_minutes", "ours_minutes"),
     },
     PlayArgs: {
-        MAIN: ("run", "record", "episodes", "seed", "human", "record_demos", "device"),
+        MAIN: ("run", "weights", "record", "episodes", "seed", "human", "record_demos", "device"),
         "window": ("overlay", "layer", "scale", "speed"),
         "game": ("env", "policy", "size"),
     },
