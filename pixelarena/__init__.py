@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _installed_version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -133,14 +133,16 @@ class Agent:
         return EnvSpec.of(self.config).make_vec_env(num_envs, seed)
 
 
-def load(run: str | Path, device: str = "cpu") -> Agent:
-    """A trained run (a directory ``train`` or ``pixelarena train`` made) as an :class:`Agent`, with its final
-    policy. Loading runs no code from the run: weights are safetensors, the config JSON.
+def load(run: str | Path, device: str = "cpu", weights: Literal["final", "best", "latest"] = "final") -> Agent:
+    """A trained run (a directory ``train`` or ``pixelarena train`` made) as an :class:`Agent`. ``weights`` as
+    ``pixelarena eval --weights``: final (the run's policy), best (the best greedy policy so far, with
+    evaluations on) or latest (the last checkpoint, e.g. of a run still training). Loading runs no code from the
+    run: weights are safetensors, the config JSON.
 
     Raises:
-        ValueError: Not a run directory, or a run without final weights (still training), in one line.
+        ValueError: Not a run directory, or the weights named are missing or not the run's, in one line.
     """
     from agents.run.model import load_trained
 
-    config, model = load_trained(Path(run), device)
+    config, model = load_trained(Path(run), device, weights)
     return Agent(Path(run), config, model)

@@ -62,6 +62,7 @@ def test_a_loaded_run_acts_on_its_game(run: Path) -> None:
     env.step(action)
     vec = agent.make_vec_env(num_envs=3)
     assert agent.act(vec.reset()).shape == (3,)
+    assert pixelarena.load(run, weights="latest").act(obs) in range(5)
 
 
 def test_training_continues_a_run_from_code(run: Path, tmp_path: Path) -> None:
