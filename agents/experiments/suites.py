@@ -42,6 +42,8 @@ class Experiment:
     """Budget name -> seconds of training per run (``--seconds``), ``steps`` then being only a cap."""
     seconds_of: str = ""
     """Key of the experiment whose reference arm's training seconds this one gives every arm (equal wall-clock)."""
+    claim: str = ""
+    """The encoder spec the claim is about (the suite's summary sets it against the strongest state-based arm)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ CLAIM = Suite(
             "state as a vector: packed in fixed slots (mlp:vector), or as entity rows relative to the player, nearest "
             "first, read by an MLP or by a permutation-invariant Deep Sets encoder?",
             env="Chase", encoders=_LOCAL_ARMS, steps={"cpu": "300k", "gpu": "2M"}, seeds=3,
-            seeds_by_spec=_CHEAP, eval_episodes=100,
+            seeds_by_spec=_CHEAP, eval_episodes=100, claim="cnn:pixels",
         ),
         Experiment(
             "e1-chase-seconds", "E1 Chase at equal wall-clock: the state-based arms given the cnn's seconds",
@@ -98,7 +100,7 @@ CLAIM = Suite(
             "e5-snake", "E5 Snake: pixels against the strongest vector, equal env steps",
             "Does the same hold on Snake, the other game of local decisions (a growing body to avoid)?",
             env="Snake", encoders=_LOCAL_ARMS, steps={"cpu": "300k", "gpu": "2M"}, seeds=3,
-            seeds_by_spec=_CHEAP, eval_episodes=100,
+            seeds_by_spec=_CHEAP, eval_episodes=100, claim="cnn:pixels",
         ),
         Experiment(
             "e5-snake-seconds", "E5 Snake at equal wall-clock: the state-based arms given the cnn's seconds",
@@ -111,6 +113,7 @@ CLAIM = Suite(
             "Does a U-Net with one logit per cell learn to click the target more easily than encoders that must "
             "output the target's cell index through a flat head (cnn, impala on pixels; mlp on the vector)?",
             env="Target", encoders=_WHERE_ARMS, steps={"cpu": "60k", "gpu": "1M"}, seeds=3, eval_episodes=100,
+            claim="unet:pixels",
         ),
         Experiment(
             "e2-target-seconds", "E2 Target at equal wall-clock: the flat heads given the U-Net's seconds",
@@ -123,6 +126,7 @@ CLAIM = Suite(
             "Does a U-Net with a per-cell move head control many units better than flat heads that decode every "
             "cell's move from one feature vector (cnn, impala on pixels; mlp on the vector)?",
             env="Swarm", encoders=_WHERE_ARMS, steps={"cpu": "120k", "gpu": "2M"}, seeds=3, eval_episodes=100,
+            claim="unet:pixels",
         ),
         Experiment(
             "e3-swarm-seconds", "E3 Swarm at equal wall-clock: the flat heads given the U-Net's seconds",

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.reporting.claim import CLAIM_NOTE, claim_table
 from agents.reporting.records import Group, group_runs, iqm_with_ci, load_run, mean_curve, run_dirs
 from agents.reporting.tables import (
-    BASELINE,
     describe,
     equal_time_table,
     improvement_table,
@@ -50,8 +50,9 @@ CURVE_NOTE = (
     "finished) and end where the shortest of them ends."
 )
 IMPROVEMENT_NOTE = (
-    f"Probability of improvement over {BASELINE} (rliable's definition): the chance that a random seed of the "
-    "encoder ends with a higher final score than a random seed of the packed-vector MLP (ties count one half), "
+    "Probability of improvement over the strongest state-based arm (the vector or entity-row encoder with the "
+    "highest IQM; rliable's definition): the chance that a random seed of the encoder ends with a higher final "
+    "score than a random seed of that arm (ties count one half), "
     "with a 95% bootstrap CI resampling each side's seeds."
 )
 EQUAL_TIME_NOTE = (
@@ -154,6 +155,12 @@ def write_report(folder: Path) -> Path:
     return folder / REPORT_FILE
 
 
+CLAIM_RULE = (
+    "The claim holds at a reading when the 95% CI of P(claim arm > strongest state-based arm) lies above 0.5, does "
+    "not hold when it lies below, and is not settled when it contains 0.5."
+)
+
+
 def suite_markdown(folder: Path, reports: list[ExperimentReport]) -> str:
     """One page for a suite: each comparison's scores and curves, then the transfer tables."""
     from agents.experiments.suites import SUITES
@@ -163,6 +170,18 @@ def suite_markdown(folder: Path, reports: list[ExperimentReport]) -> str:
     parts = [f"# Suite: {folder.name}", "Each section is one comparison; its folder has the full report (settings, "
              "unfinished runs). Built by `pixelarena report` from the run directories' files.",
              f"Scores: {SCORE_NOTE}", f"Learning curves: {CURVE_NOTE}"]  # fmt: skip
+    by_key = {report.folder.name: report for report in reports}
+    summaries = []
+    for key, experiment in experiments.items():
+        if not experiment.claim or key not in by_key:
+            continue
+        timed = next((by_key[e.key] for e in experiments.values() if e.seconds_of == key and e.key in by_key), None)
+        limits = {run.config.seconds for group in (timed.groups if timed else []) for run in group.runs}
+        title = f"{experiment.env}: {experiment.claim} against the state-based arms"
+        summaries.append(claim_table(title, experiment.claim, by_key[key].groups,
+                                     timed.groups if timed else [], max(limits) if limits else None))  # fmt: skip
+    if summaries:
+        parts += ["## The claim, game by game", CLAIM_NOTE, CLAIM_RULE, *summaries]
     for report in reports:
         key = report.folder.name
         experiment = experiments.get(key)
