@@ -11,14 +11,17 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
+
 from agents.cli.options import CompareArgs
 from agents.experiments.grid import DEFAULT_SEEDS, Grid, default_name, job_threads, plan_grid
 from agents.experiments.ray_backend import RayResources, import_ray, run_grids_on_ray
 from agents.experiments.scheduler import RunsFailed, run_grids
-from agents.experiments.suites import SUITES
+from agents.experiments.suites import SUITES, Experiment, Suite
 from agents.reporting.publish import check_destination, publish
 from agents.reporting.report import write_report
-from agents.run.config import choose, parse_steps
+from agents.run.config import choose, parse_steps, spec_label
+from agents.run.run_dir import RunDir
 
 
 def compare(args: CompareArgs) -> None:
@@ -69,6 +72,19 @@ def report_and_publish(root: Path, dest: Path | None) -> None:
         print(f"compare: published to {publish(root, dest)}")
 
 
+def equal_seconds(root: Path, suite: Suite, experiment: Experiment, budget: str) -> float:
+    """The time limit of an equal-wall-clock experiment: the mean training seconds of its reference experiment's
+    claim arm (finished runs, this machine, this load), or the suite's figure for the budget before any finished."""
+    reference = next(e for e in suite.experiments if e.key == experiment.seconds_of)
+    seconds = []
+    for run in RunDir.in_folder(root / reference.key):
+        config = run.read_config()
+        if run.finished and spec_label(config) == reference.claim:
+            rows = run.read_metrics()
+            seconds += [rows[-1]["wall_time"]] if rows else []
+    return float(round(np.mean(seconds))) if seconds else float(experiment.seconds[budget])
+
+
 def run_suite(args: CompareArgs) -> None:
     """`compare --suite NAME --budget B`: every experiment of the suite into runs/<suite>-<budget>/<key>/, in
     one pool of jobs; then each experiment's report and the suite's report."""
@@ -85,23 +101,28 @@ def run_suite(args: CompareArgs) -> None:
     root = args.run_dir or Path("runs") / f"{suite.name}-{budget}"
     if args.publish is not None:
         check_destination(root, args.publish)
-    grids = []
-    # Equal-wall-clock experiments last: the equal-steps ones they read against come first.
-    for experiment in sorted(suite.experiments, key=lambda e: bool(e.seconds_of)):
-        if keys and experiment.key not in keys:
-            continue
+    chosen = [experiment for experiment in suite.experiments if not keys or experiment.key in keys]
+
+    def plan(experiment: Experiment) -> Grid:
         variants = [kv for t in suite.transfers if t.of == experiment.key for kv in t.eval_env_kwargs]
+        seconds = args.seconds or (equal_seconds(root, suite, experiment, budget) if experiment.seconds_of else None)
         options = dataclasses.replace(args, env_kwargs=(*experiment.env_kwargs, *args.env_kwargs),
-                                      eval_episodes=experiment.eval_episodes,
-                                      seconds=args.seconds or experiment.seconds.get(budget))  # fmt: skip
+                                      eval_episodes=experiment.eval_episodes, seconds=seconds)  # fmt: skip
         group = f"{suite.name}-{budget}-{experiment.key}"
         steps = args.steps or experiment.steps[budget]
         # --seeds sets every spec's count; without it the suite's own counts hold (fewer for slow encoders).
         seeds, by_spec = (experiment.seeds, experiment.seeds_by_spec) if args.seeds is None else (args.seeds, {})
-        grid = plan_grid(options, experiment.env, experiment.encoders, steps, seeds, root / experiment.key, group,
+        return plan_grid(options, experiment.env, experiment.encoders, steps, seeds, root / experiment.key, group,
                          variants, args.jobs, by_spec)  # fmt: skip
-        grids.append(grid)
-    failures = train_grids(grids, args)
+
+    # Every grid is planned (validated) before anything trains. The equal-wall-clock experiments train last and
+    # are planned again then: their time limit is the seconds their reference arm took, once it has trained.
+    grids = [plan(experiment) for experiment in chosen]
+    first = [grid for grid, experiment in zip(grids, chosen) if not experiment.seconds_of]
+    failures = train_grids(first, args)
+    timed = [plan(experiment) for experiment in chosen if experiment.seconds_of]
+    failures += train_grids(timed, args) if timed else []
+    grids = first + timed
     report_and_publish(root, args.publish)
     if failures:
         raise RunsFailed(failures, sum(len(grid.runs) for grid in grids))

@@ -39,7 +39,8 @@ class Experiment:
     eval_episodes: int = 32
     """Games of the final evaluation (and of each best-policy evaluation) of every run."""
     seconds: dict[str, float] = field(default_factory=dict)
-    """Budget name -> seconds of training per run (``--seconds``), ``steps`` then being only a cap."""
+    """Budget name -> seconds of training per run (``--seconds``), ``steps`` then being only a cap; used only until
+    the reference experiment's claim arm has finished runs, whose mean training seconds are the limit then."""
     seconds_of: str = ""
     """Key of the experiment whose reference arm's training seconds this one gives every arm (equal wall-clock)."""
     claim: str = ""
@@ -71,8 +72,8 @@ class Suite:
 # The arms of the first claim: pixels (cnn, impala), the grid, the packed vector, and the entity rows a careful
 # engineer would build (relative to the player, nearest first) read by an MLP and by Deep Sets.
 _LOCAL_ARMS = ("mlp:vector", "mlp:entities", "sets:entities", "cnn:pixels", "cnn:grid", "impala:pixels")
-# At equal seconds: the arms faster per step than the cnn on pixels, given its seconds (measured for the equal-steps
-# runs on 2 cores, one thread each). The cnn's own equal-steps run is its equal-seconds run; slower arms are not run.
+# At equal seconds: the arms faster per step than the cnn on pixels, given the mean seconds its equal-steps runs took
+# (compare.equal_seconds). The cnn's own equal-steps run is its equal-seconds run; slower arms are not run again.
 _LOCAL_FAST = ("mlp:vector", "mlp:entities", "sets:entities")
 _CHEAP = {"mlp:vector": 5, "mlp:entities": 5, "sets:entities": 5}  # seconds per run: 5 seeds cost little
 _WHERE_ARMS = ("mlp:vector", "cnn:pixels", "impala:pixels", "unet:pixels")
