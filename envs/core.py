@@ -211,6 +211,39 @@ class BatchedGame(ABC):
             reward[redo], terminated[redo], truncated[redo] = 0.0, False, False
         return reward, terminated, truncated
 
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Copies of every array of the games' state (positions, step counters, random streams), by name. With
+        :meth:`set_state` another batch of the same settings continues exactly where this one is."""
+        state = {name: value.copy() for name, value in vars(self).items() if isinstance(value, np.ndarray)}
+        state["rng.keys"], state["rng.counters"] = self.rng.state()
+        state["seeded"] = np.array(self._seeded)
+        return state
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        """Continue from a :meth:`get_state` of a batch with the same settings.
+
+        Raises:
+            ValueError: One line, when ``state`` holds other arrays, shapes or dtypes than this batch's.
+        """
+        own = self.get_state()
+        if set(state) != set(own):
+            raise ValueError(f"game state has arrays {sorted(state)}, {type(self).__name__} has {sorted(own)}")
+        for name, value in state.items():
+            if value.shape != own[name].shape or value.dtype != own[name].dtype:
+                raise ValueError(f"game state {name} is {value.dtype} {value.shape}, {type(self).__name__} with these "
+                                 f"settings has {own[name].dtype} {own[name].shape}")  # fmt: skip
+        for name, value in state.items():
+            if name == "seeded":
+                self._seeded = bool(value)
+            elif name.startswith("rng."):
+                getattr(self.rng, name.removeprefix("rng."))[...] = value
+            else:
+                getattr(self, name)[...] = value
+        # Observations are drawn from the state (pixels incrementally): new observers draw them in full.
+        self._observer = Observer(self.obs_mode, self.num_games, self.height, self.width, self.cell_px, self.KINDS,
+                                  self._player)  # fmt: skip
+        self._other_observers = {}
+
     def observe(self) -> np.ndarray:
         """Observations of all games, a fresh array ``(N, *single_observation_space.shape)``."""
         return self._observer(self._objects(), self._extras())

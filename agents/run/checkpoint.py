@@ -9,7 +9,7 @@ never leaves a half-written checkpoint where a good one was.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ class Checkpoint:
     policy: dict[str, torch.Tensor]
     optimizer: dict[str, Any] | None
     header: dict[str, Any]
+    resume: dict[str, torch.Tensor] = field(default_factory=dict)
+    """The ``resume.*`` tensors of a training checkpoint (agents/training/resume_state.py reads them)."""
 
     @property
     def step(self) -> int:
@@ -91,8 +93,10 @@ def save_checkpoint(
     observation_space: gym.Space,
     action_space: gym.Space,
     extra: dict[str, Any] | None = None,
+    resume: tuple[dict[str, torch.Tensor], dict[str, Any]] | None = None,
 ) -> Path:
-    """Atomically write policy (and optimizer) state at ``step`` to ``path``."""
+    """Atomically write policy (and optimizer) state at ``step`` to ``path``; ``resume``: the tensors (named
+    ``resume.*``) and header of the rest of a training run's state."""
     tensors = {f"policy.{k}": v for k, v in _unique_tensors(policy.state_dict()).items()}
     header: dict[str, Any] = {
         "format": FORMAT,
@@ -104,6 +108,9 @@ def save_checkpoint(
     if optimizer is not None:
         opt_tensors, header["optimizer"] = _split_optimizer(optimizer.state_dict())
         tensors.update(opt_tensors)
+    if resume is not None:
+        resume_tensors, header["resume"] = resume
+        tensors.update(resume_tensors)
     return replace_atomically(
         Path(path), lambda tmp: save_file(tensors, str(tmp), metadata={HEADER_KEY: json.dumps(header)})
     )
@@ -140,7 +147,8 @@ def load_checkpoint(path: Path) -> Checkpoint:
             optimizer = _join_optimizer(opt_tensors, header["optimizer"])
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             raise CheckpointError(f"{path}: its optimizer state is malformed ({type(error).__name__})") from None
-    return Checkpoint(policy, optimizer, header)
+    resume = {k: v for k, v in tensors.items() if k.startswith("resume.")}
+    return Checkpoint(policy, optimizer, header, resume)
 
 
 def check_spaces(checkpoint: Checkpoint, observation_space: gym.Space, action_space: gym.Space, path: Path) -> None:

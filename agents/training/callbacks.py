@@ -12,6 +12,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from agents.run.checkpoint import save_checkpoint
 from agents.run.run_dir import RunDir
 from agents.training.progress import StepBar
+from agents.training.resume_state import ResumeState, capture, to_tensors
 from agents.training.signals import StopOnSignal, TrainingDiverged
 
 
@@ -46,10 +47,12 @@ class Checkpointer(BaseCallback):
     """Saves a checkpoint at rollout boundaries every ``every`` steps, stops when a signal asks to, and stops
     training with :class:`TrainingDiverged` when an update left non-finite weights (before they are saved)."""
 
-    def __init__(self, model: Any, run: RunDir, every: int, stop: StopOnSignal, extra: dict[str, Any]) -> None:
+    def __init__(self, model: Any, run: RunDir, every: int, stop: StopOnSignal, extra: dict[str, Any],
+                 best: Any | None = None) -> None:  # fmt: skip
         super().__init__()
-        self.ppo, self.run, self.every, self.stop, self.extra = model, run, every, stop, extra
+        self.ppo, self.run, self.every, self.stop, self.extra, self.best = model, run, every, stop, extra, best
         self.boundary_step = model.num_timesteps  # the weights match this step (the last rollout start)
+        self.boundary_state: ResumeState | None = None  # the rest of the run's state there
         self.saved_step = self.boundary_step if run.checkpoint_file.exists() else 0
         self.in_rollout = False
 
@@ -59,6 +62,8 @@ class Checkpointer(BaseCallback):
         finite = torch.stack([torch.isfinite(p).all() for p in self.ppo.policy.parameters()]).all()
         if not finite:  # one host sync per rollout (on a GPU), not one per parameter
             raise TrainingDiverged(self.run.path, self.boundary_step, self.saved_step)
+        # Before anything of the new rollout draws a random number: what a resume from here must put back.
+        self.boundary_state = capture(self.ppo, self.best)
         if self.boundary_step - self.saved_step >= self.every:
             self.save()
         self.in_rollout = True
@@ -70,8 +75,13 @@ class Checkpointer(BaseCallback):
         return not self.stop.requested
 
     def save(self, step: int | None = None) -> None:
-        """Checkpoint the weights and optimizer as of ``step`` (default: the last rollout boundary)."""
-        step = self.boundary_step if step is None else step
+        """Checkpoint the weights, optimizer and resume state as of ``step`` (default: the last rollout boundary;
+        another step is the state now, as at the end of training)."""
+        if step is None or step == self.boundary_step:
+            step, state = self.boundary_step, self.boundary_state
+        else:
+            state = capture(self.ppo, self.best)
         save_checkpoint(self.run.checkpoint_file, self.ppo.policy, self.ppo.policy.optimizer, step,
-                        self.ppo.observation_space, self.ppo.action_space, self.extra)  # fmt: skip
+                        self.ppo.observation_space, self.ppo.action_space, self.extra,
+                        to_tensors(state) if state is not None else None)  # fmt: skip
         self.saved_step = step

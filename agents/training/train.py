@@ -26,6 +26,7 @@ from agents.run.run_dir import RunDir
 from agents.training.best_policy import BestPolicy
 from agents.training.callbacks import Checkpointer, ProgressBar
 from agents.training.pretrain import pretrain
+from agents.training.resume_state import ResumeState, read_resume_state, restore_logger, restore_state
 from agents.training.signals import EnvFailed, StopOnSignal, TrainingFailed, TrainingStopped
 from agents.training.time_budget import TimeBudget
 from agents.training.tracking import Tracker
@@ -83,7 +84,7 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
 def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     vec_env = make_vec_env(config, config.n_envs, seed=config.seed)
     model = build_model(config, vec_env)
-    start_step, wall_offset, tracker_id = 0, 0.0, None
+    start_step, wall_offset, tracker_id, resume_state = 0, 0.0, None, None
     if resume and run.checkpoint_file.exists():
         checkpoint = load_checkpoint(run.checkpoint_file)
         check_spaces(checkpoint, model.observation_space, model.action_space, run.checkpoint_file)
@@ -92,6 +93,7 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
         start_step = checkpoint.step
         model.num_timesteps = start_step
         tracker_id = checkpoint.header.get("wandb_id")
+        resume_state = read_resume_state(checkpoint, run.checkpoint_file)
     if resume:
         wall_offset = run.truncate_metrics(start_step)
     facts = architecture_summary(config, model)
@@ -106,7 +108,9 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     if config.demos and not run.checkpoint_file.exists():  # a checkpoint already carries the clone
         pretrain(model, config, run)
     best = BestPolicy(model, config, run) if config.eval_every else None
-    checkpointer = _learn(config, run, model, tracker, start_step, wall_offset, best)
+    if resume_state is not None and not restore_state(model, resume_state, best):
+        print("Resumed weights, optimizer, random streams and counters; the envs restart (their state is not saved)")
+    checkpointer = _learn(config, run, model, tracker, start_step, wall_offset, best, resume_state)
     if checkpointer.saved_step != model.num_timesteps or not run.checkpoint_file.exists():
         checkpointer.save(model.num_timesteps)
     policy_step = model.num_timesteps
@@ -127,13 +131,15 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
 
 
 def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_step: int, wall_offset: float,
-           best: BestPolicy | None) -> Checkpointer:  # fmt: skip
+           best: BestPolicy | None, resume_state: ResumeState | None) -> Checkpointer:  # fmt: skip
     """PPO's learn() up to the step target, with progress, metrics and checkpoints; each way it can end early
     leaves the run resumable from its last good checkpoint."""
     writer = MetricsWriter(run.metrics_file, wall_offset, on_row=tracker.log)
     model.set_logger(Logger(folder=None, output_formats=[writer]))
+    if resume_state is not None:
+        restore_logger(model.logger, resume_state)
     with StopOnSignal() as stop:
-        checkpointer = Checkpointer(model, run, config.checkpoint_every, stop, {"wandb_id": tracker.run_id})
+        checkpointer = Checkpointer(model, run, config.checkpoint_every, stop, {"wandb_id": tracker.run_id}, best)
         budget = [TimeBudget(model, config.seconds, wall_offset)] if config.seconds else []
         callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer, *([best] if best else []),
                                   *budget])  # fmt: skip
