@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from agents.run.checkpoint import load_checkpoint
 from agents.run.metrics import read_metrics
@@ -22,7 +23,10 @@ from tests.soak import soak
 
 pytestmark = pytest.mark.slow
 
-TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "1", "--threads", "1"]
+# A constant learning rate: a step target raised mid-way then changes nothing, and the run can be compared with an
+# uninterrupted one of its final target.
+TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "1", "--threads", "1",
+        "--lr-schedule", "constant"]  # fmt: skip
 ENV = {**os.environ, "WANDB_MODE": "disabled", "TQDM_DISABLE": "1", "SDL_VIDEODRIVER": "dummy"}
 KILLS = 24
 
@@ -110,7 +114,20 @@ def test_training_killed_at_any_moment_reaches_its_exact_target(tmp_path: Path) 
     steps = [row["step"] for row in read_metrics(run / "metrics.jsonl")]
     assert steps == sorted(set(steps)) and steps[-1] == target
     assert (run / "eval.json").exists()
-    print(f"\nkill stress: {recovered}/{KILLS} kills recovered, each resumed to its exact target ({target:,} steps); "
+    # Bit-identical resume: the same rows (apart from times) and final weights as one uninterrupted life.
+    same = tmp_path / "uninterrupted"
+    again = subprocess.run([sys.executable, "-m", "agents", *first[:2], str(same), "--steps", str(target), *first[5:]],
+                           capture_output=True, text=True, env=ENV, timeout=600)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    times = ("wall_time", "charts/sps")
+    assert [{k: v for k, v in row.items() if k not in times} for row in read_metrics(run / "metrics.jsonl")] == [
+        {k: v for k, v in row.items() if k not in times} for row in read_metrics(same / "metrics.jsonl")
+    ]
+    for name in ("checkpoints/latest.safetensors", "model.safetensors"):
+        ours, theirs = load_checkpoint(run / name).policy, load_checkpoint(same / name).policy
+        assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours), name
+    print(f"\nkill stress: {recovered}/{KILLS} kills recovered, each resumed to its exact target ({target:,} steps) "
+          "and to the uninterrupted run's metrics and weights, bit for bit; "
           f"moments: {dict(phases)}; one uninterrupted life {lifetime:.1f} s")  # fmt: skip
     assert len([p for p in phases if p not in ("after it exited",)]) >= 3, phases
 
