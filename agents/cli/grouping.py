@@ -34,18 +34,21 @@ def paragraphs(text: str) -> str:
 
 
 @functools.cache
-def _module_tree(module: str) -> ast.Module:
-    return ast.parse(inspect.getsource(sys.modules[module]))
+def _module_tree(module: str) -> ast.Module | None:
+    try:
+        return ast.parse(inspect.getsource(sys.modules[module]))
+    except (OSError, TypeError):  # installed without sources (bytecode only): help without the field texts
+        return None
 
 
 def field_docs(cls: type) -> dict[str, str]:
     """Each field's docstring (the string literal under it), inherited ones included, as paragraphs."""
     docs: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
-        if not dataclasses.is_dataclass(klass):
+        tree = _module_tree(klass.__module__) if dataclasses.is_dataclass(klass) else None
+        if tree is None:
             continue
-        node = next(node for node in _module_tree(klass.__module__).body
-                    if isinstance(node, ast.ClassDef) and node.name == klass.__name__)  # fmt: skip
+        node = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == klass.__name__)
         for field, doc in zip(node.body, node.body[1:]):
             if (isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
                     and isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
