@@ -7,13 +7,12 @@ encoder's preset, as for ``pixelarena train``. A transfer entry trains nothing: 
 of another experiment on other game settings, one key varied at a time (stored in those runs' transfer.json).
 ``runs/claim-<budget>/report.md`` puts every experiment's tables and plots on one page.
 
-Budgets. cpu: E2 and E3 as measured on 2 CPU cores in docs/results/claim-cpu/ (2026-11-29; the U-Net runs are
-the long poles, ~450 env steps/s on one core); E1 at 600k steps, where learning happens on Chase (at 120k no
-encoder had left the random score), with the slow encoders on 3 seeds, and E1's vector MLP again for the cnn's
-wall-clock (e1-chase-seconds). A cnn run of E1 takes ~10 min on one core, so E1 alone is ~2 h with --jobs 2.
-gpu: sized for a GPU machine from single-seed runs (cnn on Chase: +10.4 greedy after 2.5M steps; unet on Swarm:
-+135 training return after 856k); not run in full yet. ``pixels`` is the ablation of the colour and cell stems
-(nets/stems.py) behind docs/pixels.md.
+Budgets. cpu: sized for 2 CPU cores (about 2 h with --jobs 2): Chase and Snake at 300k steps, where the best arm
+learns (Chase's cnn reaches +4 to +6, Snake's arms +5 to +11); Target at 60k and Swarm at 120k, where the U-Net
+learns; 3 seeds, 5 for the state-based arms, whose runs take seconds. Each equal-wall-clock experiment trains the
+arms that are faster per step than its claim arm for the seconds that arm took (``compare.equal_seconds``).
+gpu: larger step targets for a GPU machine; not run in full yet. ``pixels`` is the ablation of the colour and cell
+stems (nets/stems.py) behind docs/pixels.md.
 """
 
 from __future__ import annotations
