@@ -87,6 +87,42 @@ def test_batched_vector_env_equals_single_envs(name: str, obs: str, mode: Autore
 
 
 @pytest.mark.parametrize("name", GAMES)
+def test_disabled_autoreset_leaves_ended_games_to_the_caller(name: str) -> None:
+    """``DISABLED``: step never resets a game (it plays on like a single env that was not reset); the caller's
+    ``reset(options={"reset_mask": mask})`` restarts exactly the games in the mask."""
+    n, seed = 5, 11
+    game = envs.GAMES[name]
+    vec = GameVectorEnv(game, num_envs=n, autoreset_mode=AutoresetMode.DISABLED, obs="grid", **SMALL)
+    singles = [game_env(game, obs="grid", **SMALL) for _ in range(n)]
+    vec_obs, _ = vec.reset(seed=seed)
+    for i, env in enumerate(singles):
+        env.reset(seed=seed + i)
+    resets, unreset_steps = 0, 0
+    ended = np.zeros(n, dtype=bool)
+    for step, actions in enumerate(random_actions(vec.single_action_space, n, 200, seed=3)):
+        vec_obs, vec_reward, vec_term, vec_trunc, infos = vec.step(actions)
+        assert infos == {}, "no final_obs: nothing was reset"
+        for i, env in enumerate(singles):
+            obs_i, reward, term, trunc, _ = env.step(actions[i])
+            np.testing.assert_array_equal(vec_obs[i], obs_i)
+            if not ended[i]:  # after its end a game is the caller's: only its observation must match
+                assert (vec_reward[i], vec_term[i], vec_trunc[i]) == (reward, term, trunc)
+        unreset_steps += int(ended.sum())
+        ended |= vec_term | vec_trunc
+        if step % 7 == 6 and ended.any():  # the caller resets the ended games now and then, not at once
+            before = vec_obs.copy()
+            vec_obs, _ = vec.reset(options={"reset_mask": ended})
+            for i in range(n):
+                if ended[i]:
+                    np.testing.assert_array_equal(vec_obs[i], singles[i].reset()[0])
+                else:
+                    np.testing.assert_array_equal(vec_obs[i], before[i])
+            resets += int(ended.sum())
+            ended[:] = False
+    assert resets > 0 and unreset_steps > 0, "the test crossed episode ends and stepped ended games"
+
+
+@pytest.mark.parametrize("name", GAMES)
 def test_batch_size_does_not_change_a_game(name: str) -> None:
     """Game 2 of a batch of 3 seeded 5 plays like game 0 of a batch of 1 seeded 7, whatever the others do."""
     game = envs.GAMES[name]
