@@ -36,6 +36,11 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --env tests.user_envs:NestedDictEnv", 2, "Dict key 'status' is itself a Dict"),
     ("train --env tests.user_envs:DictObsEnv --obs image,nope", 2, "has no key ['nope']"),
     ("train --env tests.user_envs:DictObsEnv --frame-stack 2", 2, "--frame-stack stacks Box observations"),
+    (
+        "train --env tests.user_envs:FlatImageEnv --frame-stack 2",
+        2,
+        "--frame-stack needs observations with a channel axis (C x H x W, H x W x C or a vector), not shape (10, 10)",
+    ),
     ("train --env Pendulum-v1", 2, "not Discrete or MultiDiscrete"),
     (
         "train --env CartPole-v1 --encoder cnn",

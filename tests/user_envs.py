@@ -96,6 +96,20 @@ class ChannelsFirstEnv(_LitCellTask):
         return obs
 
 
+class FlatImageEnv(_LitCellTask):
+    """uint8 10x10 grey image without a channel axis (agent 255, lit cell 128), Discrete(4) moves."""
+
+    def __init__(self, size: int = 10, max_steps: int = 20, render_mode: str | None = None) -> None:
+        super().__init__(size, _MOVES[1:], max_steps, render_mode)
+        self.observation_space = spaces.Box(0, 255, (size, size), dtype=np.uint8)
+
+    def _observe(self) -> np.ndarray:
+        obs = np.zeros((self.size, self.size), dtype=np.uint8)
+        obs[self._goal[0], self._goal[1]] = 128
+        obs[self._agent[0], self._agent[1]] = 255
+        return obs
+
+
 # Importing this module registers an id, as packages like minigrid do: usable as "tests.user_envs:UserLitCell-v0".
 gym.register("UserLitCell-v0", entry_point=ChannelsLastEnv, max_episode_steps=20)
 
