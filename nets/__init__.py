@@ -11,6 +11,7 @@ from nets.facts import ArchitectureFacts, architecture_facts
 from nets.impala import ImpalaEncoder
 from nets.mlp import MlpEncoder
 from nets.policy import MaskablePixelPolicy, PixelPolicy
+from nets.recurrent import RecurrentPixelPolicy, recurrent_problem
 from nets.registry import ENCODER_ALIASES, ENCODERS, encoder_class
 from nets.sets import SetsEncoder
 from nets.unet import UNetEncoder
@@ -25,6 +26,7 @@ __all__ = [
     "MlpEncoder",
     "PixelEncoder",
     "PixelPolicy",
+    "RecurrentPixelPolicy",
     "SetsEncoder",
     "SizeTransferError",
     "UNetEncoder",
@@ -32,5 +34,6 @@ __all__ = [
     "architecture_facts",
     "can_transfer",
     "encoder_class",
+    "recurrent_problem",
     "resize_spaces",
 ]

@@ -171,8 +171,12 @@ class PixelPolicyMixin:
             **kwargs,
         )
 
+    def _head_input(self) -> Any:
+        """What the heads read (its ``features_dim`` and ``output``): the encoder here; a recurrent policy's LSTM."""
+        return self.features_extractor
+
     def _build_mlp_extractor(self) -> None:
-        self.mlp_extractor = PassThrough(self.features_dim)
+        self.mlp_extractor = PassThrough(self._head_input().features_dim)
 
     def _build(self, lr_schedule: Schedule) -> None:
         """Builds the heads, initialises weights as stable-baselines3 does, and makes the optimizer."""
@@ -181,7 +185,7 @@ class PixelPolicyMixin:
             if np.all(nvec == nvec[0]):
                 self.action_dist = _UNIFORM_DISTRIBUTIONS[type(self.action_dist)](len(nvec), int(nvec[0]))
         self._build_mlp_extractor()
-        self.action_net, self.value_net = build_heads(self.features_extractor, self.pixel.action)
+        self.action_net, self.value_net = build_heads(self._head_input(), self.pixel.action)
         if self.ortho_init:
             # stable-baselines3's gains: sqrt(2) for hidden layers, 0.01 for logits (near-uniform start).
             gains = {self.features_extractor: np.sqrt(2), self.action_net: 0.01, self.value_net: 1.0}

@@ -102,13 +102,27 @@ class Agent:
     model: PPO
     """The stable-baselines3 model (PPO, or MaskablePPO for masked actions) with the run's policy."""
 
-    def act(self, obs: Any, deterministic: bool = True, action_masks: np.ndarray | None = None) -> np.ndarray:
+    def __post_init__(self) -> None:
+        from agents.run.acting import Actor  # here: importing pixelarena imports no torch
+
+        self._actor = Actor(self.model.policy)
+
+    def act(self, obs: Any, deterministic: bool = True, action_masks: np.ndarray | None = None,
+            episode_start: bool | np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """The action for one observation (or a batch), greedy unless ``deterministic=False``; ``action_masks``
-        for games whose actions are masked (Swarm: ``env.unwrapped.action_masks()``)."""
-        return self.predict(obs, deterministic=deterministic, action_masks=action_masks)[0]
+        for games whose actions are masked (Swarm: ``env.unwrapped.action_masks()``). A recurrent run's policy
+        (``--recurrent``) remembers what it saw in earlier calls: say ``episode_start=True`` (or one bool per env)
+        at an episode's first observation, or call :meth:`forget`."""
+        start = None if episode_start is None else np.atleast_1d(np.asarray(episode_start, dtype=bool))
+        return self._actor(obs, episode_start=start, action_masks=action_masks, deterministic=deterministic)
+
+    def forget(self) -> None:
+        """A recurrent policy starts afresh (new episodes); nothing for a policy without memory."""
+        self._actor.forget()
 
     def predict(self, obs: Any, deterministic: bool = True, action_masks: np.ndarray | None = None) -> tuple[Any, Any]:
-        """stable-baselines3's ``predict``: ``(action, state)``."""
+        """stable-baselines3's ``predict``: ``(action, state)``; a recurrent policy starts from no memory (its
+        ``state`` and ``episode_start`` arguments: ``self.model.predict``)."""
         masks = {} if action_masks is None else {"action_masks": action_masks}  # PPO's predict takes no masks
         return self.model.predict(obs, deterministic=deterministic, **masks)
 

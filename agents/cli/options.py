@@ -136,6 +136,11 @@ class TrainArgs(RunOptions):
     recorded in config.json); with --steps 0 the run is behaviour cloning alone."""
     bc_epochs: Annotated[int | None, default("10")] = None
     """With --demos: passes of behaviour cloning over the demonstrations."""
+    recurrent: bool = False
+    """Give the policy memory: an LSTM between the encoder and the heads, trained by sb3-contrib's RecurrentPPO
+    (for games whose one frame does not tell everything). Flat heads only: not unet, not games with action masks."""
+    lstm_size: Annotated[int | None, default("128")] = None
+    """With --recurrent: hidden units of the LSTM."""
 
 
 @dataclass
@@ -418,6 +423,7 @@ HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
         "run": ("run_dir", "resume", "show", *_RUN),
         "PPO": _PPO,
         "behaviour cloning": ("demos", "bc_epochs"),
+        "memory": ("recurrent", "lstm_size"),
         "evaluation and checkpoint": _EVALUATION,
         "logging": ("wandb", "wandb_project", "wandb_group", "wandb_tags"),
     },

@@ -14,6 +14,7 @@ from stable_baselines3.common.vec_env import VecTransposeImage
 from agents.environments.env_spec import EnvSpec
 from agents.evaluation.rollout import episode_returns
 from agents.reporting.stats import bootstrap_ci
+from agents.run.acting import Actor
 from agents.run.config import RunConfig
 from agents.run.results import EvalResult
 from nets import adapt_policy
@@ -52,9 +53,10 @@ def evaluate_model(
         policy = adapt_policy(policy, obs_space, game.single_action_space)
     policy.set_training_mode(False)
     game.reset(seeds=seed + np.arange(episodes, dtype=np.uint64))
+    # Every game plays one counted episode from the start: a recurrent policy's memory never needs clearing.
+    actor = Actor(policy)
 
     def greedy(game: Any) -> np.ndarray:
-        masks = {"action_masks": game.action_masks()} if game.HAS_ACTION_MASKS else {}
-        return policy.predict(game.observe(), deterministic=True, **masks)[0]
+        return actor(game.observe(), action_masks=game.action_masks() if game.HAS_ACTION_MASKS else None)
 
     return summarise(list(episode_returns(game, greedy)), spec.kwargs)

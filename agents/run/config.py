@@ -162,6 +162,10 @@ class RunConfig:
     agents/demos/). With ``steps`` 0 the run is behaviour cloning alone."""
     bc_epochs: int = 0
     """Passes of behaviour cloning over the demonstrations (0 without ``demos``)."""
+    recurrent: bool = False
+    """An LSTM between the encoder and the heads, trained by sb3-contrib's RecurrentPPO (nets/recurrent.py)."""
+    lstm_size: int = 128
+    """Hidden units of the LSTM of a recurrent run (CleanRL's ppo_atari_lstm width; sb3-contrib's default is 256)."""
 
     @property
     def rollout_steps(self) -> int:
@@ -195,6 +199,8 @@ class RunConfig:
             raise ValueError("config.json: bc_epochs must be positive with demos, and 0 without")
         if config.eval_every < 0:
             raise ValueError("config.json: eval_every must be 0 (off) or a count of env steps")
+        if config.lstm_size <= 0:
+            raise ValueError("config.json: lstm_size must be a positive number of hidden units")
         if not config.seconds >= 0:
             raise ValueError("config.json: seconds must be 0 (no limit) or a positive number of seconds")
         if config.ppo.n_steps <= 0 or config.ppo.batch_size <= 0 or config.ppo.n_epochs <= 0:

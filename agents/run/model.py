@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import torch
 from gymnasium import spaces
-from sb3_contrib import MaskablePPO
+from sb3_contrib import MaskablePPO, RecurrentPPO
 from sb3_contrib.common.maskable.utils import is_masking_supported
 from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import VecEnv
@@ -20,7 +20,14 @@ from agents.run.checkpoint import Checkpoint, CheckpointError, check_spaces, loa
 from agents.run.config import RunConfig, scheduled
 from agents.run.device_buffer import DeviceRolloutBuffer
 from agents.run.run_dir import RunDir
-from nets import MaskablePixelPolicy, PixelPolicy
+from nets import MaskablePixelPolicy, PixelPolicy, RecurrentPixelPolicy, recurrent_problem
+
+# (recurrent, action masks) -> the algorithm and its policy; recurrent_problem refuses the missing pair.
+ALGORITHMS: dict[tuple[bool, bool], tuple[type, type]] = {
+    (False, False): (PPO, PixelPolicy),
+    (False, True): (MaskablePPO, MaskablePixelPolicy),
+    (True, False): (RecurrentPPO, RecurrentPixelPolicy),
+}
 
 
 def pick_device(device: str) -> str:
@@ -42,12 +49,22 @@ def make_vec_env(config: RunConfig, n_envs: int, seed: int | None) -> VecEnv:
 
 
 def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
-    """PPO (MaskablePPO when the env has action masks) with pixelarena's policy and the config's settings; on a GPU
-    the rollout stays on the device (agents/run/device_buffer.py; PPO with Box observations)."""
+    """PPO (MaskablePPO when the env has action masks, RecurrentPPO for a recurrent run) with pixelarena's policy
+    and the config's settings; on a GPU the rollout stays on the device (agents/run/device_buffer.py; PPO with Box
+    observations).
+
+    Raises:
+        ValueError: A recurrent run whose encoder or env cannot take an LSTM (one line).
+    """
     maskable = is_masking_supported(vec_env)
-    algo, policy = (MaskablePPO, MaskablePixelPolicy) if maskable else (PPO, PixelPolicy)
+    if config.recurrent and (problem := recurrent_problem(config.encoder, maskable)):
+        raise ValueError(problem)
+    algo, policy = ALGORITHMS[(config.recurrent, maskable)]
     device = pick_device(config.device)
-    buffer = rollout_buffer_class(device, maskable, vec_env.observation_space)
+    buffer = None if config.recurrent else rollout_buffer_class(device, maskable, vec_env.observation_space)
+    policy_kwargs = {"encoder": config.encoder, "encoder_kwargs": config.encoder_kwargs_on(vec_env.metadata)}
+    if config.recurrent:
+        policy_kwargs["lstm_hidden_size"] = config.lstm_size
     model = algo(
         policy,
         vec_env,
@@ -55,7 +72,7 @@ def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
         **({"rollout_buffer_class": buffer} if buffer is not None else {}),
         seed=config.seed,
         device=device,
-        policy_kwargs={"encoder": config.encoder, "encoder_kwargs": config.encoder_kwargs_on(vec_env.metadata)},
+        policy_kwargs=policy_kwargs,
         verbose=0,
     )
     if torch.device(device).type == "cpu":

@@ -32,7 +32,7 @@ PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef",
                "vf_coef", "max_grad_norm", "lr_schedule", "clip_schedule")  # fmt: skip
 # What defines a run: given with --resume, they would silently not apply (the run keeps its own).
 RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "eval_every", "run_dir", "vec_env",
-                  "seconds", "demos", "bc_epochs")  # fmt: skip
+                  "seconds", "demos", "bc_epochs", "lstm_size")  # fmt: skip
 BC_EPOCHS = 10
 """Passes of behaviour cloning over the demonstrations when --demos comes without --bc-epochs."""
 
@@ -124,6 +124,7 @@ def resolve(args: TrainArgs) -> RunConfig:
     )
     config = _fit_minibatch(config, args, preset)
     config = _with_demos(config, args)
+    config = _with_memory(config, args)
     # The observation mode may have come from the preset: a game is probed with the config's own.
     _check_encoder_fits(config, EnvSpec.of(config).probe() if spec.builtin else external)
     return config
@@ -156,6 +157,32 @@ def _with_demos(config: RunConfig, args: TrainArgs) -> RunConfig:
     check_demos(args.demos, config.env, config.env_kwargs, config.obs)
     epochs = BC_EPOCHS if args.bc_epochs is None else args.bc_epochs
     return dataclasses.replace(config, demos=str(args.demos), bc_epochs=epochs)
+
+
+def _with_memory(config: RunConfig, args: TrainArgs) -> RunConfig:
+    """--recurrent and --lstm-size, checked: an LSTM needs flat heads and an env without action masks."""
+    if not args.recurrent:
+        if args.lstm_size is not None:
+            raise ValueError("--lstm-size sizes the LSTM of --recurrent: give --recurrent too")
+        return config
+    _positive("lstm_size", args.lstm_size)
+    if config.demos:
+        raise ValueError("--demos clones a policy without memory: drop --demos or --recurrent")
+    from sb3_contrib.common.maskable.utils import is_masking_supported
+
+    from nets import recurrent_problem
+
+    spec = EnvSpec.of(config)
+    if spec.game is not None:
+        masked = spec.game.HAS_ACTION_MASKS
+    else:
+        vec_env = spec.make_vec_env(1, seed=0)
+        masked = is_masking_supported(vec_env)
+        vec_env.close()
+    problem = recurrent_problem(config.encoder, masked)
+    if problem:
+        raise ValueError(f"{config.env}: {problem}" if masked else problem)
+    return dataclasses.replace(config, recurrent=True, lstm_size=args.lstm_size or config.lstm_size)
 
 
 def _vec_env(args: TrainArgs, spec: EnvSpec) -> str:
@@ -255,6 +282,7 @@ def resume_config(args: TrainArgs) -> RunConfig | None:
     run = RunDir(args.resume)
     config = run.read_config()
     given = [f"--{name.replace('_', '-')}" for name in RESUME_IGNORES if getattr(args, name) is not None]
+    given += ["--recurrent"] if args.recurrent else []
     if given:
         raise ValueError(f"--resume continues the run with its own settings; drop {', '.join(given)}")
     if args.steps is not None:
