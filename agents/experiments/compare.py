@@ -85,6 +85,25 @@ def equal_seconds(root: Path, suite: Suite, experiment: Experiment, budget: str)
     return float(round(np.mean(seconds))) if seconds else float(experiment.seconds[budget])
 
 
+def equal_evaluations(root: Path, suite: Suite, experiment: Experiment, spec: str, seconds: float) -> str | None:
+    """``--eval-every`` for one arm of an equal-wall-clock experiment: as many best-policy evaluations in its
+    ``seconds`` as its reference's claim arm made in its run, at the env steps per second this arm trained at in
+    the reference experiment; None (the preset's) before that arm has finished runs there."""
+    reference = next(e for e in suite.experiments if e.key == experiment.seconds_of)
+    speeds, evaluations = [], []
+    for run in RunDir.in_folder(root / reference.key):
+        config, rows = run.read_config(), run.read_metrics()
+        if not run.finished or not rows or rows[-1]["wall_time"] <= 0:
+            continue
+        if spec_label(config) == spec:
+            speeds.append(rows[-1]["step"] / rows[-1]["wall_time"])
+        if spec_label(config) == reference.claim and config.eval_every:
+            evaluations.append(max(1, config.steps // config.eval_every))
+    if not speeds or not evaluations:
+        return None
+    return str(max(1, round(seconds * float(np.mean(speeds)) / float(np.mean(evaluations)))))
+
+
 def run_suite(args: CompareArgs) -> None:
     """`compare --suite NAME --budget B`: every experiment of the suite into runs/<suite>-<budget>/<key>/, in
     one pool of jobs; then each experiment's report and the suite's report."""
@@ -103,7 +122,7 @@ def run_suite(args: CompareArgs) -> None:
         check_destination(root, args.publish)
     chosen = [experiment for experiment in suite.experiments if not keys or experiment.key in keys]
 
-    def plan(experiment: Experiment) -> Grid:
+    def plan(experiment: Experiment) -> list[Grid]:
         variants = [kv for t in suite.transfers if t.of == experiment.key for kv in t.eval_env_kwargs]
         seconds = args.seconds or (equal_seconds(root, suite, experiment, budget) if experiment.seconds_of else None)
         options = dataclasses.replace(args, env_kwargs=(*experiment.env_kwargs, *args.env_kwargs),
@@ -112,15 +131,24 @@ def run_suite(args: CompareArgs) -> None:
         steps = args.steps or experiment.steps[budget]
         # --seeds sets every spec's count; without it the suite's own counts hold (fewer for slow encoders).
         seeds, by_spec = (experiment.seeds, experiment.seeds_by_spec) if args.seeds is None else (args.seeds, {})
-        return plan_grid(options, experiment.env, experiment.encoders, steps, seeds, root / experiment.key, group,
-                         variants, args.jobs, by_spec)  # fmt: skip
+        folder = root / experiment.key
+        if not experiment.seconds_of or args.eval_every is not None or seconds is None:
+            return [plan_grid(options, experiment.env, experiment.encoders, steps, seeds, folder, group, variants,
+                              args.jobs, by_spec)]  # fmt: skip
+        # Each arm evaluates its policy as often per run as the reference did: a fast arm evaluating every 50k
+        # steps would spend its seconds on many more evaluations than the arm whose seconds it was given.
+        return [plan_grid(dataclasses.replace(options, eval_every=equal_evaluations(root, suite, experiment, spec,
+                                                                                    seconds)),
+                          experiment.env, [spec], steps, seeds, folder, group, variants, args.jobs,
+                          {spec: by_spec[spec]} if spec in by_spec else {})
+                for spec in experiment.encoders]  # fmt: skip
 
     # Every grid is planned (validated) before anything trains. The equal-wall-clock experiments train last and
     # are planned again then: their time limit is the seconds their reference arm took, once it has trained.
-    grids = [plan(experiment) for experiment in chosen]
-    first = [grid for grid, experiment in zip(grids, chosen) if not experiment.seconds_of]
+    planned = [plan(experiment) for experiment in chosen]
+    first = [grid for grids, experiment in zip(planned, chosen) if not experiment.seconds_of for grid in grids]
     failures = train_grids(first, args)
-    timed = [plan(experiment) for experiment in chosen if experiment.seconds_of]
+    timed = [grid for experiment in chosen if experiment.seconds_of for grid in plan(experiment)]
     failures += train_grids(timed, args) if timed else []
     grids = first + timed
     report_and_publish(root, args.publish)
