@@ -17,9 +17,10 @@ from agents.reporting.tables import strongest_state_arm
 CLAIM_NOTE = (
     "Final score: greedy return of the run's best policy on held-out games, IQM over seeds (95% bootstrap CI). "
     "P(> strongest state): the chance that a seed of the arm beats a seed of the strongest state-based arm at the "
-    "same reading (vector or entity rows, the one with the highest IQM), with its 95% CI. Equal seconds: the "
-    "state-based (and other faster) arms trained again with the claim arm's seconds as a time limit; an arm not "
-    "run so shows its equal-steps run and the seconds that took (slower arms had more time than the limit)."
+    "same reading (vector or entity rows, the one with the highest IQM), with its 95% CI. Equal seconds: arms "
+    "faster per step than the claim arm trained again with the seconds the claim arm's equal-steps runs took as a "
+    "time limit (and as many best-policy evaluations per run); the claim arm's reading is its equal-steps run; "
+    "arms not trained so are marked not run."
 )
 
 
@@ -74,15 +75,15 @@ def claim_table(title: str, claim_label: str, steps: list[Group], seconds: list[
     base_steps, base_seconds = strongest_state_arm(steps), strongest_state_arm(list(by_label.values()))
     rows = []
     for group, timed in zip(steps, seconds_groups):
-        took = _mean_seconds(timed)
-        reached = _mean_steps(timed)
-        note = (
-            "" if timed is not group or limit is None or took is None or took <= 1.15 * limit else " (equal-steps run)"
-        )
+        took, reached = _mean_seconds(timed), _mean_steps(timed)
+        if timed is group and group.label != claim_label:
+            # Not given the claim arm's seconds: its equal-steps run took other seconds, so it is no reading here.
+            at_seconds = ["not run", "-", "-", "-"]
+        else:
+            at_seconds = [_score(timed), _improvement(timed, base_seconds), f"{reached:,.0f}" if reached else "?",
+                          format_duration(took) if took else "?"]  # fmt: skip
         rows.append([group.label, f"{len(group.scores)}", _score(group), _improvement(group, base_steps),
-                     _score(timed), _improvement(timed, base_seconds),
-                     f"{reached:,.0f}" if reached else "?",
-                     (format_duration(took) if took else "?") + note])  # fmt: skip
+                     *at_seconds])  # fmt: skip
     header = ["arm", "seeds", "equal steps: final score", "P(> strongest state)", "equal seconds: final score",
               "P(> strongest state)", "steps by then", "seconds"]  # fmt: skip
     lines = [
