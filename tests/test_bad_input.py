@@ -52,7 +52,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --device cuda:7", 2, "device"),
     # train: counts and numbers
     ("train --steps 10q", 2, "like 500k"),
-    ("train --steps 0", 2, "steps must be positive"),
+    ("train --steps 0", 2, "--steps 0 trains no PPO: it is for behaviour cloning alone, with --demos DIR"),
     ("train --steps=-5", 2, "steps must be"),
     ("train --steps 0.5", 2, "whole number"),
     ("train --n-envs 0", 2, "--n-envs must be positive"),
