@@ -146,8 +146,16 @@ def run_export(args: ExportArgs) -> None:
     info = export_onnx(args.run, args.onnx, weights=args.weights)
     print(f"export: {info.path} (ONNX opset {OPSET}) from {info.weights} (step {info.step:,}): input obs "
           f"(N, {', '.join(map(str, info.input_shape))}) {info.input_dtype} as the env gives it; outputs logits "
-          f"(N, {info.logits}) and value (N,); onnxruntime matches PyTorch within {info.max_difference:.1e} with the "
-          f"same greedy actions")  # fmt: skip
+          f"(N, {info.logits}) and value (N,){_state_note(info.state)}; onnxruntime matches PyTorch within "
+          f"{info.max_difference:.1e} with the same greedy actions")  # fmt: skip
+
+
+def _state_note(state: tuple[str, ...]) -> str:
+    """What a recurrent policy's graph takes and gives beside the observation."""
+    if not state:
+        return ""
+    return (f"; a recurrent policy's step: also inputs episode_start (N,) and its LSTM state {', '.join(state)}, "
+            f"outputs the state after the step ({', '.join(f'{name}_out' for name in state)})")  # fmt: skip
 
 
 def run_sweep(args: SweepArgs) -> None:

@@ -20,6 +20,7 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from torch import nn
 
 from nets.heads import ActionKind, SpatialSoftmaxHead
+from nets.recurrent import initial_state, is_recurrent, step_latents
 
 FEATURE_LAYERS = (nn.Conv2d, nn.ConvTranspose2d)
 """Layers whose output maps the "features" overlay shows."""
@@ -86,6 +87,19 @@ class Introspector:
         ]
         head = policy.action_net
         self.readout: nn.Module | None = head.attention if isinstance(head, SpatialSoftmaxHead) else None
+        # A recurrent policy's LSTM state before the current observation, and after it (once inspected): inspecting
+        # the same observation again (another overlay) starts from the same state; remember() moves it on.
+        self.recurrent = is_recurrent(policy)
+        self._memory: tuple[torch.Tensor, ...] | None = None
+        self._next_memory: tuple[torch.Tensor, ...] | None = None
+
+    def remember(self) -> None:
+        """The inspected observation was played: the policy's memory moves on to the next one."""
+        self._memory = self._next_memory
+
+    def forget(self) -> None:
+        """A new episode begins: the policy's memory starts afresh."""
+        self._memory = self._next_memory = None
 
     @property
     def has_action_map(self) -> bool:
@@ -167,8 +181,13 @@ class Introspector:
         policy = self.policy
         features = policy.extract_features(x)
         pi_features, vf_features = features if isinstance(features, tuple) else (features, features)
-        latent_pi = policy.mlp_extractor.forward_actor(pi_features)
-        latent_vf = policy.mlp_extractor.forward_critic(vf_features)
+        if self.recurrent:  # sb3-contrib's recurrent policies share their encoder
+            memory = self._memory if self._memory is not None else initial_state(policy, 1)
+            latent_pi, latent_vf, after = step_latents(policy, pi_features, memory)  # type: ignore[arg-type]
+            self._next_memory = tuple(t.detach() for t in after)
+        else:
+            latent_pi = policy.mlp_extractor.forward_actor(pi_features)
+            latent_vf = policy.mlp_extractor.forward_critic(vf_features)
         return policy.action_net(latent_pi), policy.value_net(latent_vf)
 
     def _probabilities(self, logits: torch.Tensor, masks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

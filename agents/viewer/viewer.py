@@ -85,7 +85,7 @@ class Viewer:
         self.state = state.cleared()
         if state.reset_requested:
             self.session.new_episode()
-            self._changed()
+            self._new_episode()
         if state.screenshot_requested:
             self.screenshot()
         if state.human_key is not None or state.human_click is not None:
@@ -121,7 +121,7 @@ class Viewer:
         session = self.session
         if session.done:
             session.new_episode()
-            self._changed()
+            self._new_episode()
             return True
         if self.state.human:
             action, self._pending = self._pending, None
@@ -139,7 +139,18 @@ class Viewer:
         if insight is not None:
             self.values.append(insight.value)
         self.session.recording = self.state.human  # a recorder (--record-demos) keeps the person's steps only
+        starts_episode = self.session.done  # the session then starts the next episode instead of playing
         self.session.advance(action)
+        if self.agent is not None:  # a recurrent policy's memory moves on with the game, or starts afresh
+            if starts_episode:
+                self.agent.forget()
+            else:
+                self.agent.remember()
+        self._changed()
+
+    def _new_episode(self) -> None:
+        if self.agent is not None:
+            self.agent.forget()
         self._changed()
 
     def _changed(self) -> None:
