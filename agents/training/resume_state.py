@@ -8,7 +8,7 @@ rollout boundary the rest of a run's state is small, and pixelarena's games can 
 - the batched games' arrays (positions, step counters, their own random streams) and the vector env's episode
   counters, plus a frame stack's stacked frames;
 - SB3's rollout-boundary state: the last observations, the episode starts, the episode-statistics buffers and
-  the update counter;
+  the update counter; for RecurrentPPO also the LSTM's state after the last observations;
 - the best-policy evaluator's state (best score and step, last evaluation step).
 
 It is captured in memory at every rollout start (cheap: kilobytes to a few megabytes) and written with the
@@ -94,7 +94,18 @@ def capture(model: Any, best: Any | None) -> ResumeState:
         arrays["episode_starts"] = np.asarray(model._last_episode_starts).copy()
         if stack is not None:
             arrays["frame_stack"] = stack.stacked_obs.stacked_obs.copy()
+        arrays.update({name: tensor.cpu().numpy().copy() for name, tensor in _lstm_states(model).items()})
     return ResumeState(arrays, info)
+
+
+LSTM_STATES = ("lstm.pi.h", "lstm.pi.c", "lstm.vf.h", "lstm.vf.c")
+
+
+def _lstm_states(model: Any) -> dict[str, torch.Tensor]:
+    """RecurrentPPO's LSTM states after the last observations, by name (none for a policy without memory): the
+    memory the games have of their episodes so far, which goes with the games' own state."""
+    states = getattr(model, "_last_lstm_states", None)
+    return {} if states is None else dict(zip(LSTM_STATES, (*states.pi, *states.vf), strict=True))
 
 
 def restore_state(model: Any, state: ResumeState, best: Any | None) -> bool:
@@ -121,6 +132,10 @@ def restore_state(model: Any, state: ResumeState, best: Any | None) -> bool:
             stack.stacked_obs.stacked_obs[...] = arrays["frame_stack"]
         model._last_obs = arrays["last_obs"].copy()
         model._last_episode_starts = arrays["episode_starts"].copy()
+        for name, tensor in _lstm_states(model).items():  # a checkpoint without them: the memory restarts
+            if name in arrays:
+                _check_shape(arrays, name, tensor.cpu().numpy())
+                tensor.copy_(torch.from_numpy(arrays[name]))
         restored_env = True
     model.ep_info_buffer = deque(info["ep_info_buffer"], maxlen=model._stats_window_size)
     model.ep_success_buffer = deque(info["ep_success_buffer"], maxlen=model._stats_window_size)
