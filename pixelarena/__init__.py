@@ -100,7 +100,8 @@ class Agent:
     config: RunConfig
     """The run's complete configuration (config.json): game, encoder, observation mode, every PPO setting."""
     model: PPO
-    """The stable-baselines3 model (PPO, or MaskablePPO for masked actions) with the run's policy."""
+    """The stable-baselines3 model (PPO; MaskablePPO for masked actions; sb3-contrib's RecurrentPPO for a run
+    trained with ``--recurrent``) with the run's policy."""
 
     def __post_init__(self) -> None:
         from agents.run.acting import Actor  # here: importing pixelarena imports no torch
