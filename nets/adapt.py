@@ -96,13 +96,14 @@ def adapt_policy(policy: BasePolicy, observation_space: spaces.Space, action_spa
             action kind or channel count, or a map too small for the encoder.
     """
     config = policy.pixel
-    old_desc = f"{config.encoder} policy for {policy.observation_space} / {policy.action_space}"
+    old_desc = f"{config.encoder} policy for {_short(policy.observation_space)} / {_short(policy.action_space)}"
+    new_desc = f"{_short(observation_space)} / {_short(action_space)}"
     params: dict[str, Any] = policy.constructor_kwargs()
     params.update(observation_space=observation_space, action_space=action_space, action_map=config.action.action_map)
     try:
         new = type(policy)(**params)
     except (ValueError, RuntimeError, AssertionError) as err:
-        raise SizeTransferError(f"cannot move the {old_desc} to {observation_space} / {action_space}: {err}") from err
+        raise SizeTransferError(f"cannot move the {old_desc} to {new_desc}: {err}") from err
     if new.pixel.action.kind != config.action.kind:
         raise SizeTransferError(
             f"cannot move the {old_desc}: its actions are {config.action.kind!r}, "
@@ -115,7 +116,7 @@ def adapt_policy(policy: BasePolicy, observation_space: spaces.Space, action_spa
         name = bound[0]
         part = _PARTS[name.split(".")[0]]
         raise SizeTransferError(
-            f"cannot move the {old_desc} to {observation_space} / {action_space}: {part} parameter {name} has "
+            f"cannot move the {old_desc} to {new_desc}: {part} parameter {name} has "
             f"shape {tuple(old_params[name].shape)} and would need {tuple(new_params[name].shape)}; that layer is "
             f"bound to the old size ({len(bound)} of {len(old_params)} parameter tensors differ). Transfer needs "
             "every layer convolutional or pooled: cnn / impala with a global pool and Discrete(k) actions, or unet "
@@ -139,3 +140,12 @@ def can_transfer(policy: BasePolicy, observation_space: spaces.Space, action_spa
     except SizeTransferError as err:
         return False, str(err)
     return True, "every parameter keeps its shape: the layers are convolutional or pooled"
+
+
+def _short(space: spaces.Space) -> str:
+    """A space in a few words: a MultiDiscrete of one move per cell is ``MultiDiscrete(144 x 5)``, not 144 numbers."""
+    if isinstance(space, spaces.MultiDiscrete) and len(set(space.nvec.ravel().tolist())) == 1:
+        return f"MultiDiscrete({space.nvec.size} x {int(space.nvec.ravel()[0])})"
+    if isinstance(space, spaces.Box):
+        return f"Box({space.shape}, {space.dtype})"
+    return str(space)
