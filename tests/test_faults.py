@@ -6,9 +6,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -98,9 +100,44 @@ def test_a_finished_run_resumes_to_nothing_and_extends_with_steps(finished: Path
 
 
 def test_a_second_trainer_of_the_same_run_is_refused(tmp_path: Path) -> None:
-    run = RunDir.create(tmp_path / "run", tiny_config())
-    with run.lock(), pytest.raises(ValueError, match="is being trained by another process"), run.lock(0.3):
-        pass
+    """Two real trainers of one run: the second waits for the lock (here 1 s, not 3 minutes), then gives up in one
+    line; the first trains on. Removing the lock from training would let the second train."""
+    run = tmp_path / "run"
+    first = subprocess.Popen([sys.executable, "-m", "agents", "train", "--run-dir", str(run), "--steps", "1m",
+                              "--env-kwargs", "size=8", "--checkpoint-every", "256", "--threads", "1", *TINY],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while not lock_is_held(run):
+            assert first.poll() is None, f"the first trainer exited with {first.returncode}"
+            assert time.monotonic() < deadline, "the first trainer never took the run's lock"
+            time.sleep(0.1)
+        code = "import sys; from agents.run.run_dir import RunDir; RunDir.LOCK_WAIT_SECONDS = 1.0; " \
+               "from agents.cli.main import main; sys.exit(main(sys.argv[1:]))"  # fmt: skip
+        second = subprocess.run([sys.executable, "-c", code, "train", "--resume", str(run)], capture_output=True,
+                                text=True, timeout=300, env=ENV)  # fmt: skip
+        assert second.returncode == 2, second.stderr
+        assert second.stderr.strip().splitlines() == [f"pixelarena: error: {run} is being trained by another process"]
+        assert first.poll() is None, "the first trainer goes on"
+    finally:
+        first.kill()  # a million steps: not to be left running
+        first.wait()
+
+
+def lock_is_held(run: Path) -> bool:
+    """Whether a process holds ``run``'s training lock (taking it for an instant if not)."""
+    import fcntl
+
+    lock = run / RunDir.LOCK
+    if not lock.exists():
+        return False
+    with open(lock, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 # ------------------------------------------------------------------------------------------------- write faults
@@ -124,7 +161,8 @@ def test_a_full_disk_keeps_the_previous_checkpoint(tmp_path: Path, monkeypatch: 
     assert not list(run.checkpoint_file.parent.glob(".*.tmp")), "the half-written file is removed"
 
 
-def test_a_read_only_run_directory_gives_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_only_run_directory_gives_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     def read_only(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
@@ -132,7 +170,11 @@ def test_a_read_only_run_directory_gives_one_line(tmp_path: Path, monkeypatch: p
     monkeypatch.chdir(tmp_path)
     code = main(["train", "--run-dir", str(tmp_path / "run"), "--steps", "512", "--env-kwargs", "size=8",
                  "--checkpoint-every", "64", *TINY])  # fmt: skip
-    assert code == 1
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert error_lines(err) == [
+        f"pixelarena: cannot write {tmp_path / 'run' / 'checkpoints' / 'latest.safetensors'}: Read-only file system"
+    ]
 
 
 # ----------------------------------------------------------------------------------------------- training faults
@@ -157,7 +199,17 @@ def test_the_env_failure_is_one_line_with_exit_code_1(tmp_path: Path) -> None:
                         str(tmp_path / "run"), "--steps", "1024", "--n-envs", "2", "--n-steps", "32",
                         "--batch-size", "64", "--checkpoint-every", "64")  # fmt: skip
     assert result.returncode == 1, result.stderr
-    assert "raised RuntimeError" in result.stderr and "Traceback" not in result.stderr
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert re.fullmatch(r"pixelarena: env tests.user_envs:FailingEnv raised RuntimeError: the level file is missing "
+                        r"\(step 100\) at step \d+; a checkpoint of step \d+ was saved: fix the env, then pixelarena "
+                        rf"train --resume {re.escape(str(tmp_path / 'run'))}", lines[0]), lines[0]  # fmt: skip
+
+
+def error_lines(stderr: str) -> list[str]:
+    """stderr's lines but the progress bar's redraws (each starts with its name, and the error must not follow one
+    on its line)."""
+    return [line for line in stderr.splitlines() if line.strip() and not line.startswith("training:")]
 
 
 @pytest.mark.parametrize("fails", ["init", "log"])

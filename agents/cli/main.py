@@ -61,18 +61,27 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (ValueError, FileNotFoundError) as error:  # bad input: one line, no traceback
-        print(f"pixelarena: error: {error}", file=sys.stderr)
+        _error(f"pixelarena: error: {error}")
         return 2
     except KeyboardInterrupt:
-        print("pixelarena: interrupted", file=sys.stderr)
+        _error("pixelarena: interrupted")
         return 130
     except Exception as error:
         failed, stopped = _failure_types()
         if isinstance(error, failed):  # the input was fine; the run could not finish (the run dir is resumable)
-            print(f"pixelarena: {error}", file=sys.stderr)
+            _error(f"pixelarena: {error}")
             return 1
         if isinstance(error, stopped):
-            print(f"pixelarena: {error}", file=sys.stderr)
+            _error(f"pixelarena: {error}")
             return 130
         raise
     return 0
+
+
+def _error(message: str) -> None:
+    """Print an error on a line of its own: a progress bar the failure left open is ended first."""
+    if "agents.training.progress" in sys.modules:  # a bar can only be open once its module was imported
+        from agents.training.progress import close_bars
+
+        close_bars()
+    print(message, file=sys.stderr)

@@ -95,6 +95,7 @@ class RunDir:
     VIDEO = "agent.gif"
     SCREENSHOTS = "screenshots"
     LOCK = ".lock"
+    LOCK_WAIT_SECONDS = 180.0
     WEIGHTS = {"final": MODEL, "best": BEST, "latest": CHECKPOINT}
     """What ``--weights`` chooses: the run's policy (its final weights, or the best kept with --eval-every), the
     best greedy policy kept so far (--eval-every), the last checkpoint (the last weights, what a resume starts
@@ -161,14 +162,15 @@ class RunDir:
         return run
 
     @contextlib.contextmanager
-    def lock(self, wait_seconds: float = 180.0) -> Iterator[None]:
+    def lock(self, wait_seconds: float | None = None) -> Iterator[None]:
         """Hold the run's lock while training it: one process trains a run at a time.
 
-        A second trainer waits up to ``wait_seconds`` (a stopped training may still be saving its checkpoint,
-        e.g. after its comparison was killed), then gives up with a one-line ValueError.
+        A second trainer waits up to ``wait_seconds`` (default :attr:`LOCK_WAIT_SECONDS`: a stopped training may
+        still be saving its checkpoint, e.g. after its comparison was killed), then gives up with a one-line
+        ValueError.
         """
         with open(self.path / self.LOCK, "a") as handle:
-            deadline = time.monotonic() + wait_seconds
+            deadline = time.monotonic() + (self.LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

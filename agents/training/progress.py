@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from tqdm import tqdm
@@ -16,6 +17,7 @@ class StepBar(tqdm):
     def __init__(self, total: int, initial: int, desc: str, mininterval: float) -> None:
         super().__init__(total=total, initial=initial, desc=desc, mininterval=mininterval, unit="step",
                          dynamic_ncols=True, bar_format=BAR_FORMAT)  # fmt: skip
+        _OPEN.add(self)
 
     @property
     def format_dict(self) -> dict[str, Any]:
@@ -25,3 +27,14 @@ class StepBar(tqdm):
         values.update(n_steps=f"{values['n']:,}", total_steps=f"{values['total']:,}",
                       steps_per_s="? steps/s" if rate is None else f"{rate:,.0f} steps/s")  # fmt: skip
         return values
+
+
+_OPEN: weakref.WeakSet[StepBar] = weakref.WeakSet()
+
+
+def close_bars() -> None:
+    """End every bar still open, on a line of its own. A training that fails mid-rollout never reaches the callback
+    that closes its bar, which would otherwise be left with the error printed after it on the same line and be
+    drawn once more below it when the interpreter exits."""
+    for bar in list(_OPEN):
+        bar.close()
