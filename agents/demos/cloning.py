@@ -6,6 +6,11 @@ error of the value head against each step's discounted return. Both come from st
 unchanged: flat logits, click maps (Target) and per-cell choices with their action masks (Swarm). The
 optimizer is a fresh Adam of its own: PPO's optimizer state is left as it was built.
 
+The value head learns on the encoder's features without moving them (its input is detached while cloning), and
+starts at the demonstrations' mean return. Good play has high returns from the first step, which a fresh head
+(outputting about 0) would otherwise meet by inflating the shared features: on Target the action loss then
+stayed at log(36), uniform, whatever the epochs. The encoder learns from the actions alone.
+
 One episode in ten is held out (when there are ten or more), and the result reports how often the greedy policy
 picks the demonstrated action on their states.
 """
@@ -51,6 +56,8 @@ class CloningResult:
     """Share of held-out choices where the greedy action is the demonstrated one (None: nothing held out). For
     per-cell actions, over the cells where the mask leaves a choice."""
     seconds: float
+    cpu_seconds: float
+    """CPU time of this process while cloning (all its threads): comparable on a machine shared with other work."""
     greedy_return: float | None = None
     """The cloned policy's greedy mean return on the run's selection games, when the run evaluates (--eval-every)."""
 
@@ -92,6 +99,17 @@ def _evaluate(policy: Any, batch: dict[str, torch.Tensor | None]) -> tuple[torch
     masks = {} if batch["action_masks"] is None else {"action_masks": batch["action_masks"]}
     values, log_prob, _ = policy.evaluate_actions(batch["obs"], batch["actions"], **masks)
     return values.flatten(), log_prob
+
+
+@torch.no_grad()
+def start_values_at_mean_return(policy: Any, batches: _Batches, index: np.ndarray) -> None:
+    """Shift the value head's output bias so that its mean prediction on ``index`` is the mean return there
+    (Adam moves a bias by about the learning rate per step: from 0 to Target's 9 would take thousands)."""
+    linear = [module for module in policy.value_net.modules() if isinstance(module, torch.nn.Linear)][-1]
+    sample = index[:: max(1, len(index) // 1024)]
+    batch = batches(sample)
+    predicted = policy.predict_values(batch["obs"]).mean()
+    linear.bias += batch["returns"].mean() - predicted  # type: ignore[operator]
 
 
 @torch.no_grad()
@@ -139,10 +157,14 @@ def clone(
         batch_size: Steps per minibatch.
         log: Where progress lines go.
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     train_index, held_out = split_held_out(dataset)
     batches = _Batches(policy, dataset)
+    start_values_at_mean_return(policy, batches, train_index)
+    detach = policy.value_net.register_forward_pre_hook(lambda _, inputs: tuple(x.detach() for x in inputs))
     rng = np.random.default_rng(seed)
+    value = {id(p) for p in policy.value_net.parameters()}
+    groups = [[p for p in policy.parameters() if id(p) not in value], list(policy.value_net.parameters())]
     optimizer = torch.optim.Adam(policy.parameters(), lr=learning_rate, eps=1e-5)
     policy_loss = value_loss = float("nan")
     score = None
@@ -157,7 +179,8 @@ def clone(
             squared_error = F.mse_loss(values, batch["returns"])
             optimizer.zero_grad()
             (cross_entropy + vf_coef * squared_error).backward()
-            torch.nn.utils.clip_grad_norm_(policy.parameters(), max_grad_norm)
+            for group in groups:  # the value's error does not shrink the policy's step, nor the other way round
+                torch.nn.utils.clip_grad_norm_(group, max_grad_norm)
             optimizer.step()
             totals += np.array([cross_entropy.item(), squared_error.item()]) * len(batch["returns"])  # type: ignore[arg-type]
         policy_loss, value_loss = (totals / max(len(order), 1)).tolist()
@@ -167,6 +190,7 @@ def clone(
         log(f"cloning epoch {epoch}/{epochs}: action loss {policy_loss:.3f}, value loss {value_loss:.3f}{held} "
             f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
     policy.set_training_mode(False)
+    detach.remove()
     return CloningResult(
         demos="",
         files=[str(path) for path in dataset.files],
@@ -180,4 +204,5 @@ def clone(
         value_loss=value_loss,
         held_out_agreement=score,
         seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - cpu_started,
     )

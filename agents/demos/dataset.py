@@ -1,8 +1,8 @@
 """Demonstrations as a run trains on them: every file of a directory (or one file), for the run's game, settings
 and observation mode, with the discounted return of every step (the value head's target).
 
-:func:`check_demos` reads the headers only (resolve calls it, so a mismatch fails before a run directory exists);
-:func:`load_dataset` reads and checks the arrays.
+:func:`check_demos` checks the files against a run (resolve calls it, so a bad or mismatched file fails before a
+run directory exists); :func:`load_dataset` reads them for cloning.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 import envs
-from agents.demos.demo_file import DemoFileError, DemoHeader, game_settings, read_demos, read_header
+from agents.demos.demo_file import DemoFileError, DemoHeader, Demonstrations, game_settings, read_demos, read_header
 
 SUFFIX = ".npz"
 
@@ -38,9 +38,12 @@ def _describe(settings: Mapping[str, Any]) -> str:
     return " ".join(f"{key}={value}" for key, value in settings.items()) or "the defaults"
 
 
-def check_demos(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str | None) -> list[DemoHeader]:
+def check_demos(
+    source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str | None, arrays: bool = False
+) -> list[DemoHeader]:
     """The headers of ``source``'s files, each checked to be a recording of game ``env`` with the run's settings
-    and observation mode; a one-line ValueError otherwise."""
+    and observation mode (and with ``arrays``, every entry a run reads checked too: shapes, ranges, checksums);
+    a one-line ValueError otherwise."""
     game = envs.GAMES.get(env)
     if game is None:
         raise ValueError(f"--demos: demonstrations are recorded on pixelarena's games ({', '.join(envs.GAMES)}), "
@@ -59,6 +62,8 @@ def check_demos(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str 
                              f"{_describe(run)} (give the run the same --env-kwargs)")  # fmt: skip
         if obs is not None and obs not in header.modes:
             raise ValueError(f"--demos: {path} holds no {obs!r} observations ({', '.join(header.modes)})")
+        if arrays:
+            _read(path, obs)
         headers.append(header)
     return headers
 
@@ -81,6 +86,13 @@ class DemoDataset:
         return len(self.actions)
 
 
+def _read(path: Path, obs: str | None) -> Demonstrations:
+    try:
+        return read_demos(path, modes=None if obs is None else [obs])
+    except DemoFileError as error:
+        raise ValueError(f"--demos: {error}") from None
+
+
 def discounted_returns(rewards: np.ndarray, ends: np.ndarray, gamma: float) -> np.ndarray:
     """``G_t = r_t + gamma * G_{t+1}``, restarting after every step that ends an episode."""
     returns = np.zeros(len(rewards), dtype=np.float64)
@@ -99,12 +111,7 @@ def load_dataset(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str
     """
     check_demos(source, env, env_kwargs, obs)
     files = demo_files(source)
-    parts = []
-    for path in files:
-        try:
-            parts.append(read_demos(path, modes=[obs]))
-        except DemoFileError as error:
-            raise ValueError(f"--demos: {error}") from None
+    parts = [_read(path, obs) for path in files]
     ends = np.concatenate([p.terminated | p.truncated for p in parts])
     rewards = np.concatenate([p.rewards for p in parts])
     masks = [p.action_masks for p in parts]

@@ -153,15 +153,23 @@ def _digest(array: np.ndarray) -> str:
 
 
 def write_demos(path: Path, demos: Demonstrations) -> Path:
-    """Write ``demos`` to ``path`` (a temporary file renamed into place: never half a file)."""
+    """Write ``demos`` to ``path`` (a temporary file renamed into place: never half a file).
+
+    Raises:
+        ValueError: an entry that is not an array of numbers or booleans (nothing is written).
+        RunWriteError: the disk refused; ``path`` keeps what it held.
+    """
     arrays = demos.arrays()
+    for name, array in arrays.items():
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+            raise ValueError(f"demonstrations: {name} must be an array of numbers or booleans")
     header = {"format": FORMAT, "version": VERSION, **demos.header.to_json(),
               "digests": {name: _digest(array) for name, array in arrays.items()}}  # fmt: skip
     arrays[HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as handle:  # a file object: given a name, numpy would append ".npz" to it
-            np.savez_compressed(handle, **arrays)
+            np.savez_compressed(handle, allow_pickle=False, **arrays)
 
     return replace_atomically(Path(path), write)
 

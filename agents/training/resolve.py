@@ -154,7 +154,7 @@ def _with_demos(config: RunConfig, args: TrainArgs) -> RunConfig:
         raise ValueError("--demos records single observations: drop --frame-stack")
     from agents.demos.dataset import check_demos
 
-    check_demos(args.demos, config.env, config.env_kwargs, config.obs)
+    check_demos(args.demos, config.env, config.env_kwargs, config.obs, arrays=True)  # before the run directory
     epochs = BC_EPOCHS if args.bc_epochs is None else args.bc_epochs
     return dataclasses.replace(config, demos=str(args.demos), bc_epochs=epochs)
 

@@ -170,6 +170,11 @@ class BuiltinSession(GameSession):
         rewards, terminateds, truncateds = self.game.step(np.asarray(action, dtype=np.int64)[None])
         return float(rewards[0]), bool(terminateds[0] or truncateds[0]), None
 
+    def new_episode(self) -> None:
+        if self.done:  # unlike an SB3 vector env, a batched game does not start its next episode by itself
+            self._reset()
+        super().new_episode()
+
     def _reset(self) -> None:
         if self.recorder is not None:
             self.recorder.cut()
