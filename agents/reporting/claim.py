@@ -12,7 +12,7 @@ import numpy as np
 from agents.reporting.markdown import ci, format_duration, signed, table
 from agents.reporting.records import Group, iqm_with_ci
 from agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci
-from agents.reporting.tables import strongest_state_arm
+from agents.reporting.tables import STATE_OBS, strongest_state_arm
 
 CLAIM_NOTE = (
     "Final score: greedy return of the run's best policy on held-out games, IQM over seeds (95% bootstrap CI). "
@@ -73,6 +73,10 @@ def claim_table(title: str, claim_label: str, steps: list[Group], seconds: list[
     # At equal seconds the claim arm's reading is its equal-steps run (its seconds are the limit).
     seconds_groups = [by_label.get(group.label, group) for group in steps]
     base_steps, base_seconds = strongest_state_arm(steps), strongest_state_arm(list(by_label.values()))
+    if not any(group.runs[0].config.obs in STATE_OBS for group in seconds):
+        # No state-based arm was given the seconds (Target, Swarm: the U-Net against flat heads): the claim arm is
+        # read against the strongest arm that was.
+        base_seconds = max((g for g in seconds if g.scores), key=lambda g: iqm_with_ci(g.scores)[0], default=None)
     rows = []
     for group, timed in zip(steps, seconds_groups):
         took, reached = _mean_seconds(timed), _mean_steps(timed)
