@@ -60,17 +60,19 @@ def test_an_extended_run_keeps_the_best_it_had(tmp_path: Path, monkeypatch: pyte
         def __init__(self, mean: float) -> None:
             self.mean = mean
 
-    scores = iter([4.0, 1.0, 0.5, 2.0])
+    scores = iter([4.0, 1.0, 1.0, 0.5, 2.0])
     monkeypatch.setattr(best_policy, "evaluate_model", lambda *args: Scored(next(scores)))
     path = train(resolve(TrainArgs(env="Chase", steps="1k", eval_every="512", **SMALL)), tmp_path / "run")
     run = RunDir(path)
     assert load_checkpoint(run.best_file).step == 512  # 4.0 at step 512 beats 1.0 at the end (1024)
 
-    # `train --resume RUN --steps 2k`: two more evaluations, both below 4.0, so step 512 stays the run's policy.
+    # `train --resume RUN --steps 2k`: the resumed run evaluates at the 1024 boundary again, as one run of 2k steps
+    # does there (the same weights and games: the same score), then at 1536 and 2048, all below 4.0, so step 512
+    # stays the run's policy.
     config = resume_config(TrainArgs(resume=path, steps="2k"))
     assert config is not None and config.eval_every == 512
     train(config, path, resume=True)
-    assert next(scores, None) is None, "evaluated at 1536, 2048 and not again at 1024"
+    assert next(scores, None) is None, "evaluated at 1024, 1536 and 2048"
     assert load_checkpoint(run.best_file).step == 512
     assert load_checkpoint(run.model_file).step == 512
     assert load_checkpoint(run.checkpoint_file).step == 2048
