@@ -143,7 +143,7 @@ def _steps(args: TrainArgs, preset: Preset | None) -> int:
 
 def _with_demos(config: RunConfig, args: TrainArgs) -> RunConfig:
     """--demos and --bc-epochs, checked against the run: a built-in game with the recording's settings, its
-    observation mode recorded (headers only; the arrays are checked when they are read)."""
+    observation mode recorded, every array the run will read sound (so a bad file fails before the run exists)."""
     if args.demos is None:
         if args.bc_epochs is not None:
             raise ValueError("--bc-epochs sets how long to clone demonstrations: give them with --demos DIR")
