@@ -44,6 +44,14 @@ TRAINING_FILES = ("config.json", "metrics.jsonl", "facts.json", "eval.json", "mo
                   "checkpoints/latest.safetensors")  # fmt: skip
 
 
+def checkpoint_step(path: Path) -> int:
+    """The step in a checkpoint's header, from one read of the file: safetensors' load_file opens the file again
+    by name to map its tensors, so reading a checkpoint that training replaces meanwhile can fail half-way."""
+    data = path.read_bytes()
+    size = int.from_bytes(data[:8], "little")
+    return json.loads(json.loads(data[8 : 8 + size])["__metadata__"]["pixelarena"])["step"]
+
+
 def files_of(run_dir: Path, names: tuple[str, ...] = (*TRAINING_FILES, "transfer.json")) -> dict[str, int]:
     """Modification times of what training (and transfer evaluation) write in a run directory."""
     return {name: (run_dir / name).stat().st_mtime_ns for name in names if (run_dir / name).exists()}
@@ -75,7 +83,7 @@ def interrupted(tmp_path_factory: pytest.TempPathFactory) -> Interrupted:
         runs = sorted(p for p in root.glob("Chase__*") if (p / "config.json").exists())
         done = [p for p in runs if (p / "eval.json").exists()]
         midway = [p for p in runs if not (p / "eval.json").exists() and (p / "checkpoints/latest.safetensors").exists()]
-        if done and any(load_checkpoint(p / "checkpoints/latest.safetensors").step < TARGET // 2 for p in midway):
+        if done and any(checkpoint_step(p / "checkpoints/latest.safetensors") < TARGET // 2 for p in midway):
             break
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)
@@ -265,3 +273,51 @@ def test_a_rerun_gives_unfinished_runs_its_runtime_settings_and_leaves_finished_
     (run_dir / "eval.json").write_text("{}")
     plan(jobs=2)
     assert RunDir(run_dir).read_config().threads is None, "a finished run's config stays as it was trained"
+
+
+def test_a_folder_holding_runs_with_other_settings_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a folder with other settings got as far as training")
+
+    monkeypatch.setattr("agents.experiments.compare.run_grids", must_not_run)
+    grid = plan_grid(CompareArgs(n_envs=8, n_steps=32, batch_size=128), "Chase", ["cnn"], "1k", 1, tmp_path, "g")
+    prepare_run_dirs(grid)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    common = ["compare", "--env", "Chase", "--encoders", "cnn", "--seeds", "1", "--steps", "1k", "--run-dir",
+              str(tmp_path), "--n-envs", "8", "--n-steps", "32"]  # fmt: skip
+    assert main([*common, "--batch-size", "128", "--learning-rate", "0.0005"]) == 2  # the preset's is 0.001
+    stderr = capsys.readouterr().err
+    assert stderr.count("\n") == 1, stderr
+    assert f"{tmp_path / 'Chase__cnn__pixels__s0'} holds a run with other settings (ppo: " in stderr, stderr
+    assert "choose another --name or --run-dir, or delete that run" in stderr
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before, "nothing changed"
+
+
+def test_a_comparison_killed_by_sigkill_leaves_no_training_running(tmp_path: Path) -> None:
+    """Linux's parent-death signal: the trainings get SIGTERM when their driver dies, save and stop."""
+    from tests.test_stress import training_children
+
+    root = tmp_path / "grid"
+    process = subprocess.Popen([sys.executable, "-m", "agents", "compare", "--env", "Chase", "--encoders", "mlp:vector",
+                                "--seeds", "2", "--steps", "1m", "--jobs", "2", "--checkpoint-every", "256",
+                                "--run-dir", str(root), *TINY], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=ENV)  # fmt: skip
+    deadline = time.time() + 240
+    while len(list(root.glob("*/checkpoints/latest.safetensors"))) < 2:  # both trainings are under way
+        assert time.time() < deadline and process.poll() is None, "the comparison did not start its trainings"
+        time.sleep(0.2)
+    children = training_children(root)
+    assert len(children) == 2, children
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.time() + 120
+    while training_children(root) and time.time() < deadline:
+        time.sleep(0.2)
+    left = training_children(root)
+    for pid in left:  # not to leave a million-step training behind when this fails
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "a training outlived its comparison"
+    for log in root.glob("*/output.log"):
+        assert "pixelarena: stopped at step" in log.read_text(), "it saved a checkpoint and stopped"
