@@ -1,6 +1,7 @@
-"""`pixelarena export RUN --onnx FILE`: onnxruntime's outputs match PyTorch's within 1e-5 on 100 observations of
-the run's env and the greedy actions are identical, for every action head (flat, click map, per-cell with masks)
-and observation mode."""
+"""`pixelarena export RUN --onnx FILE`: onnxruntime's logits and value match the PyTorch policy's own (computed here
+through stable-baselines3's preprocessing and distribution, not taken from the exporter's report) on 100
+observations of the run's env, and the greedy actions are identical, for every action head (flat, click map,
+per-cell with masks), observation mode, an external env and a frame-stacked run."""
 
 from __future__ import annotations
 
@@ -21,14 +22,19 @@ from agents.run.model import build_model, make_vec_env
 from agents.run.results import EvalResult
 from agents.run.run_dir import RunDir
 
-CASES = [("Chase", "cnn", "pixels"), ("Chase", "cnn", "grid"), ("Chase", "mlp", "vector"),
-         ("Target", "unet", "pixels"), ("Swarm", "unet", "grid"), ("Snake", "impala", "grid")]  # fmt: skip
+USER_ENV = "tests.user_envs:ChannelsLastEnv"  # an external env: uint8 H x W x 3 images, no size argument
+# (env, encoder, obs, frame stack)
+CASES = [("Chase", "cnn", "pixels", 1), ("Chase", "cnn", "grid", 1), ("Chase", "mlp", "vector", 1),
+         ("Target", "unet", "pixels", 1), ("Swarm", "unet", "grid", 1), ("Snake", "impala", "grid", 1),
+         (USER_ENV, "cnn", None, 1), ("Chase", "cnn", "pixels", 2)]  # fmt: skip
 
 
-def make_run(tmp_path: Path, env: str, encoder: str, obs: str) -> Path:
-    """A run directory with final weights (initial weights, made decisive: a greedy tie would test nothing)."""
+def make_run(tmp_path: Path, env: str, encoder: str, obs: str | None, frame_stack: int = 1) -> Path:
+    """A finished run directory with final weights (initial weights, made decisive: a greedy tie would test
+    nothing)."""
     config = RunConfig(env=env, encoder=encoder, obs=obs, steps=64, seed=0, n_envs=2, device="cpu",
-                       env_kwargs={"size": 8}, ppo=PPOSettings(n_steps=32, batch_size=64))  # fmt: skip
+                       env_kwargs={} if env == USER_ENV else {"size": 8}, frame_stack=frame_stack,
+                       ppo=PPOSettings(n_steps=32, batch_size=64))  # fmt: skip
     run = RunDir.create(tmp_path / "run", config)
     model = build_model(config, make_vec_env(config, 2, seed=0))
     with torch.no_grad():
@@ -39,25 +45,56 @@ def make_run(tmp_path: Path, env: str, encoder: str, obs: str) -> Path:
     return run.path
 
 
-@pytest.mark.parametrize(("env", "encoder", "obs"), CASES, ids=["-".join(c) for c in CASES])
-def test_onnxruntime_matches_pytorch_and_its_greedy_actions(env: str, encoder: str, obs: str, tmp_path: Path) -> None:
+def pytorch_outputs(policy: torch.nn.Module, observations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The policy's log-probabilities of every action and its value, the way stable-baselines3 computes them when
+    it acts (its own preprocessing and transposition of images, its distribution), apart from the exporter."""
+    obs, _ = policy.obs_to_tensor(observations)
+    with torch.no_grad():
+        distribution = policy.get_distribution(obs)
+        value = policy.predict_values(obs).squeeze(-1)
+    # torch's Categorical keeps its logits normalised: they are log-probabilities.
+    if getattr(distribution, "categorical", None) is not None:  # per-cell actions as one (N, cells, choices) tensor
+        return distribution.categorical.logits.flatten(1).numpy(), value.numpy()
+    parts = getattr(distribution, "distributions", None) or distribution.distribution
+    parts = parts if isinstance(parts, list) else [parts]  # a list: one Categorical per entry of a MultiDiscrete
+    return torch.cat([part.logits for part in parts], dim=1).numpy(), value.numpy()
+
+
+def log_softmax(logits: np.ndarray, choices: int) -> np.ndarray:
+    """Log-probabilities of raw logits, normalised over each group of ``choices`` (a cell's, or all actions)."""
+    grouped = logits.astype(np.float64).reshape(len(logits), -1, choices)
+    top = grouped.max(-1, keepdims=True)
+    normalised = grouped - top - np.log(np.exp(grouped - top).sum(-1, keepdims=True))
+    return normalised.reshape(logits.shape)
+
+
+@pytest.mark.parametrize(("env", "encoder", "obs", "frame_stack"), CASES,
+                         ids=[f"{c[0].split(':')[-1]}-{c[1]}-{c[2]}-stack{c[3]}" for c in CASES])  # fmt: skip
+def test_onnxruntime_matches_pytorch_and_its_greedy_actions(
+    env: str, encoder: str, obs: str | None, frame_stack: int, tmp_path: Path
+) -> None:
     import onnxruntime
 
     from agents.run.model import load_trained
 
-    run = make_run(tmp_path, env, encoder, obs)
+    run = make_run(tmp_path, env, encoder, obs, frame_stack)
     info = export_onnx(run, tmp_path / "policy.onnx")
-    assert info.max_difference <= 1e-5
     config, model = load_trained(run)
     spec = EnvSpec.of(config)
     observations = env_observations(spec, 100)
     session = onnxruntime.InferenceSession(str(info.path), providers=["CPUExecutionProvider"])
     logits, value = session.run(None, {"obs": observations})
     assert logits.shape[0] == value.shape[0] == 100
-    game = spec.make_game(100)
-    space = game.single_action_space
+    assert observations.shape[1:] == spec.probe().observation_space.shape, "the env's own layout goes in"
+    reference_logp, reference_value = pytorch_outputs(model.policy.eval(), observations)
+    nvec = getattr(model.action_space, "nvec", None)
+    choices = int(nvec[0]) if nvec is not None else logits.shape[1]
+    np.testing.assert_allclose(log_softmax(logits, choices), reference_logp, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(value, reference_value, rtol=1e-5, atol=1e-5)
+    space = model.action_space
     masks = None
-    if game.HAS_ACTION_MASKS:  # the greedy action among the valid ones, as MaskablePPO's predict takes it
+    game = spec.make_game(100) if spec.builtin and frame_stack == 1 else None
+    if game is not None and game.HAS_ACTION_MASKS:  # the greedy action among the valid ones, as MaskablePPO's
         game.reset(seeds=123 + np.arange(100, dtype=np.uint64))
         observations, masks = game.observe(), game.action_masks()
         logits, _ = session.run(None, {"obs": observations})
@@ -67,6 +104,7 @@ def test_onnxruntime_matches_pytorch_and_its_greedy_actions(env: str, encoder: s
     kwargs = {"action_masks": masks} if masks is not None else {}
     torch_actions, _ = model.policy.predict(observations, deterministic=True, **kwargs)
     np.testing.assert_array_equal(onnx_actions, torch_actions)
+    assert len(np.unique(onnx_actions)) > 1, "decisive weights: the actions differ between observations"
 
 
 def test_export_command_and_its_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
