@@ -188,6 +188,33 @@ class CueDictEnv(gym.Env):
         return self._observe(), reward, True, False, {}
 
 
+class ImageCueEnv(gym.Env):
+    """One-step episodes where an image tells the right action: one cell of an 8x8 uint8 RGB image is lit red,
+    green or blue, anywhere, and the action of that colour's index earns +1 (others 0). A random policy scores 1/3;
+    a convolutional policy learns it in a few thousand steps."""
+
+    COLOURS = np.array([(230, 40, 40), (40, 230, 40), (40, 40, 230)], dtype=np.uint8)
+
+    def __init__(self) -> None:
+        self.observation_space = spaces.Box(0, 255, (8, 8, 3), dtype=np.uint8)
+        self.action_space = spaces.Discrete(3)
+        self._cue = 0
+
+    def _observe(self) -> np.ndarray:
+        self._cue = int(self.np_random.integers(3))
+        image = np.zeros((8, 8, 3), dtype=np.uint8)
+        image[tuple(self.np_random.integers(0, 8, 2))] = self.COLOURS[self._cue]
+        return image
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        return self._observe(), {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        reward = float(int(action) == self._cue)
+        return self._observe(), reward, True, False, {}
+
+
 class FailingEnv(ChannelsLastEnv):
     """Raises in step() once ``fail_at`` steps were taken (over all episodes): a user's env with a bug."""
 
