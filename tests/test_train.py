@@ -173,12 +173,17 @@ def test_bad_input_is_one_line_with_exit_code_2(args: list[str], message: str, t
     assert not (tmp_path / "run").exists(), "bad input must not leave a run directory behind"
 
 
-def test_wandb_offline_writes_a_run(tmp_path: Path) -> None:
+def test_wandb_offline_writes_a_run_with_the_agents_video(tmp_path: Path) -> None:
     run = tmp_path / "run"
     result = pixelarena("train", "--steps", "512", "--run-dir", str(run), "--wandb", "--wandb-group", "g", *TINY)
     assert result.returncode == 0, result.stderr
+    assert "W&B:" not in result.stderr, "no W&B call failed (each failure is reported once and stops tracking)"
     offline = list((run / "wandb").glob("offline-run-*"))
     assert len(offline) == 1 and any(offline[0].glob("*.wandb"))
+    # The video logged at the end (media/agent): wandb copies the file into the run's media.
+    videos = list((offline[0] / "files" / "media" / "videos").rglob("agent_*.gif"))
+    assert len(videos) == 1 and videos[0].read_bytes()[:6] in (b"GIF87a", b"GIF89a"), videos
+    assert b"media/agent" in next(offline[0].glob("*.wandb")).read_bytes()
 
 
 @pytest.mark.parametrize("env", ["tests.user_envs:ChannelsLastEnv", "tests.user_envs:ChannelsFirstEnv"])
