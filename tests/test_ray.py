@@ -1,6 +1,7 @@
 """`compare --backend ray` and `pixelarena sweep` on Ray Tune, on this machine (no network): the same rows as the
 local backend, trials spread over a two-node cluster started in the test, a killed driver resumed without redoing
-finished runs, and a tiny sweep that writes a preset train can use. Each starts Ray (tens of seconds): slow."""
+finished runs, and a tiny sweep that writes a preset train can use. Each starts Ray (tens of seconds): slow, but
+for one small test in the default run, a one-run grid and a two-trial sweep on one local Ray."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ pytest.importorskip("ray.tune", reason="the ray extra is not installed (pip inst
 from agents.cli.main import main
 from agents.run.checkpoint import load_checkpoint
 from agents.run.metrics import read_metrics
-
-pytestmark = pytest.mark.slow
 
 TINY = ["--env-kwargs", "size=8", "--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "1",
         "--eval-episodes", "4", "--checkpoint-every", "256"]  # fmt: skip
@@ -46,6 +45,7 @@ def fresh_ray():
     ray.shutdown()
 
 
+@pytest.mark.slow
 def test_ray_backend_gives_the_local_backends_rows(tmp_path: Path, fresh_ray: None) -> None:
     assert main(grid(tmp_path / "local")) == 0
     assert main(grid(tmp_path / "ray", "--backend", "ray", "--cpus-per-run", "1")) == 0
@@ -55,6 +55,7 @@ def test_ray_backend_gives_the_local_backends_rows(tmp_path: Path, fresh_ray: No
     assert "| mlp | vector | 1/1 |" in report and "| cnn | grid | 1/1 |" in report
 
 
+@pytest.mark.slow
 def test_trials_land_on_both_nodes_of_a_two_node_cluster(tmp_path: Path, fresh_ray: None) -> None:
     from ray.cluster_utils import Cluster
 
@@ -76,6 +77,7 @@ def test_trials_land_on_both_nodes_of_a_two_node_cluster(tmp_path: Path, fresh_r
         cluster.shutdown()
 
 
+@pytest.mark.slow
 def test_a_killed_ray_driver_resumes_and_redoes_nothing(tmp_path: Path) -> None:
     root = tmp_path / "g"
     args = [sys.executable, "-m", "agents", *grid(root, "--backend", "ray", steps="4096", seeds="2")]
@@ -101,6 +103,7 @@ def test_a_killed_ray_driver_resumes_and_redoes_nothing(tmp_path: Path) -> None:
         assert steps == sorted(set(steps)) and steps[-1] == 4096
 
 
+@pytest.mark.slow
 def test_a_sweep_of_four_trials_writes_a_preset_train_uses(tmp_path: Path, fresh_ray: None) -> None:
     from agents.cli.options import TrainArgs
     from agents.training.resolve import resolve
@@ -115,3 +118,22 @@ def test_a_sweep_of_four_trials_writes_a_preset_train_uses(tmp_path: Path, fresh
     assert (
         config.encoder == "mlp" and config.obs == "vector" and config.ppo.learning_rate == data["ppo"]["learning_rate"]
     )
+
+
+def test_a_ray_grid_and_a_sweep_on_one_small_local_ray(tmp_path: Path, fresh_ray: None) -> None:
+    """The default run's Ray test: Ray starts once (the first call) and both commands use it."""
+    root = tmp_path / "g"
+    assert main(["compare", "--env", "Chase", "--encoders", "mlp:vector", "--seeds", "1", "--steps", "256", "--jobs",
+                 "1", "--backend", "ray", "--run-dir", str(root), *TINY]) == 0  # fmt: skip
+    (run,) = root.glob("Chase__*")
+    assert load_checkpoint(run / "model.safetensors").step == 256 and (run / "eval.json").exists()
+    assert "$ ray trial on node" in (run / "output.log").read_text()
+    space = tmp_path / "space.toml"
+    space.write_text('learning_rate = { loguniform = [1e-4, 1e-3] }\nn_envs = { choice = [8] }\n'
+                     'n_steps = { choice = [32] }\nbatch_size = { choice = [128] }\n')  # fmt: skip
+    preset = tmp_path / "best.json"
+    assert main(["sweep", "--env", "Chase", "--encoder", "mlp", "--obs", "vector", "--steps", "256", "--trials", "2",
+                 "--seeds", "2", "--early-stopping", "none", "--space", str(space), "--run-dir", str(tmp_path / "s"),
+                 "--output", str(preset)]) == 0  # fmt: skip
+    data = json.loads(preset.read_text())
+    assert data["sweep"]["trials"] == 2 and data["encoder"] == "mlp" and 1e-4 <= data["ppo"]["learning_rate"] <= 1e-3
