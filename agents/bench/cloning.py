@@ -82,7 +82,23 @@ def curve(run: Path, rollout: int) -> list[tuple[int, float]]:
     metrics = run / "metrics.jsonl"
     rows = [json.loads(line) for line in metrics.read_text().splitlines()] if metrics.exists() else []
     points += [(row["step"] - rollout, row["charts/greedy_return"]) for row in rows if "charts/greedy_return" in row]
-    return points
+    best = run / "checkpoints" / "best.safetensors"
+    if best.exists():  # the evaluation at the end has no metrics row after it; when it was the best, here it is
+        from agents.run.checkpoint import load_checkpoint
+
+        header = load_checkpoint(best).header
+        if int(header["step"]) not in {step for step, _ in points}:
+            points.append((int(header["step"]), float(header["greedy_return"])))
+    return sorted(points)
+
+
+def run_dir_of(out: Path, key: str) -> Path:
+    """The run directory of a result: ``bcppo/50000/s1`` -> OUT/bcppo/50000-s1, ``ppo/s0`` -> OUT/ppo/s0,
+    ``target/ppo/s0`` -> OUT/target/ppo-s0."""
+    parts = key.split("/")
+    if parts[0] == "target":
+        return out / "target" / f"{parts[1]}-{parts[2]}"
+    return out / parts[0] / ("-".join(parts[1:]) if len(parts) == 3 else parts[1])
 
 
 def first_at(points: list[tuple[int, float]], threshold: float) -> int | None:
@@ -190,6 +206,11 @@ def _to(entries: list[dict[str, Any]], threshold: float, total_steps: int, cloni
 def report(bench: Bench, ppo_steps: int, target_ppo_steps: int) -> str:
     """OUT/results.md: the tables of docs/demonstrations.md."""
     results = bench.results
+    ppo_steps, target_ppo_steps = -(-ppo_steps // (128 * 64)) * 128 * 64, -(-target_ppo_steps // (64 * 32)) * 64 * 32
+    for key, value in results.items():  # curves again from the run directories (the last evaluation included)
+        if "curve" in value and run_dir_of(bench.out, key).exists():
+            rollout = 64 * 32 if key.startswith("target/") else 128 * 64
+            value["curve"] = curve(run_dir_of(bench.out, key), rollout)
 
     def runs(prefix: str) -> list[dict[str, Any]]:
         return [value for key, value in sorted(results.items()) if key.startswith(prefix)]
@@ -209,7 +230,7 @@ def report(bench: Bench, ppo_steps: int, target_ppo_steps: int) -> str:
             continue
         cloning = float(np.mean([c["cloning_cpu_seconds"] for c in clones])) if clones else 0.0
         reached = [_to(entries, threshold, ppo_steps, cloning) for threshold in (5.0, CHASE_SCRIPTED)]
-        lines.append(f"| {name} | {ppo_steps // 1000}k | {_fmt([e['mean'] for e in entries])} | {reached[0]} | "
+        lines.append(f"| {name} | {ppo_steps:,} | {_fmt([e['mean'] for e in entries])} | {reached[0]} | "
                      f"{reached[1]} |")  # fmt: skip
     target = [(arm, runs(f"target/{arm}/")) for arm in ("ppo", "bcppo")]
     if any(entries for _, entries in target):
@@ -220,7 +241,7 @@ def report(bench: Bench, ppo_steps: int, target_ppo_steps: int) -> str:
         for arm, entries in target:
             if entries:
                 name = "scratch" if arm == "ppo" else "clone of the stand-in"
-                lines.append(f"| {name} | {target_ppo_steps // 1000}k | {_fmt([e['mean'] for e in entries])} | "
+                lines.append(f"| {name} | {target_ppo_steps:,} | {_fmt([e['mean'] for e in entries])} | "
                              f"{_to(entries, TARGET_SOLVED, target_ppo_steps, 0.0)} |")  # fmt: skip
     text = "\n".join(lines) + "\n"
     (bench.out / "results.md").write_text(text)

@@ -133,6 +133,28 @@ def agreement(policy: Any, batches: _Batches, index: np.ndarray, chunk: int = 10
     return matches / count if count else None
 
 
+class _Step:
+    """One update on a minibatch: the loss of the module docstring, a fresh Adam; returns the minibatch's
+    (cross-entropy, squared error)."""
+
+    def __init__(self, policy: Any, learning_rate: float, vf_coef: float, max_grad_norm: float) -> None:
+        self.policy, self.vf_coef, self.max_grad_norm = policy, vf_coef, max_grad_norm
+        value = {id(p) for p in policy.value_net.parameters()}
+        self.groups = [[p for p in policy.parameters() if id(p) not in value], list(policy.value_net.parameters())]
+        self.optimizer = torch.optim.Adam(policy.parameters(), lr=learning_rate, eps=1e-5)
+
+    def __call__(self, batch: dict[str, torch.Tensor | None]) -> tuple[float, float]:
+        values, log_prob = _evaluate(self.policy, batch)
+        cross_entropy = -log_prob.mean()
+        squared_error = F.mse_loss(values, batch["returns"])
+        self.optimizer.zero_grad()
+        (cross_entropy + self.vf_coef * squared_error).backward()
+        for group in self.groups:  # the value's error does not shrink the policy's step, nor the other way round
+            torch.nn.utils.clip_grad_norm_(group, self.max_grad_norm)
+        self.optimizer.step()
+        return cross_entropy.item(), squared_error.item()
+
+
 def clone(
     policy: Any,
     dataset: DemoDataset,
@@ -161,36 +183,26 @@ def clone(
     train_index, held_out = split_held_out(dataset)
     batches = _Batches(policy, dataset)
     start_values_at_mean_return(policy, batches, train_index)
-    detach = policy.value_net.register_forward_pre_hook(lambda _, inputs: tuple(x.detach() for x in inputs))
+    step = _Step(policy, learning_rate, vf_coef, max_grad_norm)
     rng = np.random.default_rng(seed)
-    value = {id(p) for p in policy.value_net.parameters()}
-    groups = [[p for p in policy.parameters() if id(p) not in value], list(policy.value_net.parameters())]
-    optimizer = torch.optim.Adam(policy.parameters(), lr=learning_rate, eps=1e-5)
     policy_loss = value_loss = float("nan")
     score = None
-    for epoch in range(1, epochs + 1):
-        policy.set_training_mode(True)
-        order = rng.permutation(train_index)
-        totals = np.zeros(2)
-        for start in range(0, len(order), batch_size):
-            batch = batches(order[start : start + batch_size])
-            values, log_prob = _evaluate(policy, batch)
-            cross_entropy = -log_prob.mean()
-            squared_error = F.mse_loss(values, batch["returns"])
-            optimizer.zero_grad()
-            (cross_entropy + vf_coef * squared_error).backward()
-            for group in groups:  # the value's error does not shrink the policy's step, nor the other way round
-                torch.nn.utils.clip_grad_norm_(group, max_grad_norm)
-            optimizer.step()
-            totals += np.array([cross_entropy.item(), squared_error.item()]) * len(batch["returns"])  # type: ignore[arg-type]
-        policy_loss, value_loss = (totals / max(len(order), 1)).tolist()
+    detach = policy.value_net.register_forward_pre_hook(lambda _, inputs: tuple(x.detach() for x in inputs))
+    try:
+        for epoch in range(1, epochs + 1):
+            policy.set_training_mode(True)
+            order = rng.permutation(train_index)
+            losses = [step(batches(order[start : start + batch_size])) for start in range(0, len(order), batch_size)]
+            sizes = np.diff([*range(0, len(order), batch_size), len(order)])
+            policy_loss, value_loss = np.average(losses, axis=0, weights=sizes).tolist()
+            policy.set_training_mode(False)
+            score = agreement(policy, batches, held_out) if epoch == epochs or epoch % 5 == 0 else None
+            held = f", held-out agreement {score:.1%}" if score is not None else ""
+            log(f"cloning epoch {epoch}/{epochs}: action loss {policy_loss:.3f}, value loss {value_loss:.3f}{held} "
+                f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
+    finally:
         policy.set_training_mode(False)
-        score = agreement(policy, batches, held_out) if epoch == epochs or epoch % 5 == 0 else None
-        held = f", held-out agreement {score:.1%}" if score is not None else ""
-        log(f"cloning epoch {epoch}/{epochs}: action loss {policy_loss:.3f}, value loss {value_loss:.3f}{held} "
-            f"({time.perf_counter() - started:.0f}s)")  # fmt: skip
-    policy.set_training_mode(False)
-    detach.remove()
+        detach.remove()
     return CloningResult(
         demos="",
         files=[str(path) for path in dataset.files],
