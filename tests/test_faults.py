@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import re
+import signal
 import struct
 import subprocess
 import sys
@@ -122,6 +123,32 @@ def test_a_second_trainer_of_the_same_run_is_refused(tmp_path: Path) -> None:
     finally:
         first.kill()  # a million steps: not to be left running
         first.wait()
+
+
+def test_a_burst_of_sigterms_stops_a_training_once_and_it_says_so(tmp_path: Path) -> None:
+    """Linux's parent-death signal, which stops a comparison's trainings when the comparison dies, comes once per
+    exiting thread of the parent: a burst of SIGTERMs. Whenever the repeats land, the training saves a checkpoint,
+    says where it stopped and exits 130 (a repeat after its handler was gone used to kill it silently)."""
+    run = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "agents", "train", "--run-dir", str(run), "--steps", "1m",
+                                "--env-kwargs", "size=8", "--checkpoint-every", "256", "--threads", "1", *TINY],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while not (run / "checkpoints" / "latest.safetensors").exists():  # it is learning: its handler is set
+            assert process.poll() is None and time.monotonic() < deadline, "no checkpoint came"
+            time.sleep(0.1)
+        while process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            time.sleep(0.005)
+        err = process.communicate(timeout=60)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    lines = error_lines(err)
+    assert len(lines) == 1 and re.fullmatch(rf"pixelarena: stopped at step [\d,]+; continue with: pixelarena train "
+                                            rf"--resume {re.escape(str(run))}", lines[0]), err  # fmt: skip
 
 
 def lock_is_held(run: Path) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import tyro
 
@@ -51,11 +53,18 @@ def main(argv: list[str] | None = None) -> int:
                                                                              description=DESCRIPTION),
                                 "pixelarena", argv, list(COMMANDS)))  # fmt: skip
     runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
-    from agents.training.signals import ctrl_c_raises
+    from agents.training.signals import interrupts_raise
 
+    # SIGINT (also when started ignored) and SIGTERM raise, until the outcome is reported (a repeated SIGTERM,
+    # ignored, cannot cut the report short).
+    with interrupts_raise():
+        return _run(runner, args)
+
+
+def _run(runner: Callable[[Any], None], args: Any) -> int:
+    """Run the command; its outcome as an exit code, errors as one line on stderr."""
     try:
-        with ctrl_c_raises():  # also when started with SIGINT ignored (a background job of a script)
-            runner(args)
+        runner(args)
         sys.stdout.flush()  # a reader that left shows here, not in the interpreter's last flush
     except BrokenPipeError:  # pixelarena list | head: the reader has what it wanted (the Python docs' recipe)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -10,19 +10,19 @@ from agents.cli.commands import run_play
 from agents.cli.grouping import flat, view
 from agents.cli.options import HELP_GROUPS, PlayArgs
 from agents.cli.usage import parse as parse_arguments
-from agents.training.signals import ctrl_c_raises
+from agents.training.signals import interrupts_raise
 
 
 def main(argv: list[str] | None = None, prog: str = "play.py") -> int:
     """Entry point of play.py: parse, run, and turn bad input into one line on stderr and exit code 2."""
     parser = view(PlayArgs, HELP_GROUPS[PlayArgs])  # the options in help groups, parsed back into PlayArgs
     args = flat(parse_arguments(lambda: tyro.cli(parser, args=argv, prog=prog), prog, argv))
-    try:
-        with ctrl_c_raises():  # also when started with SIGINT ignored (a background job of a script)
+    with interrupts_raise():  # SIGINT (also when started ignored) and SIGTERM, until the outcome is reported
+        try:
             run_play(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:  # bad input or no display: no traceback
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        except (ValueError, FileNotFoundError, RuntimeError) as error:  # bad input or no display: no traceback
+            print(f"{prog}: error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
     return 0

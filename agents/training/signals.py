@@ -45,23 +45,50 @@ class EnvFailed(TrainingFailed):
         )
 
 
+_terminating = False
+"""A SIGTERM is being acted on (a training stopping, or the command interrupted): the process is on its way out."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM outside a training's own handling: stop as Ctrl-C does (a line, exit 130), once.
+
+    Linux's parent-death signal, which stops a comparison's trainings when the comparison dies, comes once per
+    exiting thread of the parent, a few in a row: the repeats are ignored. Left to the default action, one arriving
+    after a training stopped (its checkpoint saved) killed the process before it said so.
+    """
+    global _terminating
+    if _terminating:
+        return
+    _terminating = True
+    raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
-def ctrl_c_raises() -> Iterator[None]:
-    """Inside, SIGINT (Ctrl-C, ``kill -INT``) raises KeyboardInterrupt, however the process started.
+def interrupts_raise() -> Iterator[None]:
+    """Inside, SIGINT (Ctrl-C, ``kill -INT``) and the first SIGTERM raise KeyboardInterrupt, however the process
+    started; later SIGTERMs are ignored (see :func:`_terminate`). Trainings handle both themselves while they learn
+    (:class:`StopOnSignal`).
 
     Python turns SIGINT into KeyboardInterrupt only if SIGINT was not ignored when the interpreter started, and a
     background job of a non-interactive shell (``cmd &`` in a script, a CI step, a test runner started that way)
     inherits it ignored: such a comparison ran on to its end after a SIGINT and exited 0. An explicit handler
-    makes every start-up behave as an interactive one. The previous handler is restored on the way out.
+    makes every start-up behave as an interactive one. The previous handlers are restored on the way out, but
+    after a SIGTERM, which stays ignored while the process exits.
     """
+    global _terminating
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers; a thread's caller owns the signals
         return
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    _terminating = False  # a new command (the Python API may run several in one process)
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+                signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate)}  # fmt: skip
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if _terminating:  # told to terminate: the caller exits next, and a repeat must not kill it on its way
+            previous[signal.SIGTERM] = signal.SIG_IGN
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class StopOnSignal:
@@ -79,9 +106,12 @@ class StopOnSignal:
         return self
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        global _terminating
         if self.requested and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.requested = True
+        if signum == signal.SIGTERM:
+            _terminating = True  # a SIGTERM after this one is a repeat (see _terminate), also once this one is done
 
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self._previous.items():
