@@ -216,7 +216,7 @@ def test_cloning_picks_the_scripted_action_on_most_held_out_states(small_demos: 
     config = RunConfig("Chase", "mlp", "entities", 256, 0, 8, "cpu", SMALL, {}, TINY_PPO)
     model = _model(config)
     dataset = load_dataset(small_demos, "Chase", SMALL, "entities", 0.97)
-    result = clone(model.policy, dataset, epochs=30, learning_rate=3e-3, vf_coef=0.5, max_grad_norm=0.5, seed=0,
+    result = clone(model.policy, dataset, epochs=30, learning_rate=3e-3, max_grad_norm=0.5, seed=0,
                    log=lambda _: None)  # fmt: skip
     assert result.held_out_steps > 500 and result.train_steps + result.held_out_steps == 8_000
     assert result.held_out_agreement is not None and result.held_out_agreement > 0.9
@@ -236,7 +236,7 @@ def test_spatial_heads_clone(tmp_path: Path, game: str, obs: str, reached: float
     dataset = load_dataset(tmp_path, game, kwargs, obs, 0.9)
     assert (dataset.action_masks is not None) == (game == "Swarm")
     before = agreement(model.policy, _batches(model, dataset), np.arange(len(dataset)))
-    result = clone(model.policy, dataset, epochs=15, learning_rate=3e-3, vf_coef=0.5, max_grad_norm=0.5, seed=0,
+    result = clone(model.policy, dataset, epochs=15, learning_rate=3e-3, max_grad_norm=0.5, seed=0,
                    batch_size=64, log=lambda _: None)  # fmt: skip
     after = agreement(model.policy, _batches(model, dataset), np.arange(len(dataset)))
     assert before is not None and before < 0.3 and after is not None and after > reached

@@ -26,8 +26,8 @@ def pretrain(model: Any, config: RunConfig, run: RunDir) -> CloningResult:
     dataset = load_dataset(Path(config.demos), config.env, config.env_kwargs, config.obs, config.ppo.gamma)
     print(f"Behaviour cloning from {config.demos}: {len(dataset):,} steps in {len(dataset.files)} file(s), "
           f"{config.bc_epochs} epochs")  # fmt: skip
-    result = clone(model.policy, dataset, config.bc_epochs, config.ppo.learning_rate, config.ppo.vf_coef,
-                   config.ppo.max_grad_norm, config.seed)  # fmt: skip
+    result = clone(model.policy, dataset, config.bc_epochs, config.ppo.learning_rate, config.ppo.max_grad_norm,
+                   config.seed)  # fmt: skip
     result.demos = config.demos
     if config.eval_every:  # the clone is the best policy until PPO beats it on the same selection games
         score = evaluate_model(model, config, config.eval_episodes, SELECTION_SEED + config.seed).mean
