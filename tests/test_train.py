@@ -63,7 +63,11 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
     evaluated = pixelarena("eval", str(run), "--episodes", "6", "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     out = json.loads(evaluated.stdout)
-    assert out["episodes"] == 6 and out["ci_low"] <= out["mean"] <= out["ci_high"]
+    assert out["episodes"] == 6 and out["ci_low"] <= out["mean"] <= out["ci_high"] and out["stochastic"] is False
+    sampled = [pixelarena("eval", str(run), "--episodes", "6", "--stochastic", "--json") for _ in range(2)]
+    assert all(s.returncode == 0 for s in sampled), sampled[0].stderr
+    first, second = (json.loads(s.stdout) for s in sampled)
+    assert first["stochastic"] is True and first["returns"] == second["returns"], "sampled play is seeded by --seed"
     bigger = pixelarena("eval", str(run), "--episodes", "3", "--env-kwargs", "size=16", "n_enemies=5", "--json")
     assert bigger.returncode == 0, bigger.stderr
     assert json.loads(bigger.stdout)["env_kwargs"] == {"size": 16, "n_enemies": 5}

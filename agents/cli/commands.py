@@ -68,12 +68,14 @@ def run_eval(args: EvalArgs) -> None:
         raise ValueError(f"--episodes must be positive, got {args.episodes}")
     config, model, step = load_weights(args.run, args.device, args.weights)
     weights = RunDir(args.run).weights_file(args.weights)
-    result = evaluate_model(model, config, args.episodes, args.seed, parse_kwargs(args.env_kwargs))
+    result = evaluate_model(model, config, args.episodes, args.seed, parse_kwargs(args.env_kwargs),
+                            deterministic=not args.stochastic)  # fmt: skip
     if args.json:  # the score with the weights it belongs to
-        print(json.dumps({**result.to_json(), "weights": str(weights), "step": step}))
+        print(json.dumps({**result.to_json(), "weights": str(weights), "step": step, "stochastic": args.stochastic}))
         return
     settings = ", ".join(f"{k}={v}" for k, v in result.env_kwargs.items()) or "training settings"
-    print(f"{config.env} ({settings}): mean return {result.mean:+.2f} over {result.episodes} episodes, "
+    actions = "sampled actions" if args.stochastic else "greedy actions"
+    print(f"{config.env} ({settings}, {actions}): mean return {result.mean:+.2f} over {result.episodes} episodes, "
           f"95% CI {result.ci_low:+.2f} .. {result.ci_high:+.2f}; weights {weights} (step {step:,})")  # fmt: skip
 
 

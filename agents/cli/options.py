@@ -314,6 +314,9 @@ class EvalArgs:
     training). Only the file named is used."""
     episodes: int = 100
     """Episodes to play (greedy actions)."""
+    stochastic: bool = False
+    """Sample each action from the policy instead of taking the most likely one (rl-zoo3's --stochastic), e.g. for a
+    policy without memory that a greedy choice sends round in a loop. Seeded by --seed."""
     env_kwargs: Annotated[tuple[str, ...], default("the run's own")] = ()
     """Game settings to evaluate on instead, e.g. size=24 n_enemies=6 (fully convolutional policies only)."""
     seed: int = 12345

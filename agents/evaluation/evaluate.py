@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
@@ -30,18 +31,27 @@ def summarise(returns: list[float], env_kwargs: dict[str, Any]) -> EvalResult:
 
 
 def evaluate_model(
-    model: PPO, config: RunConfig, episodes: int, seed: int, env_kwargs: dict[str, Any] | None = None
+    model: PPO,
+    config: RunConfig,
+    episodes: int,
+    seed: int,
+    env_kwargs: dict[str, Any] | None = None,
+    deterministic: bool = True,
 ) -> EvalResult:
-    """Play ``episodes`` episodes with the greedy (deterministic) policy.
+    """Play ``episodes`` episodes with the greedy (deterministic) policy, or with ``deterministic=False`` with
+    actions sampled from it (rl-zoo3's ``--stochastic``; torch's generator seeded ``seed``, so the same call gives
+    the same returns).
 
     ``env_kwargs`` replace the training env's; for a built-in game with another map size the policy is
     adapted to the new spaces (fully convolutional policies only; others raise ``SizeTransferError``).
     """
+    if not deterministic:
+        torch.manual_seed(seed)
     spec = EnvSpec.of(config).with_kwargs(env_kwargs or {})
     if not spec.builtin or spec.frame_stack > 1:  # frame stacks come from SB3's vector env wrapper
         vec_env = spec.make_vec_env(min(episodes, 8), seed=seed)
         # A batched game reports its own episode returns: no Monitor needed (SB3 would warn it is missing).
-        returns, _ = evaluate_policy(model, vec_env, n_eval_episodes=episodes, deterministic=True,
+        returns, _ = evaluate_policy(model, vec_env, n_eval_episodes=episodes, deterministic=deterministic,
                                      return_episode_rewards=True, warn=not spec.builtin)  # fmt: skip
         return summarise(list(returns), spec.kwargs)
     game = spec.make_game(episodes)
@@ -56,7 +66,8 @@ def evaluate_model(
     # Every game plays one counted episode from the start: a recurrent policy's memory never needs clearing.
     actor = Actor(policy)
 
-    def greedy(game: Any) -> np.ndarray:
-        return actor(game.observe(), action_masks=game.action_masks() if game.HAS_ACTION_MASKS else None)
+    def act(game: Any) -> np.ndarray:
+        masks = game.action_masks() if game.HAS_ACTION_MASKS else None
+        return actor(game.observe(), action_masks=masks, deterministic=deterministic)
 
-    return summarise(list(episode_returns(game, greedy)), spec.kwargs)
+    return summarise(list(episode_returns(game, act)), spec.kwargs)
