@@ -215,6 +215,38 @@ class ImageCueEnv(gym.Env):
         return self._observe(), reward, True, False, {}
 
 
+class RecallCueEnv(gym.Env):
+    """An episode that needs memory: the first observation names the rewarded action (a one-hot cue among 3),
+    the next ``delay`` observations are blank, and the action taken on the last of them earns +1 if it is the
+    cue's (0 otherwise) and ends the episode. Actions before that do nothing. Without memory the last observation
+    tells nothing: 1/3 at best; a policy that remembers the first one scores 1."""
+
+    def __init__(self, delay: int = 3) -> None:
+        self.observation_space = spaces.Box(0.0, 1.0, (4,), dtype=np.float32)  # cue one-hot, and "choose now"
+        self.action_space = spaces.Discrete(3)
+        self.delay = delay
+        self._cue = self._t = 0
+
+    def _observe(self) -> np.ndarray:
+        obs = np.zeros(4, dtype=np.float32)
+        if self._t == 0:
+            obs[self._cue] = 1.0
+        if self._t == self.delay:
+            obs[3] = 1.0
+        return obs
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self._cue, self._t = int(self.np_random.integers(3)), 0
+        return self._observe(), {}
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict]:
+        if self._t == self.delay:
+            return self._observe(), float(int(action) == self._cue), True, False, {}
+        self._t += 1
+        return self._observe(), 0.0, False, False, {}
+
+
 class FailingEnv(ChannelsLastEnv):
     """Raises in step() once ``fail_at`` steps were taken (over all episodes): a user's env with a bug."""
 
