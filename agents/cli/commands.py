@@ -74,8 +74,8 @@ def run_eval(args: EvalArgs) -> None:
         print(json.dumps({**result.to_json(), "weights": str(weights), "step": step, "stochastic": args.stochastic}))
         return
     settings = ", ".join(f"{k}={v}" for k, v in result.env_kwargs.items()) or "training settings"
-    actions = "sampled actions" if args.stochastic else "greedy actions"
-    print(f"{config.env} ({settings}, {actions}): mean return {result.mean:+.2f} over {result.episodes} episodes, "
+    sampled = ", sampled actions" if args.stochastic else ""
+    print(f"{config.env} ({settings}{sampled}): mean return {result.mean:+.2f} over {result.episodes} episodes, "
           f"95% CI {result.ci_low:+.2f} .. {result.ci_high:+.2f}; weights {weights} (step {step:,})")  # fmt: skip
 
 
