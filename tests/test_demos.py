@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-import torch
 
 import envs
 from agents.cli.main import main
@@ -36,12 +35,7 @@ TINY_PPO = PPOSettings(n_steps=16, batch_size=64, n_epochs=1)
 UNET = {"base_channels": 4, "depth": 1}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import gymnasium as gym
@@ -24,13 +23,7 @@ LAST = "tests.user_envs:ChannelsLastEnv"
 FIRST = "tests.user_envs:ChannelsFirstEnv"
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny networks run fastest on one thread; the old setting is put back for other test modules."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.mark.filterwarnings("ignore:.*Not able to test alternative render modes")  # it needs a registered spec
