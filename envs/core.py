@@ -25,6 +25,7 @@ import numpy as np
 from envs.observations import ENTITY_FIELDS, OBS_MODES, Observer, entity_layout, observation_space, vector_layout
 from envs.render import Kind, render_frames
 from envs.rng import BatchRNG
+from envs.views import view_radius_of
 
 # The moves shared by the grid games: index -> (dy, dx).
 MOVES = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]], dtype=np.int64)
@@ -71,6 +72,10 @@ class BatchedGame(ABC):
             ``envs.observations``).
         cell_px: pixels per cell in "pixels" observations (sprites are distinguishable from 3 up).
         max_steps: episode length limit (truncation); ``None`` takes the game's default.
+        view: the frame of reference of pixels and grid observations: "map" (the map, fixed) or "ego" (centred on
+            the player, what lies beyond the map drawn as wall; games with a player). See ``envs.views``.
+        view_radius: with ``view="ego"``, see only ``view_radius`` cells around the player (a square of
+            ``2 * view_radius + 1`` cells, the same shape on every map size); None sees the whole map.
     """
 
     KINDS: ClassVar[tuple[Kind, ...]]
@@ -94,12 +99,15 @@ class BatchedGame(ABC):
         obs: str = "pixels",
         cell_px: int = 1,
         max_steps: int | None = None,
+        view: str = "map",
+        view_radius: int | None = None,
     ) -> None:
         self.num_games = check_positive_int("num_games", num_games)
         self.height = self.width = check_positive_int("size", size, MIN_SIZE, MAX_SIZE)
         self.cell_px = check_positive_int("cell_px", cell_px, 1, 64)
         self.max_steps = check_positive_int("max_steps", self.DEFAULT_MAX_STEPS if max_steps is None else max_steps)
         self.obs_mode = obs
+        self.view = view
         self.rng = BatchRNG(self.num_games)
         self.steps = np.zeros(self.num_games, dtype=np.int64)
         self._allocate()
@@ -108,13 +116,15 @@ class BatchedGame(ABC):
             raise ValueError(f"obs='entities' is relative to a player, and {type(self).__name__} has none: choose "
                              "pixels, grid or vector")  # fmt: skip
         self._player = player
-        self._observer = Observer(obs, self.num_games, self.height, self.width, self.cell_px, self.KINDS, player)
+        self.view_radius = view_radius_of(type(self).__name__, view, view_radius, obs, player is not None, self.height)
+        """The radius of the view centred on the player, None for the map's frame."""
+        self._observer = self._make_observer(obs, self.view_radius)
         self._other_observers: dict[str, Observer] = {}  # observe_as's, made on first use
         self.slot_counts = tuple(ys.shape[1] for ys, _ in self._objects())
         self.single_action_space = self._action_space()
         length = len(self.entity_layout() if obs == "entities" else self.vector_layout())
         self.single_observation_space = observation_space(
-            obs, self.height, self.width, self.cell_px, len(self.KINDS), length
+            obs, self.height, self.width, self.cell_px, len(self.KINDS), length, self.view_radius
         )
         self._seeded = False
 
@@ -240,9 +250,11 @@ class BatchedGame(ABC):
             else:
                 getattr(self, name)[...] = value
         # Observations are drawn from the state (pixels incrementally): new observers draw them in full.
-        self._observer = Observer(self.obs_mode, self.num_games, self.height, self.width, self.cell_px, self.KINDS,
-                                  self._player)  # fmt: skip
+        self._observer = self._make_observer(self.obs_mode, self.view_radius)
         self._other_observers = {}
+
+    def _make_observer(self, mode: str, radius: int | None = None) -> Observer:
+        return Observer(mode, self.num_games, self.height, self.width, self.cell_px, self.KINDS, self._player, radius)
 
     def observe(self) -> np.ndarray:
         """Observations of all games, a fresh array ``(N, *single_observation_space.shape)``."""
@@ -254,16 +266,22 @@ class BatchedGame(ABC):
         return tuple(mode for mode in OBS_MODES if mode != "entities" or self._player is not None)
 
     def observe_as(self, mode: str) -> np.ndarray:
-        """Observations of all games in ``mode``, whatever mode the game was made with: a recording of the
-        play then serves every mode (agents/demos)."""
-        if mode == self.obs_mode:
+        """Observations of all games in ``mode`` on the map's frame, whatever mode and view the game was made with:
+        a recording of the play then serves every mode and every view (agents/demos, ``envs.views.centre``)."""
+        if mode == self.obs_mode and self.view_radius is None:
             return self.observe()
         if mode not in self.observation_modes:
             raise ValueError(f"{type(self).__name__} has no {mode!r} observations: {', '.join(self.observation_modes)}")
         if mode not in self._other_observers:
-            self._other_observers[mode] = Observer(mode, self.num_games, self.height, self.width, self.cell_px,
-                                                   self.KINDS, self._player)  # fmt: skip
+            self._other_observers[mode] = self._make_observer(mode)
         return self._other_observers[mode](self._objects(), self._extras())
+
+    def player_cells(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(ys, xs)`` of the player of every game (None for a game with no player): the centre of ``view="ego"``."""
+        if self._player is None:
+            return None
+        ys, xs = self._objects()[self._player]
+        return np.minimum(ys[:, 0], self.height - 1), xs[:, 0].copy()
 
     def render(self, cell_px: int = 24) -> np.ndarray:
         """RGB frames of all games at ``cell_px`` pixels per cell, uint8 ``(N, H * cell_px, W * cell_px, 3)``."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
-from envs.render import FrameBuffer, Kind
+from envs.render import FrameBuffer, Kind, window_gather
 
 OBS_MODES = ("pixels", "grid", "vector", "entities")
 ENTITY_FIELDS = ("dx", "dy", "distance", "present")
@@ -26,26 +26,45 @@ ENTITY_FIELDS = ("dx", "dy", "distance", "present")
 
 
 class GridBuffer:
-    """Binary per-kind occupancy maps of N games, updated in place like :class:`FrameBuffer`."""
+    """Binary per-kind occupancy maps of N games, updated in place like :class:`FrameBuffer`.
 
-    def __init__(self, num_games: int, height: int, width: int, num_kinds: int) -> None:
-        self.h = height
-        self.grid = np.zeros((num_games, num_kinds, height + 1, width), dtype=np.uint8)
+    With ``pad`` > 0 the maps sit inside ``pad`` cells of border and gain a last channel, ``wall``, set beyond the
+    map's edge, so that a view centred on any cell is one window of the buffer (:meth:`windows`).
+    """
+
+    def __init__(self, num_games: int, height: int, width: int, num_kinds: int, pad: int = 0) -> None:
+        self.h, self.w, self.pad = height, width, pad
+        rows, cols = height + 2 * pad, width + 2 * pad
+        channels = num_kinds + (1 if pad else 0)
+        # The last row is the hidden parking row for absent objects (below the bottom wall when padded).
+        self.grid = np.zeros((num_games, channels, rows + 1, cols), dtype=np.uint8)
+        if pad:
+            self.grid[:, -1] = 1
+            self.grid[:, -1, pad : pad + height, pad : pad + width] = 0
         self._flat = self.grid.reshape(-1)
-        plane = (height + 1) * width
-        self._base = (np.arange(num_games, dtype=np.int64) * num_kinds * plane)[:, None]
-        self._plane, self._w = plane, width
+        plane = (rows + 1) * cols
+        self._base = (np.arange(num_games, dtype=np.int64) * channels * plane)[:, None] + pad * (cols + 1)
+        self._plane, self._w, self._skip = plane, cols, pad * cols
         self._drawn = np.zeros(0, dtype=np.int64)
 
     def draw(self, objects: list[tuple[np.ndarray, np.ndarray]]) -> None:
         self._flat[self._drawn] = 0
-        cells = [(self._base + k * self._plane + ys * self._w + xs).ravel() for k, (ys, xs) in enumerate(objects)]
-        self._drawn = np.concatenate(cells)
+        cells = [self._base + k * self._plane + ys * self._w + xs for k, (ys, xs) in enumerate(objects)]
+        if self.pad:  # an absent object (y == height) goes to the parking row
+            cells = [c + (ys >= self.h) * self._skip for c, (ys, _) in zip(cells, objects)]
+        self._drawn = np.concatenate([c.ravel() for c in cells])
         self._flat[self._drawn] = 1
 
     def maps(self) -> np.ndarray:
-        """A fresh uint8 array ``(N, K, height, width)``."""
-        return self.grid[:, :, : self.h].copy()
+        """A fresh uint8 array ``(N, K, height, width)`` (the map, without the wall channel)."""
+        p = self.pad
+        return self.grid[:, : self.grid.shape[1] - (1 if p else 0), p : p + self.h, p : p + self.w].copy()
+
+    def windows(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """Views centred on cell ``(ys[i], xs[i])`` of game i: a fresh uint8 array ``(N, K + 1, side, side)``,
+        ``side = 2 * pad + 1``, the last channel the wall beyond the map."""
+        side = 2 * self.pad + 1
+        return window_gather(self.grid, ys, xs, side, side)
 
 
 def pack_vector(
@@ -107,34 +126,45 @@ def vector_layout(kinds: tuple[Kind, ...], counts: tuple[int, ...], extra_names:
 
 
 def observation_space(
-    mode: str, height: int, width: int, cell_px: int, num_kinds: int, vector_size: int
+    mode: str, height: int, width: int, cell_px: int, num_kinds: int, vector_size: int, radius: int | None = None
 ) -> gym.spaces.Box:
-    """The single-game observation space of ``mode`` (``vector_size``: the length of a vector or entities one)."""
+    """The single-game observation space of ``mode`` (``vector_size``: the length of a vector or entities one;
+    ``radius``: the view centred on the player, ``2 * radius + 1`` cells a side, None for the map's frame)."""
+    if radius is not None:
+        height = width = 2 * radius + 1
     if mode == "pixels":
         return gym.spaces.Box(0, 255, (height * cell_px, width * cell_px, 3), np.uint8)
     if mode == "grid":
-        return gym.spaces.Box(0, 1, (num_kinds, height, width), np.uint8)
+        return gym.spaces.Box(0, 1, (num_kinds + (radius is not None), height, width), np.uint8)
     return gym.spaces.Box(-1.0, 1.0, (vector_size,), np.float32)
 
 
 class Observer:
-    """Turns object positions into observations of one mode, keeping incremental buffers where they pay."""
+    """Turns object positions into observations of one mode, keeping incremental buffers where they pay.
+
+    ``radius`` (pixels and grid only) centres the view on the player (kind index ``player``): ``2 * radius + 1``
+    cells a side, what lies beyond the map drawn as wall (``envs.views``); None keeps the map's frame.
+    """
 
     def __init__(self, mode: str, num_games: int, height: int, width: int, cell_px: int, kinds: tuple[Kind, ...],
-                 player: int | None = None) -> None:  # fmt: skip
+                 player: int | None = None, radius: int | None = None) -> None:  # fmt: skip
         if mode not in OBS_MODES:
             raise ValueError(f"unknown obs mode {mode!r}; expected one of {', '.join(OBS_MODES)}")
-        self.mode, self.h, self.w, self.player = mode, height, width, player
-        self.frames = FrameBuffer(num_games, height, width, cell_px, kinds) if mode == "pixels" else None
-        self.grids = GridBuffer(num_games, height, width, len(kinds)) if mode == "grid" else None
+        self.mode, self.h, self.w, self.player, self.radius = mode, height, width, player, radius
+        pad = radius or 0
+        self.frames = FrameBuffer(num_games, height, width, cell_px, kinds, pad) if mode == "pixels" else None
+        self.grids = GridBuffer(num_games, height, width, len(kinds), pad) if mode == "grid" else None
 
     def __call__(self, objects: list[tuple[np.ndarray, np.ndarray]], extras: np.ndarray | None) -> np.ndarray:
-        if self.frames is not None:
-            self.frames.draw(objects)
-            return self.frames.pixels()
-        if self.grids is not None:
-            self.grids.draw(objects)
-            return self.grids.maps()
+        buffer = self.frames if self.frames is not None else self.grids
+        if buffer is not None:
+            buffer.draw(objects)
+            if self.radius is None:
+                return buffer.pixels() if self.frames is not None else buffer.maps()  # type: ignore[union-attr]
+            assert self.player is not None
+            ys, xs = objects[self.player]
+            # A player that is gone (parked on the hidden row) is looked at from the map's last row.
+            return buffer.windows(np.minimum(ys[:, 0], self.h - 1), xs[:, 0])
         if self.mode == "entities":
             assert self.player is not None
             return pack_entities(objects, self.player, self.h, self.w, extras)
