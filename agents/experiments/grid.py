@@ -17,7 +17,7 @@ from pathlib import Path
 
 from agents.cli.options import RunOptions, TrainArgs
 from agents.evaluation.transfer import check_variants, expand_variants
-from agents.run.config import RunConfig, run_name, spec_label
+from agents.run.config import RunConfig, parse_view, run_name, spec_label
 from agents.run.run_dir import RunDir
 from agents.training.resolve import resolve
 
@@ -44,13 +44,16 @@ class Grid:
 
 @dataclass(frozen=True)
 class EncoderSpec:
-    """One ``--encoders`` entry: ``encoder[+key=value...][:obs]``, e.g. ``cnn+stem=rgb:pixels``."""
+    """One ``--encoders`` entry: ``encoder[+key=value...][:obs[@view]]``, e.g. ``cnn+stem=rgb:pixels`` or
+    ``mlp:grid@ego5`` (the 11x11 crop centred on the player; ``agents.run.config.parse_view``)."""
 
     text: str
     encoder: str
     obs: str | None
     encoder_kwargs: tuple[str, ...]
     """``key=value`` arguments of the encoder, on top of ``--encoder-kwargs``."""
+    env_kwargs: tuple[str, ...] = ()
+    """``key=value`` game arguments of the view, on top of ``--env-kwargs``."""
 
 
 def parse_specs(items: Sequence[str]) -> list[EncoderSpec]:
@@ -62,9 +65,14 @@ def parse_specs(items: Sequence[str]) -> list[EncoderSpec]:
         raise ValueError("--encoders is empty: give encoder specs like mlp:vector,cnn,impala,unet")
     parsed = []
     for text in specs:
-        head, _, obs = text.partition(":")
+        head, _, tail = text.partition(":")
         encoder, *kwargs = head.split("+")
-        parsed.append(EncoderSpec(text, encoder, obs or None, tuple(kwargs)))
+        obs, at, view = tail.partition("@")
+        try:
+            view_kwargs = parse_view(view) if at else ()
+        except ValueError as error:
+            raise ValueError(f"encoder spec {text!r}: {error}") from None
+        parsed.append(EncoderSpec(text, encoder, obs or None, tuple(kwargs), view_kwargs))
     return parsed
 
 
@@ -112,8 +120,9 @@ def plan_grid(
     by_label: dict[str, str] = {}
     configs = []
     for spec in parse_specs(encoders):
-        args = TrainArgs(**{**shared, "encoder_kwargs": (*options.encoder_kwargs, *spec.encoder_kwargs)}, env=env,
-                         encoder=spec.encoder, obs=spec.obs, steps=steps, wandb_group=group)  # fmt: skip
+        args = TrainArgs(**{**shared, "encoder_kwargs": (*options.encoder_kwargs, *spec.encoder_kwargs),
+                            "env_kwargs": (*options.env_kwargs, *spec.env_kwargs)},
+                         env=env, encoder=spec.encoder, obs=spec.obs, steps=steps, wandb_group=group)  # fmt: skip
         try:
             config = resolve(args)  # all of train's validation, once per spec
         except ValueError as error:
