@@ -25,7 +25,7 @@ import numpy as np
 from envs.observations import ENTITY_FIELDS, OBS_MODES, Observer, entity_layout, observation_space, vector_layout
 from envs.render import Kind, render_frames
 from envs.rng import BatchRNG
-from envs.views import view_radius_of
+from envs.views import centre, view_radius_of
 
 # The moves shared by the grid games: index -> (dy, dx).
 MOVES = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]], dtype=np.int64)
@@ -286,6 +286,14 @@ class BatchedGame(ABC):
     def render(self, cell_px: int = 24) -> np.ndarray:
         """RGB frames of all games at ``cell_px`` pixels per cell, uint8 ``(N, H * cell_px, W * cell_px, 3)``."""
         return render_frames(self._objects(), self.num_games, self.height, self.width, cell_px, self.KINDS)
+
+    def render_centred(self, cell_px: int = 24) -> np.ndarray:
+        """RGB frames of the view the network sees (``view="ego"``: centred on the player, walls beyond the map)
+        at ``cell_px`` pixels per cell, uint8 ``(N, side * cell_px, side * cell_px, 3)``, side = 2 * radius + 1."""
+        if self.view_radius is None:
+            raise ValueError(f"{type(self).__name__} was made with view='map': its view is the map (render())")
+        ys, xs = self.player_cells()  # type: ignore[misc]
+        return centre(self.render(cell_px), "pixels", ys, xs, self.view_radius, cell_px)
 
     def vector_layout(self) -> list[str]:
         """Names of the entries of a "vector" observation."""

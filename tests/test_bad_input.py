@@ -93,6 +93,12 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --env-kwargs size=abc", 2, "size"),
     ("train --env-kwargs n_enemies=-1", 2, "n_enemies"),
     ("train --env-kwargs n_enemies=40 size=6", 2, "do not fit"),
+    ("train --env-kwargs view=centre", 2, "view must be one of 'map', 'ego'"),
+    ("train --env-kwargs view_radius=5", 2, "add view='ego'"),
+    ("train --env-kwargs view=ego view_radius=0", 2, "view_radius must be an integer between 1 and 255"),
+    ("train --env Target --env-kwargs view=ego", 2, "Target has none"),
+    ("train --env Chase --encoder sets --obs entities --env-kwargs view=ego", 2, "already relative to the player"),
+    ("compare --env Chase --encoders cnn:pixels@egg --steps 1k", 2, "choose map, ego"),
     ("train --env-kwargs foo=1", 2, "--env-kwargs: unknown key 'foo': Chase takes n_enemies,"),
     (
         "train --env-kwargs siz=16",

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 import envs
+from envs.views import centre
 from agents.demos.demo_file import DemoFileError, DemoHeader, Demonstrations, game_settings, read_demos, read_header
 
 SUFFIX = ".npz"
@@ -86,11 +87,22 @@ class DemoDataset:
         return len(self.actions)
 
 
-def _read(path: Path, obs: str | None) -> Demonstrations:
+def _read(path: Path, obs: str | None, also: tuple[str, ...] = ()) -> Demonstrations:
     try:
-        return read_demos(path, modes=None if obs is None else [obs])
+        return read_demos(path, modes=None if obs is None else [obs, *also])
     except DemoFileError as error:
         raise ValueError(f"--demos: {error}") from None
+
+
+def _centred(observations: np.ndarray, vectors: np.ndarray, game: envs.BatchedGame, obs: str) -> np.ndarray:
+    """Map-frame ``observations`` seen as ``game`` (made with ``view="ego"``) sees them, centred on the player's
+    cell, which the packed vectors of the same steps hold (``<player>[0].x``, ``.y`` scaled to [0, 1])."""
+    layout = game.vector_layout()
+    x, y = (vectors[:, layout.index(f"{game.PLAYER}[0].{axis}")] for axis in "xy")
+    xs = np.rint(x * max(game.width - 1, 1)).astype(np.int64)
+    ys = np.rint(y * max(game.height - 1, 1)).astype(np.int64)
+    assert game.view_radius is not None
+    return centre(observations, obs, ys, xs, game.view_radius, game.cell_px)
 
 
 def discounted_returns(rewards: np.ndarray, ends: np.ndarray, gamma: float) -> np.ndarray:
@@ -111,7 +123,13 @@ def load_dataset(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str
     """
     check_demos(source, env, env_kwargs, obs)
     files = demo_files(source)
-    parts = [_read(path, obs) for path in files]
+    run_game = envs.GAMES[env](1, obs=obs, **env_kwargs)
+    if run_game.view_radius is None:
+        parts = [_read(path, obs) for path in files]
+    else:  # recorded on the map's frame: seen from the player, as the run sees
+        parts = [_read(path, obs, also=("vector",)) for path in files]
+        for part in parts:
+            part.observations[obs] = _centred(part.observations[obs], part.observations["vector"], run_game, obs)
     ends = np.concatenate([p.terminated | p.truncated for p in parts])
     rewards = np.concatenate([p.rewards for p in parts])
     masks = [p.action_masks for p in parts]

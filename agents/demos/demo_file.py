@@ -53,20 +53,25 @@ class DemoFileError(ValueError):
     """A demonstration file that cannot be used: not one, damaged, changed after recording, or inconsistent."""
 
 
+NOT_SETTINGS = ("num_games", "obs", "view", "view_radius")
+"""Keyword arguments of a game that say how it is observed, not what is played: a recording holds every observation
+mode on the map's frame, and serves every view (:func:`agents.demos.dataset.load_dataset` centres it)."""
+
+
 def game_settings(game: type[envs.BatchedGame], kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """Every setting of ``game`` (its keyword arguments but ``num_games`` and ``obs``), the defaults filled in, so
-    that two recordings, or a recording and a run, compare as equal exactly when they play the same game."""
+    """Every setting of ``game`` (its keyword arguments but :data:`NOT_SETTINGS`), the defaults filled in, so that
+    two recordings, or a recording and a run, compare as equal exactly when they play the same game."""
     settings: dict[str, Any] = {}
     for klass in game.__mro__:
         if "__init__" not in vars(klass):
             continue
         params = list(inspect.signature(klass.__init__).parameters.values())[1:]
         for param in params:
-            if param.default is not param.empty and param.name not in ("num_games", "obs"):
+            if param.default is not param.empty and param.name not in NOT_SETTINGS:
                 settings.setdefault(param.name, param.default)
         if not any(param.kind == inspect.Parameter.VAR_KEYWORD for param in params):
             break
-    given = {key: value for key, value in kwargs.items() if key != "obs"}
+    given = {key: value for key, value in kwargs.items() if key not in NOT_SETTINGS}
     check_keys("game settings", game.__name__, given, list(settings))
     settings.update(given)
     if settings.get("max_steps") is None:  # None means the game's own limit: name it, so 200 and None compare equal

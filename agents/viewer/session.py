@@ -93,6 +93,11 @@ class GameSession(ABC):
     def observation(self) -> np.ndarray:
         """The observation the policy reads, a batch of one."""
 
+    def network_view(self, height: int) -> np.ndarray | None:
+        """What the network sees, drawn about ``height`` pixels high, when that is not :meth:`frame` (a view
+        centred on the player, ``view="ego"``): overlays over the observation are drawn on it. None otherwise."""
+        return None
+
     @abstractmethod
     def action_masks(self) -> np.ndarray | None:
         """The action masks for :meth:`observation` (batch of one), or None without masks."""
@@ -151,6 +156,11 @@ class BuiltinSession(GameSession):
 
     def frame(self) -> np.ndarray:
         return self.game.render(self.scale)[0]
+
+    def network_view(self, height: int) -> np.ndarray | None:
+        if self.game.view_radius is None:
+            return None
+        return self.game.render_centred(max(2, height // (2 * self.game.view_radius + 1)))[0]
 
     def action_names(self) -> tuple[str, ...] | None:
         return self.game.action_names()

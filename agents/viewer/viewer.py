@@ -177,10 +177,13 @@ class Viewer:
         """The frame to show: the game with the overlay, the side panel and (in the window) the help line."""
         session, state = self.session, self.state
         view = session.frame()
+        seen = session.network_view(view.shape[0])  # a view centred on the player: shown beside the map
         insight = self.insight()
         overlay = OVERLAYS[state.overlay_name]
         if insight is not None:
-            view = overlay.draw(view, insight)
+            seen, view = (None, overlay.draw(view, insight)) if seen is None else (overlay.draw(seen, insight), view)
+        if seen is not None:
+            view = beside(view, seen)
         layer = self.agent.layer_name(state.layer) if overlay.layer and self.agent is not None else None
         info = PanelInfo(
             title=self.title,
@@ -219,3 +222,12 @@ class Viewer:
     def set_state(self, **changes: object) -> None:
         """Change the controls' state directly (what keys would do), e.g. ``set_state(overlay=2)``."""
         self.state = dataclasses.replace(self.state, **changes)
+
+
+def beside(game: np.ndarray, seen: np.ndarray, gap: int = 6) -> np.ndarray:
+    """The game (left, where clicks land) and what the network sees (right), top-aligned on one canvas."""
+    height = max(game.shape[0], seen.shape[0])
+    canvas = np.zeros((height, game.shape[1] + gap + seen.shape[1], 3), dtype=np.uint8)
+    canvas[: game.shape[0], : game.shape[1]] = game
+    canvas[: seen.shape[0], game.shape[1] + gap :] = seen
+    return canvas
