@@ -68,9 +68,7 @@ class FrameBuffer:
     origin plus a fixed table of pixel offsets.
     """
 
-    def __init__(
-        self, num_games: int, height: int, width: int, px: int, kinds: tuple[Kind, ...], pad: int = 0
-    ) -> None:
+    def __init__(self, num_games: int, height: int, width: int, px: int, kinds: tuple[Kind, ...], pad: int = 0) -> None:
         self.h, self.w, self.px, self.pad = height, width, px, pad
         self.atlas = sprite_atlas(kinds, px)
         rows, cols = height + 2 * pad, width + 2 * pad

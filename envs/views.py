@@ -22,9 +22,7 @@ VIEW_MODES = ("pixels", "grid")
 """The observation modes a view centred on the player applies to."""
 
 
-def view_radius_of(
-    game: str, view: object, view_radius: object, obs: str, has_player: bool, size: int
-) -> int | None:
+def view_radius_of(game: str, view: object, view_radius: object, obs: str, has_player: bool, size: int) -> int | None:
     """The radius of the view that ``view`` and ``view_radius`` ask for (None: the map's frame), or a one-line
     ValueError that says what is wrong and what is allowed."""
     if view not in VIEWS:

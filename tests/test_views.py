@@ -138,7 +138,9 @@ def test_demonstrations_on_the_map_frame_train_a_centred_run(tmp_path: Path) -> 
     played = envs.Chase(n, view="ego", view_radius=4, obs="grid", cell_px=2)  # its view is not recorded
     watcher = envs.Chase(n, view="ego", view_radius=3, obs="pixels", cell_px=2)
     played.reset(seeds=np.arange(n)), watcher.reset(seeds=np.arange(n))
-    recorder = DemoRecorder(played, "Chase", {"view": "ego", "view_radius": 4, "cell_px": 2}, "scripted", list(range(n)))
+    recorder = DemoRecorder(
+        played, "Chase", {"view": "ego", "view_radius": 4, "cell_px": 2}, "scripted", list(range(n))
+    )
     seen = []
     for _ in range(steps):
         seen.append(watcher.observe())

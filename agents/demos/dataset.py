@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 import envs
-from envs.views import centre
 from agents.demos.demo_file import DemoFileError, DemoHeader, Demonstrations, game_settings, read_demos, read_header
+from envs.views import centre
 
 SUFFIX = ".npz"
 
