@@ -28,43 +28,50 @@ ENTITY_FIELDS = ("dx", "dy", "distance", "present")
 class GridBuffer:
     """Binary per-kind occupancy maps of N games, updated in place like :class:`FrameBuffer`.
 
-    With ``pad`` > 0 the maps sit inside ``pad`` cells of border and gain a last channel, ``wall``, set beyond the
-    map's edge, so that a view centred on any cell is one window of the buffer (:meth:`windows`).
+    Each cell is one byte whose bit k says that an object of kind k is there, so a map is one plane and a view
+    centred on the player is one window of it (:meth:`windows`), split into channels after the cut. With ``pad``
+    > 0 the map sits inside ``pad`` cells of border whose bit K (a last channel, ``wall``) is set.
     """
 
     def __init__(self, num_games: int, height: int, width: int, num_kinds: int, pad: int = 0) -> None:
-        self.h, self.w, self.pad = height, width, pad
+        if num_kinds > 7:
+            raise ValueError(f"grid observations hold up to 7 kinds of objects, got {num_kinds}")
+        self.h, self.w, self.pad, self.kinds = height, width, pad, num_kinds
         rows, cols = height + 2 * pad, width + 2 * pad
-        channels = num_kinds + (1 if pad else 0)
         # The last row is the hidden parking row for absent objects (below the bottom wall when padded).
-        self.grid = np.zeros((num_games, channels, rows + 1, cols), dtype=np.uint8)
+        self.cells = np.zeros((num_games, rows + 1, cols), dtype=np.uint8)
         if pad:
-            self.grid[:, -1] = 1
-            self.grid[:, -1, pad : pad + height, pad : pad + width] = 0
-        self._flat = self.grid.reshape(-1)
-        plane = (rows + 1) * cols
-        self._base = (np.arange(num_games, dtype=np.int64) * channels * plane)[:, None] + pad * (cols + 1)
-        self._plane, self._w, self._skip = plane, cols, pad * cols
+            self.cells[:] = 1 << num_kinds
+            self.cells[:, pad : pad + height, pad : pad + width] = 0
+        self._flat = self.cells.reshape(-1)
+        self._base = (np.arange(num_games, dtype=np.int64) * (rows + 1) * cols)[:, None] + pad * (cols + 1)
+        self._w, self._skip = cols, pad * cols
+        self._bits = (1 << np.arange(num_kinds + 1, dtype=np.uint8))[:, None, None]
         self._drawn = np.zeros(0, dtype=np.int64)
 
     def draw(self, objects: list[tuple[np.ndarray, np.ndarray]]) -> None:
         self._flat[self._drawn] = 0
-        cells = [self._base + k * self._plane + ys * self._w + xs for k, (ys, xs) in enumerate(objects)]
+        cells = [self._base + ys * self._w + xs for ys, xs in objects]
         if self.pad:  # an absent object (y == height) goes to the parking row
             cells = [c + (ys >= self.h) * self._skip for c, (ys, _) in zip(cells, objects)]
+        for k, c in enumerate(cells):  # kind by kind: two objects of one kind on a cell set the same bit
+            self._flat[c] |= np.uint8(1 << k)
         self._drawn = np.concatenate([c.ravel() for c in cells])
-        self._flat[self._drawn] = 1
+
+    def _channels(self, cells: np.ndarray, channels: int) -> np.ndarray:
+        """``(N, h, w)`` cell bytes -> ``(N, channels, h, w)`` uint8 in {0, 1}."""
+        return (cells[:, None] & self._bits[:channels] != 0).view(np.uint8)
 
     def maps(self) -> np.ndarray:
         """A fresh uint8 array ``(N, K, height, width)`` (the map, without the wall channel)."""
         p = self.pad
-        return self.grid[:, : self.grid.shape[1] - (1 if p else 0), p : p + self.h, p : p + self.w].copy()
+        return self._channels(self.cells[:, p : p + self.h, p : p + self.w], self.kinds)
 
     def windows(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """Views centred on cell ``(ys[i], xs[i])`` of game i: a fresh uint8 array ``(N, K + 1, side, side)``,
         ``side = 2 * pad + 1``, the last channel the wall beyond the map."""
         side = 2 * self.pad + 1
-        return window_gather(self.grid, ys, xs, side, side)
+        return self._channels(window_gather(self.cells, ys, xs, side, side), self.kinds + 1)
 
 
 def pack_vector(

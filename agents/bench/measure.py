@@ -208,3 +208,23 @@ class _GpuSampler:
 
     def mean(self) -> float | None:
         return float(np.mean(self.samples)) if self.samples else None
+
+
+VIEWS_MEASURED: tuple[tuple[str, dict[str, object]], ...] = (
+    ("map", {}),
+    ("ego", {"view": "ego"}),
+    ("ego, radius 5", {"view": "ego", "view_radius": 5}),
+)
+"""The frames of reference ``bench --views`` compares (``envs.views``)."""
+
+
+def bench_view_speed(num_envs: int = 1024, seconds: float = 2.0) -> list[tuple[str, str, str, float]]:
+    """``(game, obs, view, steps/s)`` of every game with a player, on each view of :data:`VIEWS_MEASURED`, at the
+    default map size and ``num_envs`` games, random actions."""
+    rows = []
+    for game in sorted(name for name, klass in envs.GAMES.items() if klass.PLAYER):
+        for obs in ("pixels", "grid"):
+            for view, kwargs in VIEWS_MEASURED:
+                vec = envs.make_vec(game, num_envs=num_envs, obs=obs, **kwargs)
+                rows.append((game, obs, view, _steps_per_second(vec, seconds)))
+    return rows

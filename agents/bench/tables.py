@@ -7,6 +7,7 @@ from typing import Any
 
 from agents.bench.measure import (
     bench_env_speed,
+    bench_view_speed,
     expert_policy,
     policy_scores,
     ppo_steps_per_second,
@@ -29,6 +30,14 @@ def env_speed_table(seconds: float) -> str:
         speedup = "" if r.speedup is None else f"{r.speedup:,.0f}x"
         rows.append([r.game, str(r.num_envs), f"{r.batched_sps:,.0f}", sync, speedup])
     return _table(["game", "N", "batched steps/s", "SyncVectorEnv steps/s", "speed-up"], rows)
+
+
+def view_speed_table(seconds: float) -> str:
+    rows, base = [], 0.0
+    for game, obs, view, speed in bench_view_speed(seconds=seconds):
+        base = speed if view == "map" else base
+        rows.append([game, obs, view, f"{speed:,.0f}", f"{speed / base:.0%}"])
+    return _table(["game", "obs", "view", "steps/s", "of the map's frame"], rows)
 
 
 def scores_table() -> str:
@@ -167,7 +176,7 @@ def _solved_cell(run: Any, minutes: float) -> str:
 
 def run_benchmarks(args: Any) -> None:
     """Print the chosen tables; with ``args.markdown`` also write them to that file."""
-    chosen = [k for k in ("envs", "scores", "nets", "ppo", "stems", "presets", "baseline", "device_ppo")
+    chosen = [k for k in ("envs", "views", "scores", "nets", "ppo", "stems", "presets", "baseline", "device_ppo")
               if getattr(args, k)]  # fmt: skip
     sections = [
         "# Performance\n\nWritten by `pixelarena bench "
@@ -178,6 +187,11 @@ def run_benchmarks(args: Any) -> None:
     if args.envs:
         sections.append(
             "## Env steps per second (16x16, cell_px=1, pixels obs, random actions)\n\n" + env_speed_table(args.seconds)
+        )
+    if args.views:
+        sections.append(
+            "## Views: env steps per second (1,024 games, 12x12, cell_px=1, random actions)\n\n"
+            + view_speed_table(args.seconds)
         )
     if args.scores:
         sections.append("## Reference scores (mean ± std of 1,000 episodes, default settings)\n\n" + scores_table())

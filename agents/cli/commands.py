@@ -111,10 +111,11 @@ def run_bench(args: BenchArgs) -> None:
     from agents.run.model import pick_device
     from agents.run.presets import PRESETS
 
-    if not (args.envs or args.scores or args.nets or args.ppo or args.stems or args.presets or args.baseline
-            or args.device_ppo):  # fmt: skip
+    measures = (args.envs, args.views, args.scores, args.nets, args.ppo, args.stems, args.presets, args.baseline,
+                args.device_ppo)  # fmt: skip
+    if not any(measures):
         raise ValueError(
-            "choose what to measure: --envs, --scores, --nets, --ppo, --stems, --presets, --device-ppo and/or "
+            "choose what to measure: --envs, --views, --scores, --nets, --ppo, --stems, --presets, --device-ppo and/or "
             "--baseline"
         )
     if min(args.baseline_minutes, args.ours_minutes, args.zoo_minutes) < 0:

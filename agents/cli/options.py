@@ -263,6 +263,9 @@ class BenchArgs:
 
     envs: bool = False
     """Env steps/second of every game, batched vs Gymnasium's SyncVectorEnv (16x16, cell_px=1, pixels)."""
+    views: bool = False
+    """Env steps/second at 1,024 games of every game with a player on the map's frame, centred on the player
+    (view=ego) and in its 11x11 crop (view_radius=5), pixels and grid, with the ratio to the map's frame."""
     scores: bool = False
     """Mean return of a random and of the scripted policy of every game (1,000 episodes each)."""
     nets: bool = False
@@ -446,7 +449,7 @@ HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
         "Ray": ("address", "cpus_per_run", "gpus_per_run", "device"),
     },
     BenchArgs: {
-        MAIN: ("envs", "scores", "nets", "ppo", "stems", "presets", "device_ppo", "baseline"),
+        MAIN: ("envs", "views", "scores", "nets", "ppo", "stems", "presets", "device_ppo", "baseline"),
         "measurement": ("threads", "seconds", "device", "markdown"),
         "baseline": ("baseline_preset", "baseline_minutes", "zoo_minutes", "ours_minutes"),
     },
