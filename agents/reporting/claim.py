@@ -12,15 +12,15 @@ import numpy as np
 from agents.reporting.markdown import ci, format_duration, signed, table
 from agents.reporting.records import Group, iqm_with_ci
 from agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci
-from agents.reporting.tables import STATE_OBS, strongest_state_arm
+from agents.reporting.tables import is_state_arm, strongest_state_arm
 
 CLAIM_NOTE = (
     "Final score: greedy return of the run's best policy on held-out games, IQM over seeds (95% bootstrap CI). "
     "P(> strongest state): the chance that a seed of the arm beats a seed of the strongest state-based arm at the "
-    "same reading (vector or entity rows, the one with the highest IQM), with its 95% CI. Equal seconds: arms "
-    "faster per step than the claim arm trained again with the seconds the claim arm's equal-steps runs took as a "
-    "time limit (and as many best-policy evaluations per run); the claim arm's reading is its equal-steps run; "
-    "arms not trained so are marked not run."
+    "same reading (packed vector, entity rows or an MLP on one-hot cells, the one with the highest IQM), with its "
+    "95% CI. Equal seconds: arms faster per step than the claim arm trained again with the seconds the claim arm's "
+    "equal-steps runs took as a time limit (and as many best-policy evaluations per run); the claim arm's reading "
+    "is its equal-steps run; arms not trained so are marked not run."
 )
 
 
@@ -73,7 +73,7 @@ def claim_table(title: str, claim_label: str, steps: list[Group], seconds: list[
     # At equal seconds the claim arm's reading is its equal-steps run (its seconds are the limit).
     seconds_groups = [by_label.get(group.label, group) for group in steps]
     base_steps, base_seconds = strongest_state_arm(steps), strongest_state_arm(list(by_label.values()))
-    if not any(group.runs[0].config.obs in STATE_OBS for group in seconds):
+    if not any(is_state_arm(group) for group in seconds):
         # No state-based arm was given the seconds (Target, Swarm: the U-Net against flat heads): the claim arm is
         # read against the strongest arm that was.
         base_seconds = max((g for g in seconds if g.scores), key=lambda g: iqm_with_ci(g.scores)[0], default=None)

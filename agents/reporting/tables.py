@@ -49,9 +49,17 @@ STATE_OBS = ("vector", "entities")
 """Observations of the game state (not images): the arms the claim is measured against."""
 
 
+def is_state_arm(group: Group) -> bool:
+    """Whether an arm reads the game state with no convolution: the packed vector, entity rows, or an MLP on the
+    one-hot cells of the grid (PufferLib's Snake policy; on a view centred on the player, the same view the
+    pixels give the cnn)."""
+    config = group.runs[0].config
+    return config.obs in STATE_OBS or (config.obs == "grid" and config.encoder == "mlp")
+
+
 def strongest_state_arm(groups: list[Group]) -> Group | None:
-    """The state-based arm (vector or entity rows) with the highest IQM final score: the claim's baseline."""
-    state = [group for group in groups if group.runs[0].config.obs in STATE_OBS and group.scores]
+    """The state-based arm (:func:`is_state_arm`) with the highest IQM final score: the claim's baseline."""
+    state = [group for group in groups if is_state_arm(group) and group.scores]
     return max(state, key=lambda group: iqm_with_ci(group.scores)[0], default=None)
 
 
