@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from agents.cli.play import PlayArgs, main
+from pixelarena.agents.cli.play import PlayArgs, main
 
 __all__ = ["PlayArgs", "main"]
 

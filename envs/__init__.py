@@ -4,14 +4,14 @@ Importing this package registers ``pixelarena/<Game>-v0`` for every game. It nee
 for windows only, pygame; never torch.
 """
 
-from envs.adapters import GameEnv, GameVectorEnv, MaskedGameEnv
-from envs.chase import Chase
-from envs.core import BatchedGame
-from envs.observations import OBS_MODES
-from envs.registration import GAMES, make, make_vec, register_games, resolve_env_id
-from envs.snake import Snake
-from envs.swarm import Swarm
-from envs.target import Target
+from pixelarena.envs.adapters import GameEnv, GameVectorEnv, MaskedGameEnv
+from pixelarena.envs.chase import Chase
+from pixelarena.envs.core import BatchedGame
+from pixelarena.envs.observations import OBS_MODES
+from pixelarena.envs.registration import GAMES, make, make_vec, register_games, resolve_env_id
+from pixelarena.envs.snake import Snake
+from pixelarena.envs.swarm import Swarm
+from pixelarena.envs.target import Target
 
 register_games()
 

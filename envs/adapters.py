@@ -17,9 +17,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
-
-from envs.core import BatchedGame, one_line
-from envs.window import Window
+from pixelarena.envs.core import BatchedGame, one_line
+from pixelarena.envs.window import Window
 
 RENDER_CELL_PX = 24  # display scale of render(): crisp sprites at a comfortable size
 

@@ -21,11 +21,17 @@ from typing import ClassVar
 
 import gymnasium as gym
 import numpy as np
-
-from envs.observations import ENTITY_FIELDS, OBS_MODES, Observer, entity_layout, observation_space, vector_layout
-from envs.render import Kind, render_frames
-from envs.rng import BatchRNG
-from envs.views import centre, view_radius_of
+from pixelarena.envs.observations import (
+    ENTITY_FIELDS,
+    OBS_MODES,
+    Observer,
+    entity_layout,
+    observation_space,
+    vector_layout,
+)
+from pixelarena.envs.render import Kind, render_frames
+from pixelarena.envs.rng import BatchRNG
+from pixelarena.envs.views import centre, view_radius_of
 
 # The moves shared by the grid games: index -> (dy, dx).
 MOVES = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]], dtype=np.int64)

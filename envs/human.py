@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-
-from envs.core import BatchedGame
+from pixelarena.envs.core import BatchedGame
 
 
 class HumanInput:
@@ -87,9 +86,8 @@ def play_human(
     with the game's idle action (e.g. Snake keeps its heading) when no key was pressed.
     """
     import pygame
-
-    from envs.registration import make
-    from envs.window import Window
+    from pixelarena.envs.registration import make
+    from pixelarena.envs.window import Window
 
     env = make(env_name, **game_kwargs)
     game: BatchedGame = env.unwrapped.game

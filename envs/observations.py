@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
-
-from envs.render import FrameBuffer, Kind, window_gather
+from pixelarena.envs.render import FrameBuffer, Kind, window_gather
 
 OBS_MODES = ("pixels", "grid", "vector", "entities")
 ENTITY_FIELDS = ("dx", "dy", "distance", "present")

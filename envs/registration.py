@@ -7,13 +7,12 @@ from functools import partial
 from typing import Any
 
 import gymnasium as gym
-
-from envs.adapters import GameVectorEnv, game_env
-from envs.chase import Chase
-from envs.core import BatchedGame
-from envs.snake import Snake
-from envs.swarm import Swarm
-from envs.target import Target
+from pixelarena.envs.adapters import GameVectorEnv, game_env
+from pixelarena.envs.chase import Chase
+from pixelarena.envs.core import BatchedGame
+from pixelarena.envs.snake import Snake
+from pixelarena.envs.swarm import Swarm
+from pixelarena.envs.target import Target
 
 NAMESPACE = "pixelarena"
 GAMES: dict[str, type[BatchedGame]] = {"Chase": Chase, "Target": Target, "Swarm": Swarm, "Snake": Snake}

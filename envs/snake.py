@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
-
-from envs.core import MOVES, BatchedGame, check_positive_int
-from envs.render import Kind
+from pixelarena.envs.core import MOVES, BatchedGame, check_positive_int
+from pixelarena.envs.render import Kind
 
 # Headings and absolute actions share one numbering: 0 up, 1 down, 2 left, 3 right (core MOVES[1:]).
 DIRS = MOVES[1:]

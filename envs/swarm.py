@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
-
-from envs.core import MOVES, BatchedGame, check_fraction, check_positive_int
-from envs.render import Kind
+from pixelarena.envs.core import MOVES, BatchedGame, check_fraction, check_positive_int
+from pixelarena.envs.render import Kind
 
 
 class Swarm(BatchedGame):

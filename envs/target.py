@@ -6,9 +6,8 @@ from typing import ClassVar
 
 import gymnasium as gym
 import numpy as np
-
-from envs.core import MOVES, BatchedGame, check_fraction, check_positive_int
-from envs.render import Kind
+from pixelarena.envs.core import MOVES, BatchedGame, check_fraction, check_positive_int
+from pixelarena.envs.render import Kind
 
 # Candidate cells drawn per respawn before falling back to a draw over every cell (see _pick_free_cells).
 RESPAWN_TRIES = 8

@@ -4,17 +4,17 @@ nets/ knows torch, gymnasium spaces and stable-baselines3, nothing of the games:
 with the right spaces.
 """
 
-from nets.adapt import SizeTransferError, adapt_policy, can_transfer, resize_spaces
-from nets.cnn import CnnEncoder
-from nets.encoder import PixelEncoder
-from nets.facts import ArchitectureFacts, architecture_facts
-from nets.impala import ImpalaEncoder
-from nets.mlp import MlpEncoder
-from nets.policy import MaskablePixelPolicy, PixelPolicy
-from nets.recurrent import RecurrentPixelPolicy, recurrent_problem
-from nets.registry import ENCODER_ALIASES, ENCODERS, encoder_class
-from nets.sets import SetsEncoder
-from nets.unet import UNetEncoder
+from pixelarena.nets.adapt import SizeTransferError, adapt_policy, can_transfer, resize_spaces
+from pixelarena.nets.cnn import CnnEncoder
+from pixelarena.nets.encoder import PixelEncoder
+from pixelarena.nets.facts import ArchitectureFacts, architecture_facts
+from pixelarena.nets.impala import ImpalaEncoder
+from pixelarena.nets.mlp import MlpEncoder
+from pixelarena.nets.policy import MaskablePixelPolicy, PixelPolicy
+from pixelarena.nets.recurrent import RecurrentPixelPolicy, recurrent_problem
+from pixelarena.nets.registry import ENCODER_ALIASES, ENCODERS, encoder_class
+from pixelarena.nets.sets import SetsEncoder
+from pixelarena.nets.unet import UNetEncoder
 
 __all__ = [
     "ENCODERS",

@@ -12,10 +12,9 @@ from typing import Any
 import numpy as np
 import torch
 from gymnasium import spaces
+from pixelarena.nets.heads import resolve_action
+from pixelarena.nets.layout import describe_observation
 from stable_baselines3.common.policies import BasePolicy
-
-from nets.heads import resolve_action
-from nets.layout import describe_observation
 
 # Top-level submodule of a policy -> what to call it in messages.
 _PARTS = {

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import torch
 from gymnasium import spaces
+from pixelarena.nets.encoder import PixelEncoder
+from pixelarena.nets.pool import make_pool
 from torch import nn
-
-from nets.encoder import PixelEncoder
-from nets.pool import make_pool
 
 
 class CnnEncoder(PixelEncoder):

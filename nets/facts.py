@@ -10,10 +10,9 @@ from typing import Any
 
 import torch
 from gymnasium import spaces
+from pixelarena.nets.adapt import can_transfer, resize_spaces
+from pixelarena.nets.policy import PixelPolicy
 from torch import nn
-
-from nets.adapt import can_transfer, resize_spaces
-from nets.policy import PixelPolicy
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from gymnasium import spaces
+from pixelarena.nets.encoder import PixelEncoder
+from pixelarena.nets.layout import ObservationLayout
+from pixelarena.nets.pool import GlobalAvgMaxPool
 from torch import nn
-
-from nets.encoder import PixelEncoder
-from nets.layout import ObservationLayout
-from nets.pool import GlobalAvgMaxPool
 
 ActionKind = Literal["discrete", "click", "cells", "multi"]
 

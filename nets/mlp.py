@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 from gymnasium import spaces
+from pixelarena.nets.encoder import PixelEncoder
 from torch import nn
-
-from nets.encoder import PixelEncoder
 
 
 class MlpEncoder(PixelEncoder):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import difflib
 
-from nets.cnn import CnnEncoder
-from nets.encoder import PixelEncoder
-from nets.impala import ImpalaEncoder
-from nets.mlp import MlpEncoder
-from nets.sets import SetsEncoder
-from nets.unet import UNetEncoder
+from pixelarena.nets.cnn import CnnEncoder
+from pixelarena.nets.encoder import PixelEncoder
+from pixelarena.nets.impala import ImpalaEncoder
+from pixelarena.nets.mlp import MlpEncoder
+from pixelarena.nets.sets import SetsEncoder
+from pixelarena.nets.unet import UNetEncoder
 
 ENCODERS: dict[str, type[PixelEncoder]] = {
     cls.name: cls for cls in (MlpEncoder, CnnEncoder, ImpalaEncoder, UNetEncoder, SetsEncoder)

@@ -13,9 +13,8 @@ import itertools
 
 import torch
 from gymnasium import spaces
+from pixelarena.nets.encoder import PixelEncoder
 from torch import nn
-
-from nets.encoder import PixelEncoder
 
 
 def _mlp(sizes: tuple[int, ...]) -> nn.Sequential:

@@ -7,10 +7,9 @@ import time
 import numpy as np
 import torch
 from gymnasium import spaces
-
-from nets.facts import architecture_facts
-from nets.policy import PixelPolicy
-from nets.registry import ENCODERS
+from pixelarena.nets.facts import architecture_facts
+from pixelarena.nets.policy import PixelPolicy
+from pixelarena.nets.registry import ENCODERS
 
 
 def bench_encoders(

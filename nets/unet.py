@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import torch
 from gymnasium import spaces
+from pixelarena.nets.encoder import PixelEncoder
+from pixelarena.nets.pool import GlobalAvgMaxPool
 from torch import nn
-
-from nets.encoder import PixelEncoder
-from nets.pool import GlobalAvgMaxPool
 
 
 def double_conv(in_channels: int, out_channels: int) -> nn.Sequential:

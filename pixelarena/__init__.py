@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import gymnasium as gym
 import numpy as np
 
-import envs  # registers pixelarena/<Game>-v0 with Gymnasium
-from envs import GAMES
+from pixelarena import envs  # registers pixelarena/<Game>-v0 with Gymnasium
+from pixelarena.envs import GAMES
 
 if TYPE_CHECKING:
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import VecEnv
 
-    from agents.run.config import RunConfig
+    from pixelarena.agents.run.config import RunConfig
 
 try:
     __version__ = _installed_version("pixelarena")
@@ -78,9 +78,9 @@ def train(
         TypeError: An option that ``pixelarena train`` does not have.
         ValueError: A bad value (unknown game or encoder, a count that is not positive, ...), in one line.
     """
-    from agents.cli.options import TrainArgs
-    from agents.training.resolve import resolve, resume_config
-    from agents.training.train import train as train_run
+    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.training.resolve import resolve, resume_config
+    from pixelarena.agents.training.train import train as train_run
 
     args = TrainArgs(env=env, encoder=encoder, obs=obs, preset=preset, seed=seed,
                      steps=None if steps is None else str(steps),
@@ -104,7 +104,7 @@ class Agent:
     trained with ``--recurrent``) with the run's policy."""
 
     def __post_init__(self) -> None:
-        from agents.run.acting import Actor  # here: importing pixelarena imports no torch
+        from pixelarena.agents.run.acting import Actor  # here: importing pixelarena imports no torch
 
         self._actor = Actor(self.model.policy)
 
@@ -143,7 +143,7 @@ class Agent:
     def make_vec_env(self, num_envs: int = 1, seed: int = 0) -> VecEnv:
         """The run's env exactly as training built it (observation keys, frame stack, Atari preprocessing), as a
         stable-baselines3 vector env: ``reset()`` gives a batch of observations, ``step(actions)`` four arrays."""
-        from agents.environments.env_spec import EnvSpec
+        from pixelarena.agents.environments.env_spec import EnvSpec
 
         return EnvSpec.of(self.config).make_vec_env(num_envs, seed)
 
@@ -157,7 +157,7 @@ def load(run: str | Path, device: str = "cpu", weights: Literal["final", "best",
     Raises:
         ValueError: Not a run directory, or the weights named are missing or not the run's, in one line.
     """
-    from agents.run.model import load_trained
+    from pixelarena.agents.run.model import load_trained
 
     config, model = load_trained(Path(run), device, weights)
     return Agent(Path(run), config, model)

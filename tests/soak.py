@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
-import envs
+from pixelarena import envs
 
 
 def rss_mib() -> float:

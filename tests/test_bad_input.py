@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from agents.cli.main import main
+from pixelarena.agents.cli.main import main
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "1", "--eval-episodes", "2"]
 ENV = "tests.user_envs:ChannelsLastEnv"
@@ -94,7 +93,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --env-kwargs n_enemies=-1", 2, "n_enemies"),
     ("train --env-kwargs n_enemies=40 size=6", 2, "do not fit"),
     ("train --env-kwargs view=centre", 2, "view must be one of 'map', 'ego'"),
-    ("train --env-kwargs view_radius=5", 2, "add view='ego'"),
+    ("train --env Chase --encoder mlp --obs vector --env-kwargs view_radius=5", 2, "add view='ego'"),
     ("train --env-kwargs view=ego view_radius=0", 2, "view_radius must be an integer between 1 and 255"),
     ("train --env Target --env-kwargs view=ego", 2, "Target has none"),
     ("train --env Chase --encoder sets --obs entities --env-kwargs view=ego", 2, "already relative to the player"),
@@ -104,7 +103,7 @@ ROWS: list[tuple[str, int, str]] = [
         "train --env-kwargs siz=16",
         2,
         "unknown key 'siz': Chase takes n_enemies, n_coins, enemy_speed, enemy_noise, "
-        "spawn_distance, size, cell_px, max_steps; did you mean 'size'?",
+        "spawn_distance, size, cell_px, max_steps, view, view_radius; did you mean 'size'?",
     ),
     ("train --env Swarm --env-kwargs n_unit=4", 2, "did you mean 'n_units'?"),
     ("train --env-kwargs size", 2, "key=value"),
@@ -224,7 +223,7 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A finished tiny run (in a comparison folder RUNS), an empty directory, a file, a run without weights."""
     root = tmp_path_factory.mktemp("places")
     run = root / "runs" / "Chase__cnn__pixels__s0"
-    command = [sys.executable, "-m", "agents", "train", "--run-dir", str(run), "--steps", "256", "--threads", "1",
+    command = [sys.executable, "-m", "pixelarena", "train", "--run-dir", str(run), "--steps", "256", "--threads", "1",
                "--env-kwargs", "size=8", *TINY]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -252,9 +251,9 @@ def test_bad_input_gives_a_short_message_and_leaves_nothing(
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"bad input {line!r} got as far as training")
 
-    monkeypatch.setattr("agents.training.train._train", must_not_run)
-    monkeypatch.setattr("agents.experiments.compare.run_grids", must_not_run)
-    monkeypatch.setattr("agents.experiments.ray_backend.run_grids_on_ray", must_not_run)
+    monkeypatch.setattr("pixelarena.agents.training.train._train", must_not_run)
+    monkeypatch.setattr("pixelarena.agents.experiments.compare.run_grids", must_not_run)
+    monkeypatch.setattr("pixelarena.agents.experiments.ray_backend.run_grids_on_ray", must_not_run)
     before = files_under(places["RUNS"].parent)
     try:
         exit_code = main(argv)
@@ -284,7 +283,7 @@ def test_a_run_of_another_game_is_refused_by_its_checkpoint(places: dict[str, Pa
     config = json.loads((run / "config.json").read_text())
     config["env"] = "Snake"
     (run / "config.json").write_text(json.dumps(config))
-    result = subprocess.run([sys.executable, "-m", "agents", "eval", str(run), "--episodes", "1"],
+    result = subprocess.run([sys.executable, "-m", "pixelarena", "eval", str(run), "--episodes", "1"],
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 2 and "does not fit this env" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
@@ -302,8 +301,8 @@ def test_a_run_of_another_game_is_refused_by_its_checkpoint(places: dict[str, Pa
 )
 def test_the_minibatch_follows_the_rollout(argv: list[str], batch: int) -> None:
     """Any --n-envs works with a preset whose minibatch was sized for 64 envs (CleanRL's num_minibatches)."""
-    from agents.cli.options import TrainArgs
-    from agents.training.resolve import resolve
+    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.training.resolve import resolve
 
     options = {"n_envs": None, "minibatches": None, "batch_size": None}
     for name, value in zip(argv[::2], argv[1::2]):
@@ -315,10 +314,10 @@ def test_every_ppo_setting_is_an_option_recorded_in_the_config(tmp_path: Path) -
     """What a preset sets is settable on the command line and lands in config.json; the schedules reach SB3."""
     import dataclasses
 
-    from agents.cli.options import TrainArgs
-    from agents.run.config import PPOSettings, RunConfig
-    from agents.run.model import build_model, make_vec_env
-    from agents.training.resolve import resolve
+    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.run.config import PPOSettings, RunConfig
+    from pixelarena.agents.run.model import build_model, make_vec_env
+    from pixelarena.agents.training.resolve import resolve
 
     given = {"learning_rate": 1e-3, "n_steps": 16, "n_epochs": 2, "ent_coef": 0.02, "gamma": 0.9,
              "gae_lambda": 0.7, "clip_range": 0.3, "vf_coef": 0.25, "max_grad_norm": 1.5, "lr_schedule": "linear",
@@ -330,7 +329,7 @@ def test_every_ppo_setting_is_an_option_recorded_in_the_config(tmp_path: Path) -
     model = build_model(stored, make_vec_env(stored, 4, seed=0))
     assert model.lr_schedule(1.0) == pytest.approx(1e-3) and model.lr_schedule(0.25) == pytest.approx(2.5e-4)
     assert model.clip_range(0.5) == pytest.approx(0.15)
-    from agents.training.train import train
+    from pixelarena.agents.training.train import train
 
     run = train(dataclasses.replace(stored, eval_episodes=2, eval_every=0), tmp_path / "run")
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
@@ -344,7 +343,7 @@ def test_every_ppo_setting_is_an_option_recorded_in_the_config(tmp_path: Path) -
 def test_actions_of_the_wrong_shape_dtype_or_range_are_one_line_errors(game: str) -> None:
     import numpy as np
 
-    import envs
+    from pixelarena import envs
 
     single = envs.make(game)
     single.reset(seed=0)

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.run.model import build_model, make_vec_env
+from pixelarena.nets.stems import LookupColourStem
 
-from agents.run.config import RunConfig
-from agents.run.model import build_model, make_vec_env
-from nets.stems import LookupColourStem
 from tests.catch_env import Catch, scripted_action
 
 CATCH = "tests.catch_env:Catch"
@@ -57,7 +57,7 @@ def test_catch_gets_the_colour_stem_without_options() -> None:
 
 def _train(tmp_path: Path, name: str, *options: str) -> dict:
     run_dir = tmp_path / name
-    command = [sys.executable, "-m", "agents", "train", "--env", CATCH, "--run-dir", str(run_dir), "--threads", "1",
+    command = [sys.executable, "-m", "pixelarena", "train", "--env", CATCH, "--run-dir", str(run_dir), "--threads", "1",
                *options]  # fmt: skip
     subprocess.run(command, check=True, cwd=ROOT, capture_output=True, timeout=1800)
     return json.loads((run_dir / "eval.json").read_text())
@@ -75,7 +75,7 @@ def test_a_cnn_learns_an_image_cue_in_seconds(tmp_path: Path) -> None:
     RGB image, whose colour names the rewarded action of three. Random scores 1/3; 4,096 steps of the default cnn
     (measured: greedy +1.00 over 100 games) must reach 0.8."""
     run_dir = tmp_path / "cue"
-    command = [sys.executable, "-m", "agents", "train", "--env", "tests.user_envs:ImageCueEnv", "--run-dir",
+    command = [sys.executable, "-m", "pixelarena", "train", "--env", "tests.user_envs:ImageCueEnv", "--run-dir",
                str(run_dir), "--steps", "4096", "--threads", "1", "--n-envs", "8", "--n-steps", "32", "--batch-size",
                "64", "--n-epochs", "4", "--eval-episodes", "100"]  # fmt: skip
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from agents.cli.main import main
-from agents.experiments.suites import CLAIM
-from agents.run.run_dir import RunDir
+from pixelarena.agents.cli.main import main
+from pixelarena.agents.experiments.suites import CLAIM
+from pixelarena.agents.run.run_dir import RunDir
 
 
 def test_every_equal_seconds_experiment_reads_against_an_equal_steps_one() -> None:

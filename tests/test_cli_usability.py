@@ -7,9 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
-
-from agents.cli.commands import COMMANDS
-from agents.cli.main import main
+from pixelarena.agents.cli.commands import COMMANDS
+from pixelarena.agents.cli.main import main
 
 
 def test_list_shows_a_per_cell_action_space_compactly(capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,9 +30,8 @@ def test_weights_get_the_mode_of_every_other_file_of_the_run(umask: int, mode: i
     import gymnasium as gym
     import numpy as np
     import torch
-
-    from agents.run import run_dir
-    from agents.run.checkpoint import save_checkpoint
+    from pixelarena.agents.run import run_dir
+    from pixelarena.agents.run.checkpoint import save_checkpoint
 
     old = os.umask(umask)
     run_dir._new_file_mode.cache_clear()
@@ -50,7 +48,7 @@ def test_weights_get_the_mode_of_every_other_file_of_the_run(umask: int, mode: i
 def test_compare_help_lists_every_suite_and_its_experiments(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agents.experiments.suites import SUITES
+    from pixelarena.agents.experiments.suites import SUITES
 
     monkeypatch.setenv("COLUMNS", "120")  # one column of groups (tyro puts them side by side from 130)
     with pytest.raises(SystemExit) as exit_:
@@ -83,9 +81,9 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
 
 
 def test_list_presets_prints_every_preset(capsys: pytest.CaptureFixture[str]) -> None:
-    from agents.cli.listing import format_steps
-    from agents.run.config import parse_steps
-    from agents.run.presets import PRESETS
+    from pixelarena.agents.cli.listing import format_steps
+    from pixelarena.agents.run.config import parse_steps
+    from pixelarena.agents.run.presets import PRESETS
 
     assert main(["list", "--presets"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -101,7 +99,7 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
     import subprocess
     import sys
 
-    process = subprocess.Popen([sys.executable, "-m", "agents", "list", "--presets"], stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "pixelarena", "list", "--presets"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE)  # fmt: skip
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()
@@ -110,7 +108,7 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
 
 
 def test_the_scripted_policy_is_called_scripted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    from agents.cli.listing import print_games
+    from pixelarena.agents.cli.listing import print_games
 
     print_games()
     assert "scripted +9.80" in capsys.readouterr().out
@@ -124,10 +122,9 @@ def test_wandb_does_not_advertise_llm_tracing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """wandb takes the package `agents` for the OpenAI Agents SDK and suggests Weave on every run."""
+    from pixelarena.agents.run.config import RunConfig
+    from pixelarena.agents.training.tracking import Tracker
     from wandb.integration.weave import weave
-
-    from agents.run.config import RunConfig
-    from agents.training.tracking import Tracker
 
     # Offline runs have no entity, and wandb suggests Weave only with one: give it one, and record a suggestion.
     suggested: list[bool] = []
@@ -151,7 +148,7 @@ def test_train_says_how_it_rounded_the_steps_where_the_model_is_and_what_next(tm
     import sys
 
     run = tmp_path / "run"
-    result = subprocess.run([sys.executable, "-m", "agents", "train", "--steps", "1k", "--run-dir", str(run),
+    result = subprocess.run([sys.executable, "-m", "pixelarena", "train", "--steps", "1k", "--run-dir", str(run),
                              "--env-kwargs", "size=8", "--n-envs", "8", "--n-steps", "32", "--batch-size", "128",
                              "--n-epochs", "1", "--eval-episodes", "2", "--threads", "1"],
                             capture_output=True, text=True, timeout=300)  # fmt: skip
@@ -169,7 +166,7 @@ def test_train_says_how_it_rounded_the_steps_where_the_model_is_and_what_next(tm
 
 
 def test_the_step_bar_counts_in_whole_steps() -> None:
-    from agents.training.progress import StepBar
+    from pixelarena.agents.training.progress import StepBar
 
     with StepBar(1_000_000, 4_096, "training", mininterval=0) as bar:
         bar.update(8_192)
@@ -192,7 +189,7 @@ def test_help_reads_like_a_manual(
 
 
 def test_play_py_help_reads_like_a_manual(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.cli.play import main as play_main
+    from pixelarena.agents.cli.play import main as play_main
 
     monkeypatch.setenv("COLUMNS", "120")
     with pytest.raises(SystemExit) as exit_:
@@ -221,7 +218,7 @@ def test_every_option_of_a_grouped_command_is_in_a_group() -> None:
     """A new option lands beside the main ones until it is placed: HELP_GROUPS in agents/cli/options.py."""
     import dataclasses
 
-    from agents.cli.options import HELP_GROUPS
+    from pixelarena.agents.cli.options import HELP_GROUPS
 
     for cls, groups in HELP_GROUPS.items():
         placed = [name for names in groups.values() for name in names]
@@ -231,9 +228,8 @@ def test_every_option_of_a_grouped_command_is_in_a_group() -> None:
 def test_grouped_options_parse_into_the_flat_arguments() -> None:
     """Help groups change no option: train's view gives back TrainArgs with every value in place."""
     import tyro
-
-    from agents.cli.grouping import flat, view
-    from agents.cli.options import HELP_GROUPS, TrainArgs
+    from pixelarena.agents.cli.grouping import flat, view
+    from pixelarena.agents.cli.options import HELP_GROUPS, TrainArgs
 
     argv = ["--env", "Snake", "--steps", "10k", "--learning-rate", "0.001", "--eval-every", "0", "--wandb-tags", "a",
             "b", "--no-show", "--n-envs", "4"]  # fmt: skip

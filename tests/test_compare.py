@@ -14,14 +14,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from pixelarena.agents.cli.main import main
+from pixelarena.agents.cli.options import CompareArgs
+from pixelarena.agents.experiments.grid import plan_grid, prepare_run_dirs
+from pixelarena.agents.experiments.suites import SUITES
+from pixelarena.agents.run.checkpoint import load_checkpoint
+from pixelarena.agents.run.metrics import read_metrics
+from pixelarena.agents.run.run_dir import RunDir
 
-from agents.cli.main import main
-from agents.cli.options import CompareArgs
-from agents.experiments.grid import plan_grid, prepare_run_dirs
-from agents.experiments.suites import SUITES
-from agents.run.checkpoint import load_checkpoint
-from agents.run.metrics import read_metrics
-from agents.run.run_dir import RunDir
 from tests.test_report import is_a_plot
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
@@ -36,7 +36,7 @@ def grid_args(run_dir: Path) -> list[str]:
 
 
 def pixelarena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agents", *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "pixelarena", *args], capture_output=True, text=True, timeout=timeout,
                           env=ENV)  # fmt: skip
 
 
@@ -74,7 +74,7 @@ def interrupted(tmp_path_factory: pytest.TempPathFactory) -> Interrupted:
     The grid starts with SIGINT ignored, as a background job of a script (``cmd &``) or a test run started that
     way inherits it: Python then raises no KeyboardInterrupt of its own, and the grid must still stop."""
     root = tmp_path_factory.mktemp("compare") / "grid"
-    process = subprocess.Popen([sys.executable, "-m", "agents", *grid_args(root)], stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "pixelarena", *grid_args(root)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=ENV,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # fmt: skip
     deadline = time.time() + 240
@@ -224,8 +224,7 @@ def test_wandb_runs_share_the_comparison_group_and_carry_the_encoder_facts(
 ) -> None:
     """What each run hands wandb.init (train calls Tracker.start with the run's facts.json contents)."""
     import wandb
-
-    from agents.training.tracking import Tracker
+    from pixelarena.agents.training.tracking import Tracker
 
     calls: list[dict] = []
     monkeypatch.setattr(wandb, "init", lambda **kwargs: calls.append(kwargs) or SimpleNamespace(id="x"))
@@ -281,7 +280,7 @@ def test_a_folder_holding_runs_with_other_settings_is_refused(
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("a folder with other settings got as far as training")
 
-    monkeypatch.setattr("agents.experiments.compare.run_grids", must_not_run)
+    monkeypatch.setattr("pixelarena.agents.experiments.compare.run_grids", must_not_run)
     grid = plan_grid(CompareArgs(n_envs=8, n_steps=32, batch_size=128), "Chase", ["cnn"], "1k", 1, tmp_path, "g")
     prepare_run_dirs(grid)
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
@@ -300,8 +299,9 @@ def test_a_comparison_killed_by_sigkill_leaves_no_training_running(tmp_path: Pat
     from tests.test_stress import training_children
 
     root = tmp_path / "grid"
-    process = subprocess.Popen([sys.executable, "-m", "agents", "compare", "--env", "Chase", "--encoders", "mlp:vector",
-                                "--seeds", "2", "--steps", "1m", "--jobs", "2", "--checkpoint-every", "256",
+    process = subprocess.Popen([sys.executable, "-m", "pixelarena", "compare", "--env", "Chase",
+                                "--encoders", "mlp:vector", "--seeds", "2", "--steps", "1m", "--jobs", "2",
+                                "--checkpoint-every", "256",
                                 "--run-dir", str(root), *TINY], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env=ENV)  # fmt: skip
     deadline = time.time() + 240

@@ -12,22 +12,22 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+from pixelarena.agents.cli.main import main
+from pixelarena.agents.demos.cloning import agreement, clone
+from pixelarena.agents.demos.dataset import discounted_returns, load_dataset
+from pixelarena.agents.demos.demo_file import DemoFileError, read_demos, write_demos
+from pixelarena.agents.demos.record import DemoRecorder, SessionRecorder, record_scripted
+from pixelarena.agents.environments.env_spec import EnvSpec
+from pixelarena.agents.run.config import PPOSettings, RunConfig
+from pixelarena.agents.run.model import build_model, make_vec_env
+from pixelarena.agents.run.run_dir import RunDir, RunWriteError
+from pixelarena.agents.viewer.controls import Key
+from pixelarena.agents.viewer.introspect import Introspector
+from pixelarena.agents.viewer.session import BuiltinSession, record_demos
+from pixelarena.agents.viewer.viewer import Viewer
+from pixelarena.envs.human import play_human
 
-import envs
-from agents.cli.main import main
-from agents.demos.cloning import agreement, clone
-from agents.demos.dataset import discounted_returns, load_dataset
-from agents.demos.demo_file import DemoFileError, read_demos, write_demos
-from agents.demos.record import DemoRecorder, SessionRecorder, record_scripted
-from agents.environments.env_spec import EnvSpec
-from agents.run.config import PPOSettings, RunConfig
-from agents.run.model import build_model, make_vec_env
-from agents.run.run_dir import RunDir, RunWriteError
-from agents.viewer.controls import Key
-from agents.viewer.introspect import Introspector
-from agents.viewer.session import BuiltinSession, record_demos
-from agents.viewer.viewer import Viewer
-from envs.human import play_human
+from pixelarena import envs
 
 SMALL = {"size": 6, "n_enemies": 1, "n_coins": 1}
 SMALL_ARGS = ["--env", "Chase", "--env-kwargs", "size=6", "n_enemies=1", "n_coins=1"]
@@ -238,7 +238,7 @@ def test_spatial_heads_clone(tmp_path: Path, game: str, obs: str, reached: float
 
 
 def _batches(model, dataset):
-    from agents.demos.cloning import _Batches
+    from pixelarena.agents.demos.cloning import _Batches
 
     return _Batches(model.policy, dataset)
 

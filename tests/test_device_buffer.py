@@ -7,14 +7,13 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
+from pixelarena.agents.cli.options import TrainArgs
+from pixelarena.agents.run.device_buffer import DeviceRolloutBuffer
+from pixelarena.agents.run.model import make_vec_env, ppo_kwargs
+from pixelarena.agents.training.resolve import resolve
+from pixelarena.nets import PixelPolicy
 from stable_baselines3 import PPO
 from stable_baselines3.common.buffers import RolloutBuffer
-
-from agents.cli.options import TrainArgs
-from agents.run.device_buffer import DeviceRolloutBuffer
-from agents.run.model import make_vec_env, ppo_kwargs
-from agents.training.resolve import resolve
-from nets import PixelPolicy
 
 OBS = spaces.Box(0, 255, (3, 6, 6), np.uint8)
 
@@ -79,7 +78,7 @@ def test_a_second_rollout_reuses_the_tensors_and_forgets_the_first() -> None:
 
 
 def test_the_device_buffer_is_chosen_for_ppo_on_a_gpu_with_box_observations_only() -> None:
-    from agents.run.model import rollout_buffer_class
+    from pixelarena.agents.run.model import rollout_buffer_class
 
     assert rollout_buffer_class("cuda", maskable=False, observation_space=OBS) is DeviceRolloutBuffer
     assert rollout_buffer_class("cuda:1", maskable=False, observation_space=OBS) is DeviceRolloutBuffer
@@ -108,7 +107,7 @@ def test_dict_observations_are_refused() -> None:
 
 
 def test_the_device_benchmark_runs_on_a_cpu() -> None:
-    from agents.bench.measure import device_ppo_steps_per_second
+    from pixelarena.agents.bench.measure import device_ppo_steps_per_second
 
     run = device_ppo_steps_per_second(8, "cpu", seconds=0.1, map_size=8)
     assert run.steps_per_second > 0 and 0 < run.rollout_share < 1
@@ -117,7 +116,7 @@ def test_the_device_benchmark_runs_on_a_cpu() -> None:
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_training_on_a_gpu_keeps_the_rollout_there() -> None:
-    from agents.bench.measure import device_ppo_steps_per_second
+    from pixelarena.agents.bench.measure import device_ppo_steps_per_second
 
     run = device_ppo_steps_per_second(64, "cuda", seconds=0.5, map_size=8)
     assert run.buffer == "DeviceRolloutBuffer" and run.steps_per_second > 0

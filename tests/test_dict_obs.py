@@ -11,19 +11,18 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
+from pixelarena.agents.cli.main import main
+from pixelarena.agents.cli.options import TrainArgs
+from pixelarena.agents.environments.env_spec import EnvSpec
+from pixelarena.agents.run.model import load_trained
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.resolve import resolve
+from pixelarena.agents.training.train import train
+from pixelarena.nets import PixelPolicy
+from pixelarena.nets.dict_encoder import DictEncoder, dict_problem
+from pixelarena.nets.registry import encoder_class
+from pixelarena.nets.stems import CodeStem
 from stable_baselines3.common.preprocessing import preprocess_obs
-
-from agents.cli.main import main
-from agents.cli.options import TrainArgs
-from agents.environments.env_spec import EnvSpec
-from agents.run.model import load_trained
-from agents.run.run_dir import RunDir
-from agents.training.resolve import resolve
-from agents.training.train import train
-from nets import PixelPolicy
-from nets.dict_encoder import DictEncoder, dict_problem
-from nets.registry import encoder_class
-from nets.stems import CodeStem
 
 TINY = {"n_envs": 4, "n_steps": 32, "batch_size": 64, "n_epochs": 1, "eval_episodes": 4, "threads": 1,
         "steps": "256"}  # fmt: skip
@@ -198,7 +197,7 @@ def test_minigrid_trains_with_its_default_keys_and_the_codes_stem(tmp_path: Path
 
 @minigrid
 def test_minigrid_plays_in_the_viewer_with_the_overlays_that_apply(tmp_path: Path) -> None:
-    from agents.viewer.loop import agent_viewer, play_frames
+    from pixelarena.agents.viewer.loop import agent_viewer, play_frames
 
     config = resolve(TrainArgs(env="minigrid:MiniGrid-Empty-5x5-v0", **TINY))
     _, model = load_trained(train(config, tmp_path / "run"))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import envs
+from pixelarena import envs
 
 PLAYER_GAMES = [name for name, game in envs.GAMES.items() if game.PLAYER]
 

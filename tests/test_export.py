@@ -13,14 +13,14 @@ import torch
 
 pytest.importorskip("onnxruntime", reason="the export extra is not installed (pip install -e '.[export]')")
 
-from agents.cli.main import main
-from agents.environments.env_spec import EnvSpec
-from agents.export.onnx import env_observations, export_onnx
-from agents.run.checkpoint import save_checkpoint
-from agents.run.config import PPOSettings, RunConfig
-from agents.run.model import build_model, make_vec_env
-from agents.run.results import EvalResult
-from agents.run.run_dir import RunDir
+from pixelarena.agents.cli.main import main
+from pixelarena.agents.environments.env_spec import EnvSpec
+from pixelarena.agents.export.onnx import env_observations, export_onnx
+from pixelarena.agents.run.checkpoint import save_checkpoint
+from pixelarena.agents.run.config import PPOSettings, RunConfig
+from pixelarena.agents.run.model import build_model, make_vec_env
+from pixelarena.agents.run.results import EvalResult
+from pixelarena.agents.run.run_dir import RunDir
 
 USER_ENV = "tests.user_envs:ChannelsLastEnv"  # an external env: uint8 H x W x 3 images, no size argument
 # (env, encoder, obs, frame stack)
@@ -74,8 +74,7 @@ def test_onnxruntime_matches_pytorch_and_its_greedy_actions(
     env: str, encoder: str, obs: str | None, frame_stack: int, tmp_path: Path
 ) -> None:
     import onnxruntime
-
-    from agents.run.model import load_trained
+    from pixelarena.agents.run.model import load_trained
 
     run = make_run(tmp_path, env, encoder, obs, frame_stack)
     info = export_onnx(run, tmp_path / "policy.onnx")

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from agents.cli.main import main
-from agents.run.checkpoint import CheckpointError, load_checkpoint
-from agents.run.config import PPOSettings, RunConfig
-from agents.run.metrics import read_metrics
-from agents.run.run_dir import RunDir, RunWriteError
-from agents.training.signals import EnvFailed, TrainingDiverged
-from agents.training.train import train
+from pixelarena.agents.cli.main import main
+from pixelarena.agents.run.checkpoint import CheckpointError, load_checkpoint
+from pixelarena.agents.run.config import PPOSettings, RunConfig
+from pixelarena.agents.run.metrics import read_metrics
+from pixelarena.agents.run.run_dir import RunDir, RunWriteError
+from pixelarena.agents.training.signals import EnvFailed, TrainingDiverged
+from pixelarena.agents.training.train import train
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "1", "--eval-episodes", "2"]
 ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
@@ -39,7 +38,7 @@ def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str
 
 
 def pixelarena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agents", *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "pixelarena", *args], capture_output=True, text=True, timeout=timeout,
                           env=ENV)  # fmt: skip
 
 
@@ -104,7 +103,7 @@ def test_a_second_trainer_of_the_same_run_is_refused(tmp_path: Path) -> None:
     """Two real trainers of one run: the second waits for the lock (here 1 s, not 3 minutes), then gives up in one
     line; the first trains on. Removing the lock from training would let the second train."""
     run = tmp_path / "run"
-    first = subprocess.Popen([sys.executable, "-m", "agents", "train", "--run-dir", str(run), "--steps", "1m",
+    first = subprocess.Popen([sys.executable, "-m", "pixelarena", "train", "--run-dir", str(run), "--steps", "1m",
                               "--env-kwargs", "size=8", "--checkpoint-every", "256", "--threads", "1", *TINY],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)  # fmt: skip
     try:
@@ -130,7 +129,7 @@ def test_a_burst_of_sigterms_stops_a_training_once_and_it_says_so(tmp_path: Path
     exiting thread of the parent: a burst of SIGTERMs. Whenever the repeats land, the training saves a checkpoint,
     says where it stopped and exits 130 (a repeat after its handler was gone used to kill it silently)."""
     run = tmp_path / "run"
-    process = subprocess.Popen([sys.executable, "-m", "agents", "train", "--run-dir", str(run), "--steps", "1m",
+    process = subprocess.Popen([sys.executable, "-m", "pixelarena", "train", "--run-dir", str(run), "--steps", "1m",
                                 "--env-kwargs", "size=8", "--checkpoint-every", "256", "--threads", "1", *TINY],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)  # fmt: skip
     try:
@@ -169,7 +168,7 @@ def lock_is_held(run: Path) -> bool:
 
 # ------------------------------------------------------------------------------------------------- write faults
 def test_a_full_disk_keeps_the_previous_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import agents.run.checkpoint as checkpoint
+    import pixelarena.agents.run.checkpoint as checkpoint
 
     real, calls = checkpoint.save_file, []
 
@@ -193,7 +192,7 @@ def test_a_read_only_run_directory_gives_one_line(tmp_path: Path, monkeypatch: p
     def read_only(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr("agents.run.checkpoint.save_file", read_only)
+    monkeypatch.setattr("pixelarena.agents.run.checkpoint.save_file", read_only)
     monkeypatch.chdir(tmp_path)
     code = main(["train", "--run-dir", str(tmp_path / "run"), "--steps", "512", "--env-kwargs", "size=8",
                  "--checkpoint-every", "64", *TINY])  # fmt: skip

@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from agents.cli.options import TrainArgs
-from agents.environments.env_spec import EnvSpec
-from agents.run.model import load_trained
-from agents.run.run_dir import RunDir
-from agents.training.resolve import resolve
-from agents.training.train import train
+from pixelarena.agents.cli.options import TrainArgs
+from pixelarena.agents.environments.env_spec import EnvSpec
+from pixelarena.agents.run.model import load_trained
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.resolve import resolve
+from pixelarena.agents.training.train import train
 
 TINY = {"n_envs": 4, "n_steps": 32, "batch_size": 64, "n_epochs": 1, "eval_episodes": 4, "threads": 1,
         "steps": "256"}  # fmt: skip
@@ -42,7 +41,7 @@ def test_a_frame_stack_is_recorded_and_applied_again(env: str, obs: str | None, 
 
 
 def test_eval_and_play_use_the_stack(tmp_path: Path) -> None:
-    from agents.cli.main import main
+    from pixelarena.agents.cli.main import main
 
     config = resolve(TrainArgs(env="Chase", obs="grid", env_kwargs=("size=8",), frame_stack=3, **TINY))
     run = train(config, tmp_path / "run")
@@ -58,8 +57,7 @@ def test_frame_stack_must_be_positive_and_need_a_channel_axis() -> None:
 
 def test_stacked_rgb_frames_get_the_colour_stem_frame_by_frame(tmp_path: Path) -> None:
     import torch
-
-    from nets.stems import PerFrameStem
+    from pixelarena.nets.stems import PerFrameStem
 
     config = resolve(TrainArgs(env="Chase", obs="pixels", env_kwargs=("size=8",), frame_stack=2, **TINY))
     _, model = load_trained(train(config, tmp_path / "run"))

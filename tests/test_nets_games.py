@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from pixelarena.agents.environments.vec_env import BatchedVecEnv
+from pixelarena.nets import ENCODERS, MaskablePixelPolicy, PixelPolicy, adapt_policy
 from sb3_contrib import MaskablePPO
 from stable_baselines3 import PPO
 
-import envs
-from agents.environments.vec_env import BatchedVecEnv
-from nets import ENCODERS, MaskablePixelPolicy, PixelPolicy, adapt_policy
+from pixelarena import envs
 
 OBS = {"mlp": "vector", "cnn": "pixels", "impala": "grid", "unet": "pixels"}
 SMALL_WIDTHS = {

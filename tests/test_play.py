@@ -11,8 +11,7 @@ from pathlib import Path
 import imageio.v2 as imageio
 import pygame
 import pytest
-
-from envs.human import play_human
+from pixelarena.envs.human import play_human
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,7 +51,7 @@ def test_unknown_env_is_one_line_and_exit_code_2() -> None:
 
 
 def test_real_time_human_play_steps_every_frame_without_keys() -> None:
-    from envs.snake import Snake
+    from pixelarena.envs.snake import Snake
 
     pygame.display.init()
     pygame.event.clear()
@@ -77,10 +76,10 @@ def test_human_play_without_a_display_is_a_one_line_error_not_a_hang() -> None:
 
 
 def test_a_wrong_video_name_is_refused_before_an_episode_is_played(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.cli.play import main
+    from pixelarena.agents.cli.play import main
 
     def must_not_play(*args: object, **kwargs: object) -> None:
         raise AssertionError("an episode was played before the video name was checked")
 
-    monkeypatch.setattr("agents.viewer.scripted.scripted_frames", must_not_play)
+    monkeypatch.setattr("pixelarena.agents.viewer.scripted.scripted_frames", must_not_play)
     assert main(["--env", "Chase", "--record", "y.avi"]) == 2

@@ -17,9 +17,9 @@ import pytest
 
 pytest.importorskip("ray.tune", reason="the ray extra is not installed (pip install -e '.[ray]')")
 
-from agents.cli.main import main
-from agents.run.checkpoint import load_checkpoint
-from agents.run.metrics import read_metrics
+from pixelarena.agents.cli.main import main
+from pixelarena.agents.run.checkpoint import load_checkpoint
+from pixelarena.agents.run.metrics import read_metrics
 
 TINY = ["--env-kwargs", "size=8", "--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "1",
         "--eval-episodes", "4", "--checkpoint-every", "256"]  # fmt: skip
@@ -80,7 +80,7 @@ def test_trials_land_on_both_nodes_of_a_two_node_cluster(tmp_path: Path, fresh_r
 @pytest.mark.slow
 def test_a_killed_ray_driver_resumes_and_redoes_nothing(tmp_path: Path) -> None:
     root = tmp_path / "g"
-    args = [sys.executable, "-m", "agents", *grid(root, "--backend", "ray", steps="4096", seeds="2")]
+    args = [sys.executable, "-m", "pixelarena", *grid(root, "--backend", "ray", steps="4096", seeds="2")]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     deadline = time.time() + 300
     while not any(root.glob("Chase__*/eval.json")):
@@ -105,8 +105,8 @@ def test_a_killed_ray_driver_resumes_and_redoes_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_sweep_of_four_trials_writes_a_preset_train_uses(tmp_path: Path, fresh_ray: None) -> None:
-    from agents.cli.options import TrainArgs
-    from agents.training.resolve import resolve
+    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.training.resolve import resolve
 
     preset = tmp_path / "best.json"
     sweep = ["sweep", "--env", "Chase", "--encoder", "mlp", "--obs", "vector", "--steps", "2048", "--trials", "4"]

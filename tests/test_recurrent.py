@@ -17,14 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from pixelarena.agents.cli.options import TrainArgs
+from pixelarena.agents.run.checkpoint import load_checkpoint
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.run.model import load_trained
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.resolve import resolve
 from safetensors.numpy import load_file
-
-from agents.cli.options import TrainArgs
-from agents.run.checkpoint import load_checkpoint
-from agents.run.config import RunConfig
-from agents.run.model import load_trained
-from agents.run.run_dir import RunDir
-from agents.training.resolve import resolve
 
 ENV = {**os.environ, "WANDB_MODE": "disabled", "TQDM_DISABLE": "1", "SDL_VIDEODRIVER": "dummy"}
 STEPS = 256
@@ -50,7 +49,7 @@ def wait_for_checkpoint(run: Path, process: subprocess.Popen, step: int) -> None
 
 
 def train(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agents", "train", *args], capture_output=True, text=True, env=ENV,
+    return subprocess.run([sys.executable, "-m", "pixelarena", "train", *args], capture_output=True, text=True, env=ENV,
                           timeout=3600)  # fmt: skip
 
 
@@ -81,7 +80,7 @@ def test_memory_recalls_a_cue_that_a_policy_without_memory_cannot(
 
 def test_a_recurrent_run_killed_resumes_to_its_exact_target(reference: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    process = subprocess.Popen([sys.executable, "-m", "agents", "train", *ARGS, "--run-dir", str(run)],
+    process = subprocess.Popen([sys.executable, "-m", "pixelarena", "train", *ARGS, "--run-dir", str(run)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)  # fmt: skip
     wait_for_checkpoint(run, process, 128)
     process.send_signal(signal.SIGKILL)
@@ -105,10 +104,9 @@ def test_a_recurrent_run_killed_resumes_to_its_exact_target(reference: Path, tmp
 def test_the_onnx_export_carries_the_lstm_state_and_matches_pytorch(reference: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     import onnxruntime
+    from pixelarena.agents.environments.env_spec import EnvSpec
+    from pixelarena.agents.export.onnx import env_observations, export_onnx
     from sb3_contrib.common.recurrent.type_aliases import RNNStates
-
-    from agents.environments.env_spec import EnvSpec
-    from agents.export.onnx import env_observations, export_onnx
 
     info = export_onnx(reference, tmp_path / "policy.onnx")
     assert info.max_difference <= 1e-5
@@ -139,8 +137,9 @@ def test_the_onnx_export_carries_the_lstm_state_and_matches_pytorch(reference: P
 
 
 def test_the_viewer_and_the_python_api_carry_the_memory(reference: Path) -> None:
+    from pixelarena.agents.viewer.introspect import Introspector
+
     import pixelarena
-    from agents.viewer.introspect import Introspector
 
     agent = pixelarena.load(reference)
     env = agent.make_env()

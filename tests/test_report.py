@@ -11,9 +11,8 @@ from pathlib import Path
 import imageio.v2 as imageio
 import numpy as np
 import pytest
-
-from agents.reporting.report import load_run, mean_curve, write_report
-from agents.run.config import PPOSettings, RunConfig
+from pixelarena.agents.reporting.report import load_run, mean_curve, write_report
+from pixelarena.agents.run.config import PPOSettings, RunConfig
 
 STEPS = 4096
 
@@ -126,7 +125,7 @@ def test_suite_folder_gets_each_report_and_a_combined_one(tmp_path: Path) -> Non
 
 
 def test_report_on_a_folder_without_runs_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "agents", "report", str(tmp_path)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "pixelarena", "report", str(tmp_path)], capture_output=True,
                             text=True, timeout=120)  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and f"no runs in {tmp_path}" in result.stderr
@@ -145,7 +144,7 @@ def test_publish_copies_reports_and_plots_only_with_their_origin(tmp_path: Path)
     (runs / "e1-chase" / "Chase__cnn__grid__s0" / "model.safetensors").write_bytes(b"weights")
     (dest / "stale.png").parent.mkdir(parents=True)
     (dest / "stale.png").write_bytes(b"from an earlier publish")
-    result = subprocess.run([sys.executable, "-m", "agents", "report", str(runs), "--publish", str(dest)],
+    result = subprocess.run([sys.executable, "-m", "pixelarena", "report", str(runs), "--publish", str(dest)],
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
     copied = sorted(str(path.relative_to(dest)) for path in dest.rglob("*") if path.is_file())
@@ -164,7 +163,7 @@ def test_publish_to_a_bad_destination_is_one_line_and_exit_2(tmp_path: Path, whe
     dest = {"itself": runs, "inside": runs / "published", "a file": tmp_path / "notes.txt"}[where]
     if where == "a file":
         dest.write_text("kept")
-    result = subprocess.run([sys.executable, "-m", "agents", "report", str(runs), "--publish", str(dest)],
+    result = subprocess.run([sys.executable, "-m", "pixelarena", "report", str(runs), "--publish", str(dest)],
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "--publish" in result.stderr

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pixelarena.agents.run.checkpoint import load_checkpoint
 from safetensors.numpy import load_file
-
-from agents.run.checkpoint import load_checkpoint
 
 ENV = {**os.environ, "WANDB_MODE": "disabled", "TQDM_DISABLE": "1", "SDL_VIDEODRIVER": "dummy"}
 TIMES = ("wall_time", "charts/sps")
@@ -28,7 +27,7 @@ SMALL = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "64", "--eval-every
 
 
 def train(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agents", "train", *args], capture_output=True, text=True, env=ENV,
+    return subprocess.run([sys.executable, "-m", "pixelarena", "train", *args], capture_output=True, text=True, env=ENV,
                           timeout=600)  # fmt: skip
 
 
@@ -96,7 +95,7 @@ def wait_for_checkpoint(run: Path, process: subprocess.Popen, step: int) -> None
 def test_a_run_stopped_mid_rollout_resumes_to_the_same_run(how: str, after: int, reference: dict,
                                                            tmp_path: Path) -> None:  # fmt: skip
     run = tmp_path / "run"
-    args = [sys.executable, "-m", "agents", "train", *SETTINGS["chase-pixels"], *SMALL, "--steps", str(STEPS),
+    args = [sys.executable, "-m", "pixelarena", "train", *SETTINGS["chase-pixels"], *SMALL, "--steps", str(STEPS),
             "--run-dir", str(run)]  # fmt: skip
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     wait_for_checkpoint(run, process, after)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from envs.adapters import GameVectorEnv, game_env
-from envs.snake import DIRS, TURN, Snake
+from pixelarena.envs.adapters import GameVectorEnv, game_env
+from pixelarena.envs.snake import DIRS, TURN, Snake
 
 UP, DOWN, LEFT, RIGHT = range(4)
 

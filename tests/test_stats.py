@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from agents.reporting.stats import bootstrap_ci, bootstrap_ci_of_mean_curve, iqm
-from agents.run.config import parse_kwargs, parse_steps
+from pixelarena.agents.reporting.stats import bootstrap_ci, bootstrap_ci_of_mean_curve, iqm
+from pixelarena.agents.run.config import parse_kwargs, parse_steps
 
 
 def test_iqm_drops_the_outer_quarters() -> None:
@@ -66,7 +65,7 @@ def test_mean_curve_band_is_the_bootstrap_ci_of_every_point() -> None:
 
 
 def test_probability_of_improvement_counts_pairs_and_ties() -> None:
-    from agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci
+    from pixelarena.agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci
 
     assert probability_of_improvement([3.0, 4.0], [1.0, 2.0]) == 1.0
     assert probability_of_improvement([1.0, 2.0], [3.0, 4.0]) == 0.0

@@ -10,13 +10,13 @@ import torch
 from gymnasium import spaces
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.run.model import build_model, make_vec_env
+from pixelarena.nets import ENCODERS, PixelPolicy, architecture_facts
+from pixelarena.nets.layout import describe_observation
+from pixelarena.nets.stems import AUTO_STEM, LookupColourStem, PaletteStem, PassStem, is_rgb
 
-import envs
-from agents.run.config import RunConfig
-from agents.run.model import build_model, make_vec_env
-from nets import ENCODERS, PixelPolicy, architecture_facts
-from nets.layout import describe_observation
-from nets.stems import AUTO_STEM, LookupColourStem, PaletteStem, PassStem, is_rgb
+from pixelarena import envs
 
 RGB = spaces.Box(0, 255, (12, 12, 3), np.uint8)
 
@@ -161,8 +161,8 @@ def test_games_declare_their_cell_size_for_pixels_only() -> None:
 
 
 def test_stem_benchmark_runs_ppo_with_the_stem_and_cell_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.bench import measure as bench
-    from agents.bench import tables as bench_report
+    from pixelarena.agents.bench import measure as bench
+    from pixelarena.agents.bench import tables as bench_report
 
     assert (
         bench.ppo_steps_per_second(steps=512, n_envs=4, map_size=12, cell_px=3, encoder_kwargs={"stem": "lookup"}) > 0

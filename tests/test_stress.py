@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from pixelarena.agents.run.checkpoint import load_checkpoint
+from pixelarena.agents.run.metrics import read_metrics
 
-from agents.run.checkpoint import load_checkpoint
-from agents.run.metrics import read_metrics
 from tests.soak import soak
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ KILLS = 24
 
 
 def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "agents", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "pixelarena", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=ENV)  # fmt: skip
 
 
@@ -81,7 +81,7 @@ def test_training_killed_at_any_moment_reaches_its_exact_target(tmp_path: Path) 
     first = ["train", "--run-dir", str(run), "--steps", str(target), "--env-kwargs", "size=8", "--checkpoint-every",
              "256", "--eval-episodes", "4096", *TINY]  # fmt: skip
     began = time.perf_counter()
-    reference = subprocess.run([sys.executable, "-m", "agents", *first[:2], str(tmp_path / "ref"), *first[3:]],
+    reference = subprocess.run([sys.executable, "-m", "pixelarena", *first[:2], str(tmp_path / "ref"), *first[3:]],
                                capture_output=True, text=True, env=ENV, timeout=600)  # fmt: skip
     assert reference.returncode == 0, reference.stderr
     lifetime = time.perf_counter() - began
@@ -105,7 +105,7 @@ def test_training_killed_at_any_moment_reaches_its_exact_target(tmp_path: Path) 
         assert process.returncode in (-signal.SIGKILL, 0), err
         check_intact(run)
         recovered += 1
-    final = subprocess.run([sys.executable, "-m", "agents", "train", "--resume", str(run)], capture_output=True,
+    final = subprocess.run([sys.executable, "-m", "pixelarena", "train", "--resume", str(run)], capture_output=True,
                            text=True, env=ENV, timeout=600)  # fmt: skip
     assert final.returncode == 0, final.stderr
     config = json.loads((run / "config.json").read_text())
@@ -116,7 +116,8 @@ def test_training_killed_at_any_moment_reaches_its_exact_target(tmp_path: Path) 
     assert (run / "eval.json").exists()
     # Bit-identical resume: the same rows (apart from times) and final weights as one uninterrupted life.
     same = tmp_path / "uninterrupted"
-    again = subprocess.run([sys.executable, "-m", "agents", *first[:2], str(same), "--steps", str(target), *first[5:]],
+    again = subprocess.run([sys.executable, "-m", "pixelarena", *first[:2], str(same), "--steps", str(target),
+                            *first[5:]],
                            capture_output=True, text=True, env=ENV, timeout=600)  # fmt: skip
     assert again.returncode == 0, again.stderr
     times = ("wall_time", "charts/sps")
@@ -167,7 +168,7 @@ def test_comparison_killed_mid_grid_resumes_and_redoes_nothing(tmp_path: Path) -
         assert not training_children(root), "a killed comparison left a training running on its own"
         for run in root.glob("Chase__*"):
             check_intact(run)
-    done = subprocess.run([sys.executable, "-m", "agents", *args], capture_output=True, text=True, env=ENV,
+    done = subprocess.run([sys.executable, "-m", "pixelarena", *args], capture_output=True, text=True, env=ENV,
                           timeout=900)  # fmt: skip
     assert done.returncode == 0, done.stderr
     runs = sorted(root.glob("Chase__*"))
@@ -177,7 +178,7 @@ def test_comparison_killed_mid_grid_resumes_and_redoes_nothing(tmp_path: Path) -
         steps = [row["step"] for row in read_metrics(run / "metrics.jsonl")]
         assert steps == sorted(set(steps)) and steps[-1] == 2048
     before = {run.name: (run / "eval.json").stat().st_mtime for run in runs}
-    again = subprocess.run([sys.executable, "-m", "agents", *args], capture_output=True, text=True, env=ENV,
+    again = subprocess.run([sys.executable, "-m", "pixelarena", *args], capture_output=True, text=True, env=ENV,
                            timeout=300)  # fmt: skip
     assert again.returncode == 0 and "4 finished (skipped)" in again.stdout, again.stderr
     assert {run.name: (run / "eval.json").stat().st_mtime for run in runs} == before

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from envs.adapters import GameVectorEnv, MaskedGameEnv, game_env
-from envs.swarm import Swarm
+from pixelarena.envs.adapters import GameVectorEnv, MaskedGameEnv, game_env
+from pixelarena.envs.swarm import Swarm
 
 STAY, UP, DOWN, LEFT, RIGHT = range(5)
 

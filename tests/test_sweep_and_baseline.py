@@ -11,9 +11,9 @@ import pytest
 
 def test_every_encoder_has_a_readable_search_space() -> None:
     """The sweep's space files parse, name only settings train takes, and turn into PPO and encoder settings."""
-    from agents.cli.options import TrainArgs
-    from agents.experiments.sweep import PPO_NAMES, RUN_NAMES, SPACES, apply, read_space
-    from nets import ENCODERS
+    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.experiments.sweep import PPO_NAMES, RUN_NAMES, SPACES, apply, read_space
+    from pixelarena.nets import ENCODERS
 
     for encoder in ENCODERS:
         space = read_space(SPACES / f"{encoder}.toml")
@@ -25,7 +25,7 @@ def test_every_encoder_has_a_readable_search_space() -> None:
 
 
 def test_a_sweep_space_may_not_name_what_train_does_not_take(tmp_path: Path) -> None:
-    from agents.experiments.sweep import read_space
+    from pixelarena.agents.experiments.sweep import read_space
 
     path = tmp_path / "space.toml"
     path.write_text('lr_schedul = { choice = ["constant", "linear"] }\n')
@@ -36,8 +36,7 @@ def test_a_sweep_space_may_not_name_what_train_does_not_take(tmp_path: Path) -> 
 def test_the_rl_zoo3_hyperparameter_file_is_its_atari_ppo_entry(tmp_path: Path) -> None:
     """The real rl-zoo3's side: rl-zoo3's Atari PPO settings for Chase, plus the timing callback by name."""
     import yaml
-
-    from agents.bench import zoo
+    from pixelarena.agents.bench import zoo
 
     entry = yaml.safe_load(zoo.HYPERPARAMS.read_text())[zoo.ENV_ID]
     atari = {"policy": "CnnPolicy", "n_envs": 8, "n_steps": 128, "n_epochs": 4, "batch_size": 256,
@@ -46,11 +45,13 @@ def test_the_rl_zoo3_hyperparameter_file_is_its_atari_ppo_entry(tmp_path: Path) 
     assert entry["env_kwargs"] == {"obs": "pixels", "cell_px": 6}  # 72x72 frames for NatureCNN
     path, output = zoo.hyperparams_with_clock(tmp_path, every=4096, cap_seconds=60.0)
     callback = yaml.safe_load(path.read_text())[zoo.ENV_ID]["callback"]
-    assert callback == [{"agents.bench.zoo.SolvedClock": {"every": 4096, "cap_seconds": 60.0, "output": str(output)}}]
+    assert callback == [
+        {"pixelarena.agents.bench.zoo.SolvedClock": {"every": 4096, "cap_seconds": 60.0, "output": str(output)}}
+    ]
 
 
 def test_a_sweep_preset_file_is_checked_like_a_config(tmp_path: Path) -> None:
-    from agents.run.presets import PRESETS, load_preset_file, preset_to_json
+    from pixelarena.agents.run.presets import PRESETS, load_preset_file, preset_to_json
 
     path = tmp_path / "best.json"
     path.write_text(json.dumps({**preset_to_json(PRESETS["quickstart"]), "sweep": {"trials": 4}}))
@@ -62,7 +63,7 @@ def test_a_sweep_preset_file_is_checked_like_a_config(tmp_path: Path) -> None:
 
 def test_bench_baseline_table_puts_both_sides_and_their_ratio(monkeypatch: pytest.MonkeyPatch) -> None:
     """The table of `bench --baseline` from stubbed measurements (the real ones take minutes: docs/performance.md)."""
-    from agents.bench import baseline, tables
+    from pixelarena.agents.bench import baseline, tables
 
     sps = iter([6000.0, 500.0])
     runs = iter(
@@ -77,7 +78,7 @@ def test_bench_baseline_table_puts_both_sides_and_their_ratio(monkeypatch: pytes
         rollout_steps = 4096
 
     monkeypatch.setattr(baseline, "pixelarena_model", lambda threads, preset: (Config(), object()))
-    from agents.bench import zoo
+    from pixelarena.agents.bench import zoo
 
     monkeypatch.setattr(zoo, "zoo_version", lambda: "2.9.2")
     monkeypatch.setattr(zoo, "time_to_solved_zoo", lambda *a, **k: baseline.SolvedRun(True, 900.0, 450_000, 9.9, []))
@@ -93,7 +94,7 @@ def test_bench_baseline_table_puts_both_sides_and_their_ratio(monkeypatch: pytes
 
 
 def test_bench_baseline_runs_only_the_sides_with_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.bench import baseline, tables
+    from pixelarena.agents.bench import baseline, tables
 
     class Config:
         env = "Chase"
@@ -116,8 +117,9 @@ def test_bench_baseline_runs_only_the_sides_with_a_cap(monkeypatch: pytest.Monke
 
 
 def test_solve_trials_table_reads_each_trials_curve() -> None:
-    """`python -m agents.bench.solve --table`: the best greedy score up to each step count, from a trial's curve."""
-    from agents.bench.solve import trials_table
+    """`python -m pixelarena.agents.bench.solve --table`: the best greedy score up to each step count, from a trial's
+    curve."""
+    from pixelarena.agents.bench.solve import trials_table
 
     row = {"name": "t", "overrides": {"gae_lambda": 0.8}, "seed": 1, "solved": True, "train_seconds": 300.4,
            "steps": 150_000, "best": 10.5, "sps": 500,
@@ -132,7 +134,8 @@ def test_a_sweeps_trial_table_reads_its_run_directories(tmp_path: Path) -> None:
     """`pixelarena report SWEEP` (and the end of a sweep) tabulates every trial, also one stopped mid-way."""
     import dataclasses
 
-    from agents.experiments.sweep import trials_markdown
+    from pixelarena.agents.experiments.sweep import trials_markdown
+
     from tests.test_report import make_run
 
     root = tmp_path / "sweep"
@@ -147,7 +150,7 @@ def test_a_sweeps_trial_table_reads_its_run_directories(tmp_path: Path) -> None:
     lines = trials_markdown(root).splitlines()
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     cells = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")] for line in lines[2:]}
-    from agents.run.config import PPOSettings
+    from pixelarena.agents.run.config import PPOSettings
 
     assert header[1 : 1 + len(dataclasses.fields(PPOSettings))] == [f.name for f in dataclasses.fields(PPOSettings)]
     assert cells["aaa"][-4:] == ["+7.50 / +8.50", "+8.00", "+9.25 at 5,000", "9"]  # 5.0 + 4.096 s: each last row
@@ -155,12 +158,12 @@ def test_a_sweeps_trial_table_reads_its_run_directories(tmp_path: Path) -> None:
 
 
 def test_bench_presets_predicts_each_default_presets_training_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.bench import baseline, tables
-    from agents.run.presets import PRESETS
-    from agents.training.resolve import resolve
+    from pixelarena.agents.bench import baseline, tables
+    from pixelarena.agents.run.presets import PRESETS
+    from pixelarena.agents.training.resolve import resolve
 
     def model(threads: int, preset: str) -> tuple:
-        from agents.cli.options import TrainArgs
+        from pixelarena.agents.cli.options import TrainArgs
 
         return resolve(TrainArgs(preset=preset, device="cpu")), object()
 

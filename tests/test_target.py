@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from envs.adapters import GameVectorEnv, game_env
-from envs.target import Target
+from pixelarena.envs.adapters import GameVectorEnv, game_env
+from pixelarena.envs.target import Target
 
 
 def new_game(n: int = 4, seed: int = 0, **kwargs) -> Target:

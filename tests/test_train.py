@@ -14,21 +14,20 @@ from pathlib import Path
 import imageio.v2 as imageio
 import pytest
 import torch
-
-from agents.run.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from agents.run.metrics import read_metrics
+from pixelarena.agents.run.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from pixelarena.agents.run.metrics import read_metrics
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
 ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
 
 
 def pixelarena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agents", *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "pixelarena", *args], capture_output=True, text=True, timeout=timeout,
                           env=ENV)  # fmt: skip
 
 
 def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "agents", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "pixelarena", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=ENV)  # fmt: skip
 
 

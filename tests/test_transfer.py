@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
+from pixelarena.agents.cli.main import main
+from pixelarena.agents.evaluation import transfer
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.train import train
 
-from agents.cli.main import main
-from agents.evaluation import transfer
-from agents.run.run_dir import RunDir
-from agents.training.train import train
 from tests.test_faults import tiny_config
 
 
@@ -68,4 +68,4 @@ def test_bad_variants_are_one_line(runs: dict[str, Path], capsys: pytest.Capture
     assert transfer.main([str(runs["cnn"]), "size=3"]) == 2
     assert transfer.main([str(runs["cnn"])]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 2 and "usage: python -m agents.evaluation.transfer" in err, err
+    assert err.count("\n") == 2 and "usage: python -m pixelarena.agents.evaluation.transfer" in err, err

@@ -17,13 +17,12 @@ import numpy as np
 import pygame
 import pytest
 import torch
-
-from agents.run.config import PPOSettings, RunConfig
-from agents.run.model import build_model, make_vec_env
-from agents.viewer.controls import BINDINGS, SPEEDS, Click, Controls, Key, Quit, ViewerState, help_line
-from agents.viewer.loop import agent_viewer, play_frames, record_video, run_window
-from agents.viewer.panel import view_origin
-from agents.viewer.viewer import Viewer
+from pixelarena.agents.run.config import PPOSettings, RunConfig
+from pixelarena.agents.run.model import build_model, make_vec_env
+from pixelarena.agents.viewer.controls import BINDINGS, SPEEDS, Click, Controls, Key, Quit, ViewerState, help_line
+from pixelarena.agents.viewer.loop import agent_viewer, play_frames, record_video, run_window
+from pixelarena.agents.viewer.panel import view_origin
+from pixelarena.agents.viewer.viewer import Viewer
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_PPO = PPOSettings(n_steps=16, batch_size=64, n_epochs=1)
@@ -58,9 +57,9 @@ def agents_by_head() -> dict[str, tuple]:
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A complete run directory from `pixelarena train`'s own code path (1k steps, short episodes)."""
-    from agents.cli.options import TrainArgs
-    from agents.training.resolve import resolve
-    from agents.training.train import train
+    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.training.resolve import resolve
+    from pixelarena.agents.training.train import train
 
     args = TrainArgs(env="Chase", encoder="cnn", obs="grid", steps="1k", n_envs=8, n_steps=32, batch_size=128,
                      n_epochs=1, eval_episodes=2, env_kwargs=("size=8", "max_steps=25"), threads=1)  # fmt: skip
@@ -275,8 +274,8 @@ def test_play_records_a_run_headless(run_dir: Path, tmp_path: Path) -> None:
 
 
 def test_frames_for_the_training_video_have_the_panel(run_dir: Path) -> None:
-    from agents.run.model import load_trained
-    from agents.viewer.agent_video import DISPLAY_CELL_PX, agent_frames
+    from pixelarena.agents.run.model import load_trained
+    from pixelarena.agents.viewer.agent_video import DISPLAY_CELL_PX, agent_frames
 
     config, model = load_trained(run_dir)
     frames = agent_frames(model, config, episodes=1, max_frames=10)
@@ -302,7 +301,7 @@ def test_a_run_without_a_checkpoint_is_one_line_and_exit_code_2(run_dir: Path, t
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "config.json").write_text((run_dir / "config.json").read_text())
-    result = subprocess.run([sys.executable, "-m", "agents", "play", str(empty)], cwd=ROOT, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "pixelarena", "play", str(empty)], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)  # fmt: skip
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -310,7 +309,7 @@ def test_a_run_without_a_checkpoint_is_one_line_and_exit_code_2(run_dir: Path, t
 
 
 def test_human_takeover_without_a_window_is_a_value_error(run_dir: Path, tmp_path: Path) -> None:
-    from agents.viewer.watch import watch_run
+    from pixelarena.agents.viewer.watch import watch_run
 
     with pytest.raises(ValueError, match="--human plays in a window: drop --record"):
         watch_run(run_dir, record=tmp_path / "a.gif", human=True)
@@ -343,7 +342,7 @@ def test_external_envs_show_their_frames_with_image_overlays(env: str) -> None:
 
 
 def test_mp4_becomes_a_gif_when_ffmpeg_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.viewer.video import write_video
+    from pixelarena.agents.viewer.video import write_video
 
     real = imageio.get_writer
 

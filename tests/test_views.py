@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
+from pixelarena.envs.render import BACKGROUND, WALL
+from pixelarena.envs.views import centre
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-import envs
-from envs.render import BACKGROUND, WALL
-from envs.views import centre
+from pixelarena import envs
 
 PLAYER_GAMES = sorted(name for name, game in envs.GAMES.items() if game.PLAYER)
 NO_PLAYER_GAMES = sorted(name for name, game in envs.GAMES.items() if not game.PLAYER)
@@ -130,9 +130,9 @@ def test_render_stays_the_map_and_render_centred_is_what_the_network_sees() -> N
 def test_demonstrations_on_the_map_frame_train_a_centred_run(tmp_path: Path) -> None:
     """A recording holds map-frame observations; a run on the centred view reads them centred on the player: the
     very observations a game made with that view shows in the same states."""
-    from agents.demos.dataset import load_dataset
-    from agents.demos.demo_file import write_demos
-    from agents.demos.record import DemoRecorder
+    from pixelarena.agents.demos.dataset import load_dataset
+    from pixelarena.agents.demos.demo_file import write_demos
+    from pixelarena.agents.demos.record import DemoRecorder
 
     n, steps = 4, 40
     played = envs.Chase(n, view="ego", view_radius=4, obs="grid", cell_px=2)  # its view is not recorded
@@ -156,8 +156,8 @@ def test_demonstrations_on_the_map_frame_train_a_centred_run(tmp_path: Path) -> 
 
 
 def test_the_viewer_shows_what_the_network_sees_beside_the_map() -> None:
-    from agents.environments.env_spec import EnvSpec
-    from agents.viewer.session import BuiltinSession
+    from pixelarena.agents.environments.env_spec import EnvSpec
+    from pixelarena.agents.viewer.session import BuiltinSession
 
     session = BuiltinSession(EnvSpec("Chase", "pixels", {"view": "ego", "view_radius": 5}), seed=0, scale=10)
     frame = session.frame()
@@ -169,13 +169,13 @@ def test_the_viewer_shows_what_the_network_sees_beside_the_map() -> None:
 
 
 def test_compare_specs_carry_the_view_into_labels_and_run_names() -> None:
-    from agents.experiments.grid import parse_specs
+    from pixelarena.agents.experiments.grid import parse_specs
 
     specs = parse_specs(["cnn:pixels@ego,mlp:grid@ego5,cnn:pixels@map,sets:entities"])
     assert [s.env_kwargs for s in specs] == [
         ("view=ego", "view_radius=None"), ("view=ego", "view_radius=5"), ("view=map", "view_radius=None"), (),
     ]  # fmt: skip
-    from agents.run.config import view_label
+    from pixelarena.agents.run.config import view_label
 
     assert [view_label(kw) for kw in ({"view": "ego", "view_radius": 5}, {"view": "ego"}, {"view": "map"}, {})] == [
         "@ego5", "@ego", "@map", "",

@@ -1,7 +1,8 @@
-"""`python -m agents.bench.autocast PRESET`: the PPO update of a preset in float32 against bfloat16 autocast on the
+"""`python -m pixelarena.agents.bench.autocast PRESET`: the PPO update of a preset in float32 against bfloat16 autocast
+on the
 CPU (``torch.autocast("cpu", torch.bfloat16)``), interleaved rounds on the same minibatches.
 
-    .venv/bin/python -m agents.bench.autocast chase-cnn [--rounds 5] [--threads 1]
+    .venv/bin/python -m pixelarena.agents.bench.autocast chase-cnn [--rounds 5] [--threads 1]
 
 One round times ``--iterations`` minibatch updates (the policy's ``evaluate_actions``, PPO's losses, backward and
 an Adam step) each way; minibatches are observations of the preset's game under random actions. Prints the
@@ -48,7 +49,7 @@ def update_milliseconds(model, observations: np.ndarray, actions: np.ndarray, it
 
 
 def main() -> None:
-    from agents.bench import baseline
+    from pixelarena.agents.bench import baseline
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("preset", nargs="?", default="chase-cnn")

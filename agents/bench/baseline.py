@@ -79,7 +79,7 @@ def _reference_env(seed: int):
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import DummyVecEnv
 
-    import envs
+    from pixelarena import envs
 
     make = lambda: envs.make("Chase", obs="pixels", cell_px=REFERENCE_CELL_PX)  # noqa: E731
     return make_vec_env(make, n_envs=8, seed=seed, vec_env_cls=DummyVecEnv)
@@ -89,11 +89,10 @@ def pixelarena_model(threads: int, seed: int = 0, preset: str = "chase-cnn", **o
     """pixelarena's side: a preset (default Chase's, cnn on pixels with the colour stem) on the batched game;
     ``overrides`` are ``TrainArgs`` fields (``n_envs``, ``learning_rate``, ...) or ``PPOSettings`` fields."""
     import torch
-
-    from agents.cli.options import TrainArgs
-    from agents.run.config import PPOSettings
-    from agents.run.model import build_model, make_vec_env
-    from agents.training.resolve import resolve
+    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.run.config import PPOSettings
+    from pixelarena.agents.run.model import build_model, make_vec_env
+    from pixelarena.agents.training.resolve import resolve
 
     torch.set_num_threads(threads)
     ppo_only = {k: overrides.pop(k) for k in list(overrides) if k in PPOSettings.__dataclass_fields__
@@ -119,7 +118,7 @@ def time_to_solved(model: object, evaluate: Callable[[], float], cap_seconds: fl
                    cap_steps: int = 10**11) -> SolvedRun:  # fmt: skip
     """Train until the greedy score (``evaluate``, every ``every`` env steps) reaches ``game``'s solved score (its
     scripted policy's mean), or ``cap_seconds`` of training or ``cap_steps`` env steps have passed."""
-    import envs
+    from pixelarena import envs
 
     callback = _TimeToSolved(evaluate, envs.GAMES[game].SOLVED_SCORE, every, cap_seconds)
     model.learn(cap_steps, callback=callback, reset_num_timesteps=True)  # type: ignore[attr-defined]
@@ -129,7 +128,7 @@ def time_to_solved(model: object, evaluate: Callable[[], float], cap_seconds: fl
 def time_to_solved_ours(config: Any, model: object, cap_seconds: float, every_rollouts: int = 12,
                         cap_steps: int = 10**11) -> SolvedRun:  # fmt: skip
     """:func:`time_to_solved` for pixelarena's side: greedy evaluation as ``pixelarena eval`` does it."""
-    from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
+    from pixelarena.agents.evaluation.evaluate import EVAL_SEED, evaluate_model
 
     return time_to_solved(
         model,

@@ -1,6 +1,6 @@
 """Behaviour cloning measured: the numbers of docs/demonstrations.md.
 
-    python -m agents.bench.cloning --out runs/cloning
+    python -m pixelarena.agents.bench.cloning --out runs/cloning
 
 On Chase (the quickstart preset: cnn on pixels) with the scripted policy's demonstrations of 10k, 50k and 200k
 steps: behaviour cloning alone, cloning then PPO, and PPO from scratch, each run's policy evaluated on 100
@@ -50,14 +50,14 @@ class Bench:
     def command(self, *args: str) -> float:
         """Run ``pixelarena ARGS``; return its CPU seconds."""
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        line = [sys.executable, "-m", "agents", *args]
+        line = [sys.executable, "-m", "pixelarena", *args]
         print("$ pixelarena " + " ".join(args), flush=True)
         subprocess.run(line, check=True, stdout=subprocess.DEVNULL)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
     def evaluate(self, run: Path) -> dict[str, Any]:
-        done = subprocess.run([sys.executable, "-m", "agents", "eval", str(run), "--episodes", "100", "--json"],
+        done = subprocess.run([sys.executable, "-m", "pixelarena", "eval", str(run), "--episodes", "100", "--json"],
                               check=True, capture_output=True, text=True)  # fmt: skip
         data = json.loads(done.stdout.strip().splitlines()[-1])
         return {"mean": data["mean"], "ci": [data["ci_low"], data["ci_high"]]}
@@ -84,7 +84,7 @@ def curve(run: Path, rollout: int) -> list[tuple[int, float]]:
     points += [(row["step"] - rollout, row["charts/greedy_return"]) for row in rows if "charts/greedy_return" in row]
     best = run / "checkpoints" / "best.safetensors"
     if best.exists():  # the evaluation at the end has no metrics row after it; when it was the best, here it is
-        from agents.run.checkpoint import load_checkpoint
+        from pixelarena.agents.run.checkpoint import load_checkpoint
 
         header = load_checkpoint(best).header
         if int(header["step"]) not in {step for step, _ in points}:
@@ -143,9 +143,9 @@ def run_chase(bench: Bench, sizes: list[int], seeds: int, ppo_steps: int, ppo_si
 def record_stand_in(env: str, steps: int, seed: int, out_dir: Path) -> Path:
     """A stand-in for a person: the scripted policy's actions played through the viewer's game session with its
     recorder in human mode, one game at a time, so the file is exactly what a person's session writes."""
-    from agents.demos.record import SessionRecorder
-    from agents.environments.env_spec import EnvSpec
-    from agents.viewer.session import BuiltinSession
+    from pixelarena.agents.demos.record import SessionRecorder
+    from pixelarena.agents.environments.env_spec import EnvSpec
+    from pixelarena.agents.viewer.session import BuiltinSession
 
     session = BuiltinSession(EnvSpec(env, "pixels"), seed, scale=1)
     recorder = SessionRecorder(out_dir, env, {}, "human", seed)

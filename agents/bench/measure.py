@@ -11,7 +11,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-import envs
+from pixelarena import envs
 
 
 @dataclass
@@ -66,7 +66,7 @@ def policy_scores(
     seed: int = 0,
 ) -> tuple[float, float]:
     """Mean and standard deviation of the return of ``episodes`` episodes (played ``episodes`` at a time)."""
-    from agents.evaluation.rollout import episode_returns
+    from pixelarena.agents.evaluation.rollout import episode_returns
 
     batch = envs.GAMES[game](episodes)
     batch.reset(seeds=seed + np.arange(episodes, dtype=np.uint64))
@@ -99,10 +99,9 @@ def ppo_steps_per_second(
     Settings: n_steps 128, batch 256, 4 epochs, pixels obs; the encoder reads ``cell_px`` from the env as training
     does (``encoder_kwargs`` over it); the first rollout+update is a warm-up.
     """
+    from pixelarena.agents.environments.vec_env import BatchedVecEnv
+    from pixelarena.nets import PixelPolicy
     from stable_baselines3 import PPO
-
-    from agents.environments.vec_env import BatchedVecEnv
-    from nets import PixelPolicy
 
     vec = BatchedVecEnv(envs.GAMES[game](n_envs, size=map_size, cell_px=cell_px), seed=0)
     kwargs = {**({"cell_px": cell_px} if cell_px > 1 else {}), **(encoder_kwargs or {})}
@@ -129,9 +128,9 @@ def device_ppo_steps_per_second(n_envs: int, device: str, seconds: float, map_si
     """End-to-end PPO env steps/s of the default pipeline (cnn on Chase pixels) at ``n_envs`` on ``device``, as
     ``pixelarena train`` builds it (on a GPU, with the device rollout buffer); 4 minibatches of 4 epochs per
     rollout of 32 steps, after one warm-up iteration."""
-    from agents.cli.options import TrainArgs
-    from agents.run.model import build_model, make_vec_env
-    from agents.training.resolve import resolve
+    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.run.model import build_model, make_vec_env
+    from pixelarena.agents.training.resolve import resolve
 
     config = resolve(TrainArgs(env="Chase", obs="pixels", env_kwargs=(f"size={map_size}",), n_envs=n_envs,
                                n_steps=32, minibatches=4, n_epochs=4, device=device))  # fmt: skip

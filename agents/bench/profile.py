@@ -1,4 +1,5 @@
-"""`python -m agents.bench.profile PRESET [ITERATIONS] [THREADS]`: where one PPO iteration of a preset spends its
+"""`python -m pixelarena.agents.bench.profile PRESET [ITERATIONS] [THREADS]`: where one PPO iteration of a preset
+spends its
 time, from cProfile: the update (backward passes, forward passes, optimizer), the rollout (policy forward, env
 steps) and the rest, as a Markdown table (docs/performance.md, "Profile of one training iteration").
 """
@@ -10,8 +11,8 @@ import pstats
 import sys
 import time
 
-from agents.bench import baseline
-from agents.reporting.markdown import table
+from pixelarena.agents.bench import baseline
+from pixelarena.agents.reporting.markdown import table
 
 # (part, function, where it is defined): cumulative seconds of that function (for nested calls, the outermost).
 PARTS = [

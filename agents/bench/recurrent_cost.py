@@ -1,4 +1,5 @@
-"""`python -m agents.bench.recurrent_cost [PRESET] [N_ENVS] [ROUNDS]`: what memory costs per env step: CPU time of
+"""`python -m pixelarena.agents.bench.recurrent_cost [PRESET] [N_ENVS] [ROUNDS]`: what memory costs per env step: CPU
+time of
 PPO's learn() (rollout and update) for a preset (default chase-cnn) with and without ``--recurrent``, one torch
 thread, interleaved (both once per round) so that a shared machine's load hits them alike.
 
@@ -12,8 +13,8 @@ import json
 import sys
 import time
 
-from agents.bench import baseline
-from agents.reporting.markdown import table
+from pixelarena.agents.bench import baseline
+from pixelarena.agents.reporting.markdown import table
 
 ROLLOUTS = 2  # measured per variant and round, after one warm-up rollout
 

@@ -1,14 +1,15 @@
-"""`python -m agents.bench.solve`: steps and seconds to a game's solved score (greedy mean over 32 episodes >= its
+"""`python -m pixelarena.agents.bench.solve`: steps and seconds to a game's solved score (greedy mean over 32 episodes
+>= its
 scripted policy's mean: Chase 9.8, Target 100, Swarm 160, Snake 21.2) for one training setting (a preset with
 overrides).
 
-    .venv/bin/python -m agents.bench.solve NAME '{"n_epochs": 8}' [--preset chase-cnn] [--cap-minutes 12]
+    .venv/bin/python -m pixelarena.agents.bench.solve NAME '{"n_epochs": 8}' [--preset chase-cnn] [--cap-minutes 12]
         [--cap-steps 1M]
 
 Greedy evaluation every 12 rollouts (not counted in the seconds); one JSON line per trial appended to
 runs/speed/solve.jsonl. Steps to solved do not depend on the machine's load; seconds do (see docs/performance.md).
 
-    .venv/bin/python -m agents.bench.solve --table snake-cnn [--at 250k,500k,1M]
+    .venv/bin/python -m pixelarena.agents.bench.solve --table snake-cnn [--at 250k,500k,1M]
 
 prints the trials of one preset in solve.jsonl as a Markdown table: the greedy score each had reached by those
 steps (the best evaluation up to there), when it first reached the solved score, and its best.
@@ -23,9 +24,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agents.bench import baseline
-from agents.reporting.markdown import table
-from agents.run.config import parse_steps
+from pixelarena.agents.bench import baseline
+from pixelarena.agents.reporting.markdown import table
+from pixelarena.agents.run.config import parse_steps
 
 RESULTS = Path("runs/speed/solve.jsonl")
 

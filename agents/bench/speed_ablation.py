@@ -1,4 +1,5 @@
-"""`python -m agents.bench.speed_ablation [THREADS] [PRESET]`: end-to-end PPO env steps/s of a preset (default
+"""`python -m pixelarena.agents.bench.speed_ablation [THREADS] [PRESET]`: end-to-end PPO env steps/s of a preset
+(default
 chase-cnn) with one change at a time, interleaved (every variant once per round, two rounds) so that a shared
 machine's load hits them alike.
 
@@ -17,9 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-
-from agents.bench import baseline
-from agents.reporting.markdown import table
+from pixelarena.agents.bench import baseline
+from pixelarena.agents.reporting.markdown import table
 
 ROLLOUTS = 5  # measured per variant and round, after one warm-up rollout (and compilation, where it applies)
 
@@ -56,7 +56,7 @@ BY_ENCODER: dict[str, dict[str, Variant]] = {
 
 
 def variants(preset: str) -> dict[str, Variant]:
-    from agents.run.presets import PRESETS
+    from pixelarena.agents.run.presets import PRESETS
 
     return {**COMMON, **BY_ENCODER.get(PRESETS[preset].encoder, {})}
 

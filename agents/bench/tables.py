@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from agents.bench.measure import (
+from pixelarena.agents.bench.measure import (
     bench_env_speed,
     bench_view_speed,
     expert_policy,
@@ -13,8 +13,8 @@ from agents.bench.measure import (
     ppo_steps_per_second,
     random_policy,
 )
-from agents.reporting.machine import machine_description
-from agents.reporting.markdown import table
+from pixelarena.agents.reporting.machine import machine_description
+from pixelarena.agents.reporting.markdown import table
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -22,7 +22,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def env_speed_table(seconds: float) -> str:
-    import envs
+    from pixelarena import envs
 
     rows = []
     for r in bench_env_speed(sorted(envs.GAMES), seconds=seconds):
@@ -41,7 +41,7 @@ def view_speed_table(seconds: float) -> str:
 
 
 def scores_table() -> str:
-    import envs
+    from pixelarena import envs
 
     rows = []
     for name in sorted(envs.GAMES):
@@ -52,7 +52,7 @@ def scores_table() -> str:
 
 
 def nets_table(device: str) -> str:
-    from nets.throughput import bench_encoders
+    from pixelarena.nets.throughput import bench_encoders
 
     rows = bench_encoders(device=device)
     header = list(rows[0])
@@ -93,7 +93,7 @@ def baseline_table(threads: int, seconds: float, ours_minutes: float, reference_
     """A pixelarena preset vs the rl-zoo3 way on Chase (SB3's defaults) and, with ``zoo_minutes``, the real rl-zoo3
     (its train entry point, its Atari PPO hyperparameters): PPO env steps/s, and training time to solved (each
     side only when its cap is above 0)."""
-    from agents.bench import baseline, zoo
+    from pixelarena.agents.bench import baseline, zoo
 
     config, ours = baseline.pixelarena_model(threads, preset=preset)
     reference = baseline.reference_model(threads)
@@ -132,8 +132,8 @@ def baseline_table(threads: int, seconds: float, ours_minutes: float, reference_
 
 def presets_table(threads: int, seconds: float) -> str:
     """End-to-end PPO env steps/s of the quickstart and each game's default preset, and its step target's time."""
-    from agents.bench import baseline
-    from agents.run.presets import DEFAULT_ENCODER, preset_name
+    from pixelarena.agents.bench import baseline
+    from pixelarena.agents.run.presets import DEFAULT_ENCODER, preset_name
 
     rows = []
     for name in ("quickstart", *(preset_name(game, encoder) for game, encoder in DEFAULT_ENCODER.items())):
@@ -149,7 +149,7 @@ def presets_table(threads: int, seconds: float) -> str:
 
 def device_table(device: str, seconds: float, env_counts: tuple[int, ...] = (256, 1024, 4096)) -> str:
     """End-to-end PPO env steps/s of the default pipeline on ``device`` at several env counts."""
-    from agents.bench.measure import device_ppo_steps_per_second
+    from pixelarena.agents.bench.measure import device_ppo_steps_per_second
 
     rows = []
     for n_envs in env_counts:
@@ -161,7 +161,7 @@ def device_table(device: str, seconds: float, env_counts: tuple[int, ...] = (256
 
 
 def _solved_score() -> float:
-    import envs
+    from pixelarena import envs
 
     return envs.GAMES["Chase"].SOLVED_SCORE
 
@@ -217,7 +217,7 @@ def run_benchmarks(args: Any) -> None:
     if args.device_ppo:
         title = (f"## PPO end to end on {args.device}: cnn on Chase 16x16 pixels, n_steps 32, 4 minibatches, 4 epochs "
                  f"({args.seconds:g} s per row)")  # fmt: skip
-        from agents.run.model import pick_device
+        from pixelarena.agents.run.model import pick_device
 
         sections.append(title + "\n\n" + device_table(pick_device(args.device), args.seconds))
     if args.baseline:

@@ -1,7 +1,9 @@
-"""`python -m agents.bench.vec_env_speed`: PPO env steps/s on a slow external env, its copies stepped in one process
+"""`python -m pixelarena.agents.bench.vec_env_speed`: PPO env steps/s on a slow external env, its copies stepped in one
+process
 (``--vec-env dummy``) against one process each (``--vec-env subproc``), and what more cores would give.
 
-    .venv/bin/python -m agents.bench.vec_env_speed [--env tests.user_envs:SlowEnv] [--step-ms 10] [--n-envs 2]
+    .venv/bin/python -m pixelarena.agents.bench.vec_env_speed [--env tests.user_envs:SlowEnv] [--step-ms 10] [--n-envs
+    2]
 
 Run from the repository root (the default env is the test suite's ``SlowEnv``: a small image task whose step also
 computes for ``--step-ms`` milliseconds, as a game in pure Python does). The prediction for P cores takes the
@@ -12,17 +14,16 @@ from __future__ import annotations
 
 import argparse
 
-from agents.bench.baseline import steps_per_second
-from agents.reporting.markdown import table
+from pixelarena.agents.bench.baseline import steps_per_second
+from pixelarena.agents.reporting.markdown import table
 
 
 def measure(env: str, step_ms: float, vec_env: str, n_envs: int, seconds: float) -> float:
     """End-to-end PPO env steps/s (rollouts and updates, 1 torch thread) of ``env`` with ``n_envs`` copies."""
     import torch
-
-    from agents.cli.options import TrainArgs
-    from agents.run.model import build_model, make_vec_env
-    from agents.training.resolve import resolve
+    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.run.model import build_model, make_vec_env
+    from pixelarena.agents.training.resolve import resolve
 
     torch.set_num_threads(1)
     config = resolve(TrainArgs(env=env, env_kwargs=(f"step_ms={step_ms}",), vec_env=vec_env, n_envs=n_envs,

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from agents.bench.baseline import SolvedRun, _TimeToSolved, greedy_score_reference
+from pixelarena.agents.bench.baseline import SolvedRun, _TimeToSolved, greedy_score_reference
 
 HYPERPARAMS = Path(__file__).with_name("rl_zoo3_chase.yml")
 ENV_ID = "pixelarena/Chase-v0"
@@ -38,7 +38,7 @@ class SolvedClock(_TimeToSolved):
     every evaluation, so a run stopped from outside still tells where it got."""
 
     def __init__(self, every: int, cap_seconds: float, output: str) -> None:
-        import envs
+        from pixelarena import envs
 
         super().__init__(lambda: greedy_score_reference(self.model), envs.GAMES["Chase"].SOLVED_SCORE, every,
                          cap_seconds)  # fmt: skip
@@ -56,7 +56,7 @@ class SolvedClock(_TimeToSolved):
 def hyperparams_with_clock(folder: Path, every: int, cap_seconds: float) -> tuple[Path, Path]:
     """A copy of the hyperparameter file with :class:`SolvedClock` as its callback; returns (file, clock output)."""
     output = folder / "solved_clock.json"
-    callback = f"  callback:\n    - agents.bench.zoo.SolvedClock:\n        every: {every}\n" \
+    callback = f"  callback:\n    - pixelarena.agents.bench.zoo.SolvedClock:\n        every: {every}\n" \
                f"        cap_seconds: {cap_seconds}\n        output: {json.dumps(str(output))}\n"  # fmt: skip
     path = folder / HYPERPARAMS.name
     path.write_text(HYPERPARAMS.read_text() + callback)
@@ -73,8 +73,9 @@ def time_to_solved_zoo(cap_seconds: float, threads: int = 1, seed: int = 0, ever
         folder = Path(folder or scratch)
         folder.mkdir(parents=True, exist_ok=True)
         hyperparams, output = hyperparams_with_clock(folder, every, cap_seconds)
-        command = [sys.executable, "-m", "rl_zoo3.train", "--algo", "ppo", "--env", ENV_ID, "--gym-packages", "envs",
-                   "--conf-file", str(hyperparams), "--seed", str(seed), "--num-threads", str(threads),
+        command = [sys.executable, "-m", "rl_zoo3.train", "--algo", "ppo", "--env", ENV_ID,
+                   "--gym-packages", "pixelarena.envs", "--conf-file", str(hyperparams), "--seed", str(seed),
+                   "--num-threads", str(threads),
                    "--device", "cpu", "--eval-freq", "-1", "--log-folder", str(folder / "logs"),
                    "--verbose", "0"]  # fmt: skip
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agents.cli.options import (
+from pixelarena.agents.cli.options import (
     BenchArgs,
     CompareArgs,
     DemosArgs,
@@ -24,9 +24,9 @@ from agents.cli.options import (
 
 
 def run_train(args: TrainArgs) -> None:
-    from agents.training.resolve import resolve, resume_config
-    from agents.training.train import train
-    from agents.viewer.watch import watch_run
+    from pixelarena.agents.training.resolve import resolve, resume_config
+    from pixelarena.agents.training.train import train
+    from pixelarena.agents.viewer.watch import watch_run
 
     if args.resume is not None:
         config = resume_config(args)
@@ -44,7 +44,7 @@ def print_next_steps(run_dir: Path) -> None:
     """The end of `train`: the preset the run started from, where its model is and what to run next."""
     import shlex
 
-    from agents.run.run_dir import RunDir
+    from pixelarena.agents.run.run_dir import RunDir
 
     run = RunDir(run_dir)
     preset = run.read_config().preset
@@ -59,10 +59,10 @@ def print_next_steps(run_dir: Path) -> None:
 def run_eval(args: EvalArgs) -> None:
     import json
 
-    from agents.evaluation.evaluate import evaluate_model
-    from agents.run.config import parse_kwargs
-    from agents.run.model import load_weights
-    from agents.run.run_dir import RunDir
+    from pixelarena.agents.evaluation.evaluate import evaluate_model
+    from pixelarena.agents.run.config import parse_kwargs
+    from pixelarena.agents.run.model import load_weights
+    from pixelarena.agents.run.run_dir import RunDir
 
     if args.episodes <= 0:
         raise ValueError(f"--episodes must be positive, got {args.episodes}")
@@ -80,7 +80,7 @@ def run_eval(args: EvalArgs) -> None:
 
 
 def run_list(args: ListArgs) -> None:
-    from agents.cli.listing import print_encoder_facts, print_games, print_presets, probe_env
+    from pixelarena.agents.cli.listing import print_encoder_facts, print_games, print_presets, probe_env
 
     if args.presets:
         print_presets()
@@ -91,11 +91,11 @@ def run_list(args: ListArgs) -> None:
 
 
 def run_report(args: ReportArgs) -> None:
-    from agents.reporting.publish import check_destination, publish
-    from agents.reporting.report import write_report
+    from pixelarena.agents.reporting.publish import check_destination, publish
+    from pixelarena.agents.reporting.report import write_report
 
     if (args.dir / "trials").is_dir():  # a sweep's folder: its trial table
-        from agents.experiments.sweep import write_trials_table
+        from pixelarena.agents.experiments.sweep import write_trials_table
 
         print(f"report: {write_trials_table(args.dir)}")
         return
@@ -107,9 +107,9 @@ def run_report(args: ReportArgs) -> None:
 
 
 def run_bench(args: BenchArgs) -> None:
-    from agents.bench.tables import run_benchmarks
-    from agents.run.model import pick_device
-    from agents.run.presets import PRESETS
+    from pixelarena.agents.bench.tables import run_benchmarks
+    from pixelarena.agents.run.model import pick_device
+    from pixelarena.agents.run.presets import PRESETS
 
     measures = (args.envs, args.views, args.scores, args.nets, args.ppo, args.stems, args.presets, args.baseline,
                 args.device_ppo)  # fmt: skip
@@ -121,7 +121,7 @@ def run_bench(args: BenchArgs) -> None:
     if min(args.baseline_minutes, args.ours_minutes, args.zoo_minutes) < 0:
         raise ValueError("--baseline-minutes, --zoo-minutes and --ours-minutes must be 0 or more")
     if args.baseline and args.zoo_minutes > 0:
-        from agents.bench.zoo import zoo_version
+        from pixelarena.agents.bench.zoo import zoo_version
 
         if zoo_version() is None:
             raise ValueError('--baseline runs the real rl-zoo3, which is not installed: pip install -c constraints.txt '
@@ -138,13 +138,13 @@ def run_bench(args: BenchArgs) -> None:
 
 
 def run_compare(args: CompareArgs) -> None:
-    from agents.experiments.compare import compare
+    from pixelarena.agents.experiments.compare import compare
 
     compare(args)
 
 
 def run_export(args: ExportArgs) -> None:
-    from agents.export.onnx import OPSET, export_onnx
+    from pixelarena.agents.export.onnx import OPSET, export_onnx
 
     info = export_onnx(args.run, args.onnx, weights=args.weights)
     print(f"export: {info.path} (ONNX opset {OPSET}) from {info.weights} (step {info.step:,}): input obs "
@@ -162,16 +162,16 @@ def _state_note(state: tuple[str, ...]) -> str:
 
 
 def run_sweep(args: SweepArgs) -> None:
-    from agents.experiments.sweep import run_sweep as sweep
+    from pixelarena.agents.experiments.sweep import run_sweep as sweep
 
     sweep(args)
 
 
 def run_demos(args: DemosArgs) -> None:
     """Record the scripted policy's play as demonstrations (agents/demos/record.py)."""
-    from agents.demos.record import record_scripted
-    from agents.environments.env_spec import EnvSpec
-    from agents.run.config import parse_kwargs, parse_steps
+    from pixelarena.agents.demos.record import record_scripted
+    from pixelarena.agents.environments.env_spec import EnvSpec
+    from pixelarena.agents.run.config import parse_kwargs, parse_steps
 
     spec = EnvSpec.parse(args.env)  # an unknown name fails here, naming the nearest game
     if spec.game is None:
@@ -194,8 +194,8 @@ def run_demos(args: DemosArgs) -> None:
 
 def _check_record_demos(args: PlayArgs) -> None:
     """--record-demos records a person's play in a window: of a game (--human), or takeovers of a run's agent."""
-    from agents.environments.env_spec import builtin_game
-    from agents.viewer.scripted import has_display
+    from pixelarena.agents.environments.env_spec import builtin_game
+    from pixelarena.agents.viewer.scripted import has_display
 
     if args.record is not None:
         raise ValueError("--record-demos records your play in a window: drop --record")
@@ -215,7 +215,7 @@ def run_play(args: PlayArgs) -> None:
     if not 1 <= args.scale <= 64:
         raise ValueError(f"--scale must be between 1 and 64 pixels per cell, got {args.scale}")
     if args.record is not None:
-        from agents.viewer.video import check_video_path
+        from pixelarena.agents.viewer.video import check_video_path
 
         check_video_path(args.record)  # before an episode is played, not after
     if args.record_demos is not None:
@@ -225,7 +225,7 @@ def run_play(args: PlayArgs) -> None:
         return
     if args.size is not None:
         raise ValueError("--size is for --env games; a run plays on its training settings")
-    from agents.viewer.watch import watch_run
+    from pixelarena.agents.viewer.watch import watch_run
 
     watch_run(
         args.run,
@@ -244,8 +244,8 @@ def run_play(args: PlayArgs) -> None:
 
 
 def _play_game(args: PlayArgs) -> None:
-    from agents.viewer.scripted import check_human_window, watch_scripted
-    from envs.human import play_human
+    from pixelarena.agents.viewer.scripted import check_human_window, watch_scripted
+    from pixelarena.envs.human import play_human
 
     if args.overlay != "none":
         raise ValueError("--overlay needs a trained agent: python play.py runs/<run> --overlay ...")
@@ -256,8 +256,8 @@ def _play_game(args: PlayArgs) -> None:
         if args.record_demos is not None:
             import random
 
-            from agents.demos.record import SessionRecorder
-            from agents.environments.env_spec import builtin_game
+            from pixelarena.agents.demos.record import SessionRecorder
+            from pixelarena.agents.environments.env_spec import builtin_game
 
             game = builtin_game(args.env)
             assert game is not None  # checked by _check_record_demos

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
+from pixelarena.agents.environments.env_spec import EnvProbe, EnvSpec
 
-import envs
-from agents.environments.env_spec import EnvProbe, EnvSpec
+from pixelarena import envs
 
 
 def probe_env(env_name: str, obs: str | None) -> tuple[EnvSpec, EnvProbe]:
@@ -49,7 +49,7 @@ def format_steps(steps: int) -> str:
 
 def print_presets() -> None:
     """One line per preset of agents/run/presets.py: what `train --preset NAME` starts from."""
-    from agents.run.presets import DEFAULT_ENCODER, PRESETS, preset_name
+    from pixelarena.agents.run.presets import DEFAULT_ENCODER, PRESETS, preset_name
 
     defaults = {preset_name(game, encoder) for game, encoder in DEFAULT_ENCODER.items()}
     print("Presets (pixelarena train --preset NAME; * the game's default):")
@@ -64,9 +64,8 @@ def print_presets() -> None:
 def print_encoder_facts(spec: EnvSpec, probe: EnvProbe) -> None:
     """Print one line per encoder: parameters, receptive field, FLOPs per forward, size transfer."""
     import torch
-
-    from agents.run.config import declared_kwargs
-    from nets import ENCODERS, architecture_facts
+    from pixelarena.agents.run.config import declared_kwargs
+    from pixelarena.nets import ENCODERS, architecture_facts
 
     # One sample through small nets: more threads only add their start-up and sync (seconds on a busy machine).
     torch.set_num_threads(1)

@@ -8,19 +8,18 @@ from collections.abc import Callable
 from typing import Any
 
 import tyro
-
-from agents.cli.commands import COMMANDS
-from agents.cli.grouping import flat, view
-from agents.cli.options import HELP_GROUPS
-from agents.cli.usage import parse as parse_arguments
+from pixelarena.agents.cli.commands import COMMANDS
+from pixelarena.agents.cli.grouping import flat, view
+from pixelarena.agents.cli.options import HELP_GROUPS
+from pixelarena.agents.cli.usage import parse as parse_arguments
 
 
 def _failure_types() -> tuple[type[Exception], type[Exception]]:
     """(runs that could not finish -> exit 1, training stopped by a signal -> exit 130); imported only when an
     error is being reported, so that start-up stays light."""
-    from agents.experiments.scheduler import RunsFailed
-    from agents.run.run_dir import RunWriteError
-    from agents.training.signals import TrainingFailed, TrainingStopped
+    from pixelarena.agents.experiments.scheduler import RunsFailed
+    from pixelarena.agents.run.run_dir import RunWriteError
+    from pixelarena.agents.training.signals import TrainingFailed, TrainingStopped
 
     return (RunsFailed, TrainingFailed, RunWriteError), TrainingStopped  # type: ignore[return-value]
 
@@ -43,7 +42,7 @@ DESCRIPTION = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `pixelarena` console script and `python -m agents`."""
+    """Entry point of the `pixelarena` console script and `python -m pixelarena`."""
     if (sys.argv[1:] if argv is None else argv)[:1] in (["--version"], ["-V"]):
         print(f"pixelarena {version()}")
         return 0
@@ -53,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                              description=DESCRIPTION),
                                 "pixelarena", argv, list(COMMANDS)))  # fmt: skip
     runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
-    from agents.training.signals import interrupts_raise
+    from pixelarena.agents.training.signals import interrupts_raise
 
     # SIGINT (also when started ignored) and SIGTERM raise, until the outcome is reported (a repeated SIGTERM,
     # ignored, cannot cut the report short).
@@ -89,8 +88,8 @@ def _run(runner: Callable[[Any], None], args: Any) -> int:
 
 def _error(message: str) -> None:
     """Print an error on a line of its own: a progress bar the failure left open is ended first."""
-    if "agents.training.progress" in sys.modules:  # a bar can only be open once its module was imported
-        from agents.training.progress import close_bars
+    if "pixelarena.agents.training.progress" in sys.modules:  # a bar can only be open once its module was imported
+        from pixelarena.agents.training.progress import close_bars
 
         close_bars()
     print(message, file=sys.stderr)

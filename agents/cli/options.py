@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tyro
-
-from agents.cli.grouping import MAIN
-from agents.experiments.suites import SUITES  # dataclasses only: the help lists the suites without importing torch
+from pixelarena.agents.cli.grouping import MAIN
+from pixelarena.agents.experiments.suites import (
+    SUITES,  # dataclasses only: the help lists the suites without importing torch
+)
 
 
 def default(text: str) -> Any:

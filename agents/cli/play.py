@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 
 import tyro
-
-from agents.cli.commands import run_play
-from agents.cli.grouping import flat, view
-from agents.cli.options import HELP_GROUPS, PlayArgs
-from agents.cli.usage import parse as parse_arguments
-from agents.training.signals import interrupts_raise
+from pixelarena.agents.cli.commands import run_play
+from pixelarena.agents.cli.grouping import flat, view
+from pixelarena.agents.cli.options import HELP_GROUPS, PlayArgs
+from pixelarena.agents.cli.usage import parse as parse_arguments
+from pixelarena.agents.training.signals import interrupts_raise
 
 
 def main(argv: list[str] | None = None, prog: str = "play.py") -> int:

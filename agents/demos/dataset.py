@@ -13,10 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pixelarena.agents.demos.demo_file import (
+    DemoFileError,
+    DemoHeader,
+    Demonstrations,
+    game_settings,
+    read_demos,
+    read_header,
+)
+from pixelarena.envs.views import centre
 
-import envs
-from agents.demos.demo_file import DemoFileError, DemoHeader, Demonstrations, game_settings, read_demos, read_header
-from envs.views import centre
+from pixelarena import envs
 
 SUFFIX = ".npz"
 

@@ -13,15 +13,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
+from pixelarena.agents.environments.external import ATARI_PREFIX, default_keys
+from pixelarena.agents.run.config import check_keys, choose, keyword_names
 
-import envs
-from agents.environments.external import ATARI_PREFIX, default_keys
-from agents.run.config import check_keys, choose, keyword_names
+from pixelarena import envs
 
 if TYPE_CHECKING:
+    from pixelarena.agents.run.config import RunConfig
     from stable_baselines3.common.vec_env import VecEnv
-
-    from agents.run.config import RunConfig
 
 
 OBS_ALIASES = {"rgb": "pixels", "image": "pixels", "pixel": "pixels", "state": "vector", "ram": "vector"}
@@ -109,11 +108,11 @@ class EnvSpec:
         """The stable-baselines3 vector env training and evaluation use: a batched game (games seeded ``seed``,
         ``seed + 1``, ...), or ``n_envs`` copies of an external env (agents/environments/external.py)."""
         if self.builtin:
-            from agents.environments.vec_env import BatchedVecEnv
+            from pixelarena.agents.environments.vec_env import BatchedVecEnv
 
             vec_env = BatchedVecEnv(self.make_game(n_envs), seed=seed)
         else:
-            from agents.environments.external import make_external_vec_env
+            from pixelarena.agents.environments.external import make_external_vec_env
 
             vec_env = make_external_vec_env(self.name, n_envs, 0 if seed is None else seed, self.kwargs, self.obs,
                                             subprocesses=self.vec_env == "subproc")  # fmt: skip

@@ -129,7 +129,9 @@ def check_supported_spaces(observation_space: gym.Space, action_space: gym.Space
 def _observation_problem(space: gym.Space) -> str | None:
     """Why the observation space is unsupported, or None."""
     if isinstance(space, gym.spaces.Dict):
-        from nets.dict_encoder import dict_problem  # torch: only once an env has been built (SB3 imported it)
+        from pixelarena.nets.dict_encoder import (
+            dict_problem,  # torch: only once an env has been built (SB3 imported it)
+        )
 
         return dict_problem(space)
     if not isinstance(space, gym.spaces.Box):

@@ -7,18 +7,17 @@ from typing import Any
 
 import numpy as np
 import torch
+from pixelarena.agents.environments.env_spec import EnvSpec
+from pixelarena.agents.evaluation.rollout import episode_returns
+from pixelarena.agents.reporting.stats import bootstrap_ci
+from pixelarena.agents.run.acting import Actor
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.run.results import EvalResult
+from pixelarena.nets import adapt_policy
 from stable_baselines3 import PPO
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
 from stable_baselines3.common.vec_env import VecTransposeImage
-
-from agents.environments.env_spec import EnvSpec
-from agents.evaluation.rollout import episode_returns
-from agents.reporting.stats import bootstrap_ci
-from agents.run.acting import Actor
-from agents.run.config import RunConfig
-from agents.run.results import EvalResult
-from nets import adapt_policy
 
 # A run's final evaluation plays games seeded EVAL_SEED + its seed, away from the training games' seeds.
 EVAL_SEED = 10_000

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-
-from envs.core import BatchedGame
+from pixelarena.envs.core import BatchedGame
 
 
 def episode_returns(game: BatchedGame, act: Callable[[BatchedGame], np.ndarray]) -> np.ndarray:

@@ -10,7 +10,7 @@ Results go to the run's transfer.json, one entry per variant, written after each
 evaluation again only plays the missing variants. A policy that cannot act on a variant (a layer bound to the
 map size: ``nets.SizeTransferError``) gets an entry with the reason instead of a score.
 
-Compare runs this module in a subprocess per run: ``python -m agents.evaluation.transfer RUN VARIANT...``.
+Compare runs this module in a subprocess per run: ``python -m pixelarena.agents.evaluation.transfer RUN VARIANT...``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from agents.environments.env_spec import EnvSpec
-from agents.run.config import RunConfig, parse_kwargs
-from agents.run.results import TransferEntry, TransferFailure
-from agents.run.run_dir import RunDir
+from pixelarena.agents.environments.env_spec import EnvSpec
+from pixelarena.agents.run.config import RunConfig, parse_kwargs
+from pixelarena.agents.run.results import TransferEntry, TransferFailure
+from pixelarena.agents.run.run_dir import RunDir
 
 
 def expand_variants(items: Sequence[str]) -> list[str]:
@@ -57,9 +57,9 @@ def evaluate_transfer(run_dir: Path, variants: Sequence[str], device: str = "cpu
 
     Each variant plays the run's ``eval_episodes`` greedy episodes, seeded as the run's final evaluation.
     """
-    from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
-    from agents.run.model import load_trained
-    from nets import SizeTransferError
+    from pixelarena.agents.evaluation.evaluate import EVAL_SEED, evaluate_model
+    from pixelarena.agents.run.model import load_trained
+    from pixelarena.nets import SizeTransferError
 
     run = RunDir(run_dir)
     results = run.read_transfer()
@@ -81,9 +81,9 @@ def evaluate_transfer(run_dir: Path, variants: Sequence[str], device: str = "cpu
 
 
 def main(argv: list[str]) -> int:
-    """``python -m agents.evaluation.transfer RUN VARIANT...``: what compare runs per finished run."""
+    """``python -m pixelarena.agents.evaluation.transfer RUN VARIANT...``: what compare runs per finished run."""
     if len(argv) < 2:
-        print("usage: python -m agents.evaluation.transfer RUN key=value [key=value ...]", file=sys.stderr)
+        print("usage: python -m pixelarena.agents.evaluation.transfer RUN key=value [key=value ...]", file=sys.stderr)
         return 2
     try:
         evaluate_transfer(Path(argv[0]), argv[1:])

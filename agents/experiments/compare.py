@@ -12,16 +12,15 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-
-from agents.cli.options import CompareArgs
-from agents.experiments.grid import DEFAULT_SEEDS, Grid, default_name, job_threads, plan_grid
-from agents.experiments.ray_backend import RayResources, import_ray, run_grids_on_ray
-from agents.experiments.scheduler import RunsFailed, run_grids
-from agents.experiments.suites import SUITES, Experiment, Suite
-from agents.reporting.publish import check_destination, publish
-from agents.reporting.report import write_report
-from agents.run.config import choose, parse_steps, spec_label
-from agents.run.run_dir import RunDir
+from pixelarena.agents.cli.options import CompareArgs
+from pixelarena.agents.experiments.grid import DEFAULT_SEEDS, Grid, default_name, job_threads, plan_grid
+from pixelarena.agents.experiments.ray_backend import RayResources, import_ray, run_grids_on_ray
+from pixelarena.agents.experiments.scheduler import RunsFailed, run_grids
+from pixelarena.agents.experiments.suites import SUITES, Experiment, Suite
+from pixelarena.agents.reporting.publish import check_destination, publish
+from pixelarena.agents.reporting.report import write_report
+from pixelarena.agents.run.config import choose, parse_steps, spec_label
+from pixelarena.agents.run.run_dir import RunDir
 
 
 def compare(args: CompareArgs) -> None:

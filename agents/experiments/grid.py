@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.cli.options import RunOptions, TrainArgs
-from agents.evaluation.transfer import check_variants, expand_variants
-from agents.run.config import RunConfig, parse_view, run_name, spec_label
-from agents.run.run_dir import RunDir
-from agents.training.resolve import resolve
+from pixelarena.agents.cli.options import RunOptions, TrainArgs
+from pixelarena.agents.evaluation.transfer import check_variants, expand_variants
+from pixelarena.agents.run.config import RunConfig, parse_view, run_name, spec_label
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.resolve import resolve
 
 # Settings that change how a run is executed, not what it learns: a re-run may change them.
 RUNTIME_FIELDS = ("threads", "device", "wandb", "wandb_project", "wandb_group", "wandb_tags", "checkpoint_every")
@@ -162,7 +162,7 @@ def _check_same_settings(run: RunDir, planned: RunConfig) -> None:
 def prepare_run_dirs(grid: Grid) -> None:
     """Write the config.json of every run not started yet, so that the folder shows the whole plan from the
     start; an unfinished run takes this command's runtime settings (threads, device, W&B, checkpoint interval)."""
-    from agents.training.train import prepare_run_dir
+    from pixelarena.agents.training.train import prepare_run_dir
 
     for config in grid.runs:
         run = grid.run(config)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.experiments.grid import Grid, prepare_run_dirs
-from agents.run.run_dir import RunDir
+from pixelarena.agents.experiments.grid import Grid, prepare_run_dirs
+from pixelarena.agents.run.run_dir import RunDir
 
 RAY_MISSING = "the Ray backend needs Ray Tune: pip install -c constraints.txt -e '.[ray]'"
 
@@ -64,9 +64,8 @@ def import_ray() -> Any:
 def train_trial(params: dict[str, Any]) -> dict[str, Any]:
     """The Tune trainable: train one run directory to its target (resuming it), then its transfer variants."""
     import torch
-
-    from agents.evaluation.transfer import evaluate_transfer
-    from agents.training.train import train
+    from pixelarena.agents.evaluation.transfer import evaluate_transfer
+    from pixelarena.agents.training.train import train
 
     threads = max(1, int(params["threads"]))
     torch.set_num_threads(threads)

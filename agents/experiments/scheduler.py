@@ -1,8 +1,8 @@
 """Training a grid's runs on this machine: each run in its own process, N at a time, under one progress bar.
 
-Each run trains as ``python -m agents train --resume RUN`` (a fresh run directory simply resumes from step 0), so
+Each run trains as ``python -m pixelarena train --resume RUN`` (a fresh run directory simply resumes from step 0), so
 a crash or a signal stays in that process, and its output goes to ``RUN/output.log``; with transfer variants a
-finished run is then evaluated on them (``python -m agents.evaluation.transfer``), also in its own process.
+finished run is then evaluated on them (``python -m pixelarena.agents.evaluation.transfer``), also in its own process.
 Finished runs (those with an eval.json) are skipped and unfinished ones resume from their last checkpoint.
 
 Ctrl-C (or SIGTERM) sends SIGTERM to the running trainings, which save a checkpoint and stop; the command then
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import IO
 
-from agents.experiments.grid import Grid, prepare_run_dirs
-from agents.reporting.markdown import format_duration
-from agents.run.run_dir import RunDir
-from agents.training.progress import StepBar
+from pixelarena.agents.experiments.grid import Grid, prepare_run_dirs
+from pixelarena.agents.reporting.markdown import format_duration
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.progress import StepBar
 
 POLL_SECONDS = 0.5
 STOP_TIMEOUT_SECONDS = 120  # a stopping training finishes its PPO update before it saves
@@ -82,11 +82,11 @@ def make_jobs(grid: Grid) -> list[Job]:
         run = grid.run(config)
         commands: deque[list[str]] = deque()
         if not run.finished:
-            commands.append([sys.executable, "-m", "agents", "train", "--resume", str(run)])
+            commands.append([sys.executable, "-m", "pixelarena", "train", "--resume", str(run)])
         done = run.read_transfer()
         missing = [variant for variant in grid.variants if variant not in done]
         if missing:
-            commands.append([sys.executable, "-m", "agents.evaluation.transfer", str(run), *missing])
+            commands.append([sys.executable, "-m", "pixelarena.agents.evaluation.transfer", str(run), *missing])
         if commands:
             jobs.append(Job(run, config.steps, commands, trains=not run.finished))
     return jobs

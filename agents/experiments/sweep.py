@@ -17,11 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agents.cli.options import SweepArgs, TrainArgs
-from agents.experiments.ray_backend import import_ray
-from agents.run.presets import Preset, preset_to_json
-from agents.run.run_dir import RunDir, write_json_atomically
-from agents.training.resolve import PPO_OPTIONS
+from pixelarena.agents.cli.options import SweepArgs, TrainArgs
+from pixelarena.agents.experiments.ray_backend import import_ray
+from pixelarena.agents.run.presets import Preset, preset_to_json
+from pixelarena.agents.run.run_dir import RunDir, write_json_atomically
+from pixelarena.agents.training.resolve import PPO_OPTIONS
 
 SPACES = Path(__file__).parent / "spaces"
 PPO_NAMES = PPO_OPTIONS  # the PPO settings train takes on its command line
@@ -71,8 +71,8 @@ def trials_markdown(root: Path) -> str:
     """The sweep's trials as a Markdown table, from their run directories (also while the sweep runs, or after it
     was stopped): each trial's settings that differ from the preset, every seed's held-out score, their mean, the
     best selection score and the steps it came at, and the training time of its seeds."""
-    from agents.reporting.markdown import table
-    from agents.run.run_dir import RunDir
+    from pixelarena.agents.reporting.markdown import table
+    from pixelarena.agents.run.run_dir import RunDir
 
     rows, names = [], None
     for trial in sorted((root / "trials").iterdir(), key=lambda path: path.stat().st_mtime):
@@ -118,10 +118,9 @@ def write_trials_table(root: Path) -> Path:
 def sweep_trial(params: dict[str, Any]) -> None:
     """The Tune trainable: train the sampled settings on each seed, reporting the running mean score."""
     import torch
+    from pixelarena.agents.training.resolve import resolve
+    from pixelarena.agents.training.train import train
     from ray import tune
-
-    from agents.training.resolve import resolve
-    from agents.training.train import train
 
     torch.set_num_threads(max(1, int(params["threads"])))
     ppo, encoder_kwargs = apply(params["sampled"])
@@ -146,7 +145,7 @@ def sweep_trial(params: dict[str, Any]) -> None:
 
 def run_sweep(args: SweepArgs) -> Path:
     """Run the sweep; returns the preset file of the best settings."""
-    from agents.training.resolve import resolve
+    from pixelarena.agents.training.resolve import resolve
 
     if args.trials <= 0 or args.seeds < 2 or args.jobs <= 0:
         raise ValueError("--trials and --jobs must be positive and --seeds at least 2 (the objective is a mean)")

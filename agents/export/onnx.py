@@ -21,14 +21,13 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import torch
+from pixelarena.agents.environments.env_spec import EnvSpec
+from pixelarena.agents.run.model import Weights, load_weights
+from pixelarena.agents.run.run_dir import RunDir, replace_atomically
+from pixelarena.nets.export import ExportedPolicy, ExportedRecurrentPolicy
+from pixelarena.nets.recurrent import initial_state, is_recurrent
 from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported
 from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
-
-from agents.environments.env_spec import EnvSpec
-from agents.run.model import Weights, load_weights
-from agents.run.run_dir import RunDir, replace_atomically
-from nets.export import ExportedPolicy, ExportedRecurrentPolicy
-from nets.recurrent import initial_state, is_recurrent
 
 STATE = ("h_pi", "c_pi", "h_vf", "c_vf")
 """A recurrent graph's LSTM state inputs; its outputs add ``_out``."""

@@ -8,11 +8,10 @@ when it lies below, and is not settled when it contains 0.5 (too few seeds, or a
 from __future__ import annotations
 
 import numpy as np
-
-from agents.reporting.markdown import ci, format_duration, signed, table
-from agents.reporting.records import Group, iqm_with_ci
-from agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci
-from agents.reporting.tables import is_state_arm, strongest_state_arm
+from pixelarena.agents.reporting.markdown import ci, format_duration, signed, table
+from pixelarena.agents.reporting.records import Group, iqm_with_ci
+from pixelarena.agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci
+from pixelarena.agents.reporting.tables import is_state_arm, strongest_state_arm
 
 CLAIM_NOTE = (
     "Final score: greedy return of the run's best policy on held-out games, IQM over seeds (95% bootstrap CI). "

@@ -8,8 +8,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from agents.reporting.machine import machine_description
-from agents.run.run_dir import RunDir
+from pixelarena.agents.reporting.machine import machine_description
+from pixelarena.agents.run.run_dir import RunDir
 
 COPIED = ("report.md", "*.png")
 

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from agents.reporting.stats import bootstrap_ci, bootstrap_ci_of_mean_curve, iqm
-from agents.run.config import RunConfig, spec_label
-from agents.run.results import EvalResult, RunFacts, TransferEntry
-from agents.run.run_dir import RunDir
+from pixelarena.agents.reporting.stats import bootstrap_ci, bootstrap_ci_of_mean_curve, iqm
+from pixelarena.agents.run.config import RunConfig, spec_label
+from pixelarena.agents.run.results import EvalResult, RunFacts, TransferEntry
+from pixelarena.agents.run.run_dir import RunDir
 
 RETURN = "charts/episode_return"
 CURVE_POINTS = 200
@@ -69,7 +68,7 @@ def run_dirs(folder: Path) -> list[Path]:
 
 
 def group_runs(runs: list[RunRecord]) -> list[Group]:
-    from nets import ENCODERS
+    from pixelarena.nets import ENCODERS
 
     groups: dict[str, Group] = {}
     for run in sorted(runs, key=lambda r: r.config.seed):

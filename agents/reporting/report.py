@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from agents.reporting.claim import CLAIM_NOTE, claim_table
-from agents.reporting.records import Group, group_runs, iqm_with_ci, load_run, mean_curve, run_dirs
-from agents.reporting.tables import (
+from pixelarena.agents.reporting.claim import CLAIM_NOTE, claim_table
+from pixelarena.agents.reporting.records import Group, group_runs, iqm_with_ci, load_run, mean_curve, run_dirs
+from pixelarena.agents.reporting.tables import (
     describe,
     equal_time_table,
     improvement_table,
@@ -26,7 +25,7 @@ from agents.reporting.tables import (
     transfer_table,
     unfinished,
 )
-from agents.run.run_dir import RunDir
+from pixelarena.agents.run.run_dir import RunDir
 
 REPORT_FILE = "report.md"
 PLOTS = {"scores": "final_scores.png", "step": "curves_steps.png", "wall_time": "curves_wall.png"}
@@ -111,7 +110,7 @@ class ExperimentReport:
 
 def build_report(folder: Path) -> ExperimentReport:
     """Read the runs of a comparison folder and draw its plots."""
-    from agents.reporting import plots
+    from pixelarena.agents.reporting import plots
 
     groups = group_runs([load_run(run_dir) for run_dir in run_dirs(folder)])
     labels = [group.label for group in groups]
@@ -163,7 +162,7 @@ CLAIM_RULE = (
 
 def suite_markdown(folder: Path, reports: list[ExperimentReport]) -> str:
     """One page for a suite: each comparison's scores and curves, then the transfer tables."""
-    from agents.experiments.suites import SUITES
+    from pixelarena.agents.experiments.suites import SUITES
 
     experiments = {e.key: e for suite in SUITES.values() for e in suite.experiments}
     transfers = {t.of: t for suite in SUITES.values() for t in suite.transfers}

@@ -218,7 +218,7 @@ def declared_kwargs(encoder: str, env_metadata: dict[str, Any]) -> dict[str, Any
     ``cell_px``, so the stem reads one position per game cell (``nets.stems``); the codes stem where the image
     holds integer codes (``image_codes``, as MiniGrid's does); for the entity encoder, the rows of an entities
     observation (``entity_rows``, ``entity_features``)."""
-    from nets import ENCODERS
+    from pixelarena.nets import ENCODERS
 
     if encoder in ENCODERS and ENCODERS[encoder].reads_entity_rows:
         if "entity_rows" not in env_metadata:

@@ -10,17 +10,22 @@ from typing import Any, Literal
 
 import torch
 from gymnasium import spaces
+from pixelarena.agents.environments.env_spec import EnvSpec
+from pixelarena.agents.run.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    check_spaces,
+    load_checkpoint,
+    load_policy_weights,
+)
+from pixelarena.agents.run.config import RunConfig, scheduled
+from pixelarena.agents.run.device_buffer import DeviceRolloutBuffer
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.nets import MaskablePixelPolicy, PixelPolicy, RecurrentPixelPolicy, recurrent_problem
 from sb3_contrib import MaskablePPO, RecurrentPPO
 from sb3_contrib.common.maskable.utils import is_masking_supported
 from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import VecEnv
-
-from agents.environments.env_spec import EnvSpec
-from agents.run.checkpoint import Checkpoint, CheckpointError, check_spaces, load_checkpoint, load_policy_weights
-from agents.run.config import RunConfig, scheduled
-from agents.run.device_buffer import DeviceRolloutBuffer
-from agents.run.run_dir import RunDir
-from nets import MaskablePixelPolicy, PixelPolicy, RecurrentPixelPolicy, recurrent_problem
 
 # (recurrent, action masks) -> the algorithm and its policy; recurrent_problem refuses the missing pair.
 ALGORITHMS: dict[tuple[bool, bool], tuple[type, type]] = {

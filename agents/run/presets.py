@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.run.config import PPOSettings, checked_fields
+from pixelarena.agents.run.config import PPOSettings, checked_fields
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from agents.run.config import RunConfig
-from agents.run.metrics import read_metrics
-from agents.run.results import EvalResult, RunFacts, TransferEntry, transfer_entry_from_json
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.run.metrics import read_metrics
+from pixelarena.agents.run.results import EvalResult, RunFacts, TransferEntry, transfer_entry_from_json
 
 
 class RunWriteError(Exception):

@@ -7,13 +7,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from pixelarena.agents.run.checkpoint import save_checkpoint
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.progress import StepBar
+from pixelarena.agents.training.resume_state import ResumeState, capture, to_tensors
+from pixelarena.agents.training.signals import StopOnSignal, TrainingDiverged
 from stable_baselines3.common.callbacks import BaseCallback
-
-from agents.run.checkpoint import save_checkpoint
-from agents.run.run_dir import RunDir
-from agents.training.progress import StepBar
-from agents.training.resume_state import ResumeState, capture, to_tensors
-from agents.training.signals import StopOnSignal, TrainingDiverged
 
 
 class ProgressBar(BaseCallback):

@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agents.demos.cloning import CloningResult, clone
-from agents.demos.dataset import load_dataset
-from agents.evaluation.evaluate import evaluate_model
-from agents.run.checkpoint import save_checkpoint
-from agents.run.config import RunConfig
-from agents.run.run_dir import RunDir, write_json_atomically
-from agents.training.best_policy import SELECTION_SEED
+from pixelarena.agents.demos.cloning import CloningResult, clone
+from pixelarena.agents.demos.dataset import load_dataset
+from pixelarena.agents.evaluation.evaluate import evaluate_model
+from pixelarena.agents.run.checkpoint import save_checkpoint
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.run.run_dir import RunDir, write_json_atomically
+from pixelarena.agents.training.best_policy import SELECTION_SEED
 
 
 def pretrain(model: Any, config: RunConfig, run: RunDir) -> CloningResult:

@@ -8,10 +8,9 @@ import math
 from pathlib import Path
 
 import gymnasium as gym
-
-from agents.cli.options import TrainArgs
-from agents.environments.env_spec import EnvProbe, EnvSpec
-from agents.run.config import (
+from pixelarena.agents.cli.options import TrainArgs
+from pixelarena.agents.environments.env_spec import EnvProbe, EnvSpec
+from pixelarena.agents.run.config import (
     SCHEDULES,
     VEC_ENVS,
     PPOSettings,
@@ -23,10 +22,11 @@ from agents.run.config import (
     parse_steps,
     round_up,
 )
-from agents.run.model import pick_device
-from agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
-from agents.run.run_dir import RunDir
-from nets import ENCODER_ALIASES, ENCODERS
+from pixelarena.agents.run.model import pick_device
+from pixelarena.agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.envs.views import VIEW_MODES
+from pixelarena.nets import ENCODER_ALIASES, ENCODERS
 
 PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma", "gae_lambda", "clip_range",
                "vf_coef", "max_grad_norm", "lr_schedule", "clip_schedule")  # fmt: skip
@@ -85,7 +85,10 @@ def resolve(args: TrainArgs) -> RunConfig:
     spec = EnvSpec.parse(args.env or (preset.env if preset is not None else "Chase"), args.obs)
     if preset is not None and preset.env != spec.name:
         raise ValueError(f"preset {args.preset!r} is for {preset.env}, not {spec.name}")
-    spec = spec.with_kwargs({**(preset.env_kwargs if preset else {}), **parse_kwargs(args.env_kwargs)})
+    preset_kwargs = dict(preset.env_kwargs) if preset else {}
+    if args.obs is not None and args.obs not in VIEW_MODES:  # the preset's view is of pixels: not for this obs
+        preset_kwargs = {key: value for key, value in preset_kwargs.items() if key not in ("view", "view_radius")}
+    spec = spec.with_kwargs({**preset_kwargs, **parse_kwargs(args.env_kwargs)})
     spec = dataclasses.replace(spec, frame_stack=args.frame_stack, vec_env=_vec_env(args, spec))
     # An external env is built once here: its kwargs fail now, and its spaces choose the default encoder.
     external = None if spec.builtin else spec.probe()
@@ -152,7 +155,7 @@ def _with_demos(config: RunConfig, args: TrainArgs) -> RunConfig:
         raise ValueError(f"--demos: demonstrations are recorded on pixelarena's games, not {config.env}")
     if config.frame_stack > 1:
         raise ValueError("--demos records single observations: drop --frame-stack")
-    from agents.demos.dataset import check_demos
+    from pixelarena.agents.demos.dataset import check_demos
 
     check_demos(args.demos, config.env, config.env_kwargs, config.obs, arrays=True)  # before the run directory
     epochs = BC_EPOCHS if args.bc_epochs is None else args.bc_epochs
@@ -168,9 +171,8 @@ def _with_memory(config: RunConfig, args: TrainArgs) -> RunConfig:
     _positive("lstm_size", args.lstm_size)
     if config.demos:
         raise ValueError("--demos clones a policy without memory: drop --demos or --recurrent")
+    from pixelarena.nets import recurrent_problem
     from sb3_contrib.common.maskable.utils import is_masking_supported
-
-    from nets import recurrent_problem
 
     spec = EnvSpec.of(config)
     if spec.game is not None:
@@ -251,7 +253,7 @@ ENCODER_ARGS_SET_BY_POLICY = ("observation_space", "channels_first", "sb3_scaled
 def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:
     """A convolutional encoder on a vector observation, or encoder arguments it does not take, fail now, not in
     the run (or in every run of a comparison)."""
-    from nets import PixelPolicy, encoder_class
+    from pixelarena.nets import PixelPolicy, encoder_class
 
     where = f"{config.encoder} on {config.env} ({config.obs or 'native'} obs)"
     space = probe.observation_space
@@ -296,7 +298,7 @@ def resume_config(args: TrainArgs) -> RunConfig | None:
             rounded = f" (whole rollouts of {config.rollout_steps:,})" if target != parse_steps(args.steps) else ""
             print(f"{run}: step target raised to {target:,}{rounded}")
     if run.finished:
-        from agents.run.model import load_trained
+        from pixelarena.agents.run.model import load_trained
 
         load_trained(run)  # a finished run whose policy is gone or not its own is no "nothing to do": say so
         result = run.read_eval()

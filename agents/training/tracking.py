@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agents.run.config import RunConfig
-from agents.run.run_dir import RunDir
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.run.run_dir import RunDir
 
 
 def _has_wandb_key() -> bool:
@@ -89,9 +89,8 @@ class Tracker:
 
     def _log_video(self, model: Any, config: RunConfig) -> None:
         import wandb
-
-        from agents.viewer.agent_video import agent_frames
-        from agents.viewer.video import write_video
+        from pixelarena.agents.viewer.agent_video import agent_frames
+        from pixelarena.agents.viewer.video import write_video
 
         # A file, not raw frames: wandb encodes raw frames with moviepy, which is not a dependency. The frames
         # are the viewer's (game and side panel), as `pixelarena play --record` writes them.

@@ -13,28 +13,27 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from pixelarena.agents.evaluation.evaluate import EVAL_SEED, evaluate_model
+from pixelarena.agents.run.checkpoint import check_spaces, load_checkpoint, load_policy_weights, save_checkpoint
+from pixelarena.agents.run.config import RunConfig, default_run_dir
+from pixelarena.agents.run.metrics import MetricsWriter
+from pixelarena.agents.run.model import build_model, make_vec_env
+from pixelarena.agents.run.results import RunFacts
+from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.best_policy import BestPolicy
+from pixelarena.agents.training.callbacks import Checkpointer, ProgressBar
+from pixelarena.agents.training.pretrain import pretrain
+from pixelarena.agents.training.resume_state import ResumeState, read_resume_state, restore_logger, restore_state
+from pixelarena.agents.training.signals import EnvFailed, StopOnSignal, TrainingFailed, TrainingStopped
+from pixelarena.agents.training.time_budget import TimeBudget
+from pixelarena.agents.training.tracking import Tracker
 from stable_baselines3.common.callbacks import CallbackList
 from stable_baselines3.common.logger import Logger
-
-from agents.evaluation.evaluate import EVAL_SEED, evaluate_model
-from agents.run.checkpoint import check_spaces, load_checkpoint, load_policy_weights, save_checkpoint
-from agents.run.config import RunConfig, default_run_dir
-from agents.run.metrics import MetricsWriter
-from agents.run.model import build_model, make_vec_env
-from agents.run.results import RunFacts
-from agents.run.run_dir import RunDir
-from agents.training.best_policy import BestPolicy
-from agents.training.callbacks import Checkpointer, ProgressBar
-from agents.training.pretrain import pretrain
-from agents.training.resume_state import ResumeState, read_resume_state, restore_logger, restore_state
-from agents.training.signals import EnvFailed, StopOnSignal, TrainingFailed, TrainingStopped
-from agents.training.time_budget import TimeBudget
-from agents.training.tracking import Tracker
 
 
 def architecture_summary(config: RunConfig, model: Any) -> RunFacts:
     """The encoder's parameter count, receptive field and FLOPs on this run's spaces (logged with the run)."""
-    from nets import architecture_facts
+    from pixelarena.nets import architecture_facts
 
     kwargs = model.policy.pixel.encoder_kwargs  # the config's, with what the env declared (cell_px)
     facts = architecture_facts(config.encoder, model.observation_space, model.action_space, **kwargs)

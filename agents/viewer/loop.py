@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.viewer.controls import DEFAULT_SPEED, from_pygame
+from pixelarena.agents.viewer.introspect import Introspector
+from pixelarena.agents.viewer.session import open_session
+from pixelarena.agents.viewer.video import VideoWriter
+from pixelarena.agents.viewer.viewer import Viewer
 from stable_baselines3 import PPO
-
-from agents.run.config import RunConfig
-from agents.viewer.controls import DEFAULT_SPEED, from_pygame
-from agents.viewer.introspect import Introspector
-from agents.viewer.session import open_session
-from agents.viewer.video import VideoWriter
-from agents.viewer.viewer import Viewer
 
 WINDOW_FPS = 30
 MAX_RECORDED_FRAMES = 5000
@@ -71,7 +70,7 @@ def run_window(viewer: Viewer, fps: float = WINDOW_FPS, max_frames: int | None =
     Returns:
         The number of frames shown.
     """
-    from envs.window import Window
+    from pixelarena.envs.window import Window
 
     window = Window(f"pixelarena: {viewer.title}")
     due, frames = 0.0, 0

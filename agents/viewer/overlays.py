@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-from agents.viewer import draw
-from agents.viewer.introspect import Insight, Introspector
-from envs.core import MOVES
+from pixelarena.agents.viewer import draw
+from pixelarena.agents.viewer.introspect import Insight, Introspector
+from pixelarena.envs.core import MOVES
 
 CELL_MOVES = MOVES
 """Direction ``(dy, dx)`` of each per-cell choice: pixelarena's per-cell game (Swarm) chooses among the five

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from agents.viewer import draw
-from agents.viewer.introspect import Insight
-from agents.viewer.overlays import CELL_MOVES
-from envs.core import MOVE_NAMES
+from pixelarena.agents.viewer import draw
+from pixelarena.agents.viewer.introspect import Insight
+from pixelarena.agents.viewer.overlays import CELL_MOVES
+from pixelarena.envs.core import MOVE_NAMES
 
 PANEL_WIDTH = 240
 PANEL_MIN_HEIGHT = 336

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from agents.viewer.video import write_video
+from pixelarena.agents.viewer.video import write_video
 
 
 def has_display() -> bool:
@@ -29,7 +28,7 @@ def scripted_frames(
     env_name: str, policy: str, episodes: int, seed: int | None, scale: int, **game_kwargs: Any
 ) -> tuple[list[np.ndarray], list[float]]:
     """Play ``episodes`` with a scripted policy; return the rendered frames and the episode returns."""
-    from envs.registration import make
+    from pixelarena.envs.registration import make
 
     env = make(env_name, **game_kwargs)
     game = env.unwrapped.game
@@ -73,7 +72,7 @@ def watch_scripted(
 
 def show_frames(frames: list[np.ndarray], title: str, fps: float = 8) -> None:
     """Play frames in a pygame window."""
-    from envs.window import Window
+    from pixelarena.envs.window import Window
 
     window = Window(title)
     try:

@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from gymnasium import spaces
-
-from agents.environments.env_spec import EnvSpec
-from agents.environments.external import ATARI_PREFIX
-from agents.run.config import RunConfig
+from pixelarena.agents.environments.env_spec import EnvSpec
+from pixelarena.agents.environments.external import ATARI_PREFIX
+from pixelarena.agents.run.config import RunConfig
 
 if TYPE_CHECKING:
-    from agents.demos.record import SessionRecorder
+    from pixelarena.agents.demos.record import SessionRecorder
 
 VIEW_CELLS = 12
 """External frames are enlarged (by a whole factor) to at least ``scale * VIEW_CELLS`` pixels on their long side,
@@ -275,7 +274,7 @@ def _first_image(obs: np.ndarray | dict[str, np.ndarray], space: spaces.Space) -
     """A batch of observations, or of a Dict's first image entry (what the policy's heads are laid out on)."""
     if not isinstance(space, spaces.Dict):
         return obs
-    from nets.dict_encoder import first_image_key
+    from pixelarena.nets.dict_encoder import first_image_key
 
     return obs[first_image_key(space)]
 
@@ -316,7 +315,7 @@ def record_demos(session: GameSession, config: RunConfig, out_dir: Path, seed: i
     """Record the steps a person plays in ``session`` (takeovers of the agent) into ``out_dir``."""
     if not isinstance(session, BuiltinSession):
         raise ValueError(f"--record-demos records pixelarena's games without --frame-stack, not {session.title}")
-    from agents.demos.record import SessionRecorder
+    from pixelarena.agents.demos.record import SessionRecorder
 
     session.recorder = SessionRecorder(out_dir, config.env, config.env_kwargs, "takeover", seed)
 

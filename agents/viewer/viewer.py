@@ -12,13 +12,12 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
-
-from agents.viewer.controls import DEFAULT_SPEED, Controls, InputEvent, ViewerState, help_line
-from agents.viewer.introspect import Insight, Introspector
-from agents.viewer.overlays import OVERLAYS, available_overlays, check_overlay
-from agents.viewer.panel import PanelInfo, compose, view_origin
-from agents.viewer.session import GameSession
-from envs.human import cell_at
+from pixelarena.agents.viewer.controls import DEFAULT_SPEED, Controls, InputEvent, ViewerState, help_line
+from pixelarena.agents.viewer.introspect import Insight, Introspector
+from pixelarena.agents.viewer.overlays import OVERLAYS, available_overlays, check_overlay
+from pixelarena.agents.viewer.panel import PanelInfo, compose, view_origin
+from pixelarena.agents.viewer.session import GameSession
+from pixelarena.envs.human import cell_at
 
 VALUE_HISTORY = 120
 """Value estimates the sparkline shows."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agents.run.model import Weights
+    from pixelarena.agents.run.model import Weights
 
 
 def watch_run(
@@ -36,11 +36,11 @@ def watch_run(
     Returns:
         The video written, or None after the window closed.
     """
-    from agents.run.model import load_weights
-    from agents.run.run_dir import RunDir
-    from agents.viewer.loop import agent_viewer, record_video, run_window
-    from agents.viewer.scripted import check_human_window, has_display
-    from agents.viewer.video import check_video_path
+    from pixelarena.agents.run.model import load_weights
+    from pixelarena.agents.run.run_dir import RunDir
+    from pixelarena.agents.viewer.loop import agent_viewer, record_video, run_window
+    from pixelarena.agents.viewer.scripted import check_human_window, has_display
+    from pixelarena.agents.viewer.video import check_video_path
 
     if record is not None:
         check_video_path(record)  # before loading anything: a wrong name is a quick one-line error
@@ -51,7 +51,7 @@ def watch_run(
     viewer = agent_viewer(model, config, seed, scale, overlay, layer, speed, human, show_help=windowed,
                           screenshot_dir=RunDir(run_dir).screenshots)  # fmt: skip
     if record_demos is not None:
-        from agents.viewer.session import record_demos as attach_recorder
+        from pixelarena.agents.viewer.session import record_demos as attach_recorder
 
         attach_recorder(viewer.session, config, record_demos, seed)
     if windowed:

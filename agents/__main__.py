@@ -1,5 +1,0 @@
-import sys
-
-from agents.cli.main import main
-
-sys.exit(main())
