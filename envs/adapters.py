@@ -17,6 +17,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
+
 from pixelarena.envs.core import BatchedGame, one_line
 from pixelarena.envs.window import Window
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
+
 from pixelarena.envs.core import MOVE_NAMES, MOVES, BatchedGame, check_fraction, check_positive_int
 from pixelarena.envs.render import Kind
 

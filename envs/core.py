@@ -21,6 +21,7 @@ from typing import ClassVar
 
 import gymnasium as gym
 import numpy as np
+
 from pixelarena.envs.observations import (
     ENTITY_FIELDS,
     OBS_MODES,

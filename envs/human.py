@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
 from pixelarena.envs.core import BatchedGame
 
 
@@ -86,6 +87,7 @@ def play_human(
     with the game's idle action (e.g. Snake keeps its heading) when no key was pressed.
     """
     import pygame
+
     from pixelarena.envs.registration import make
     from pixelarena.envs.window import Window
 

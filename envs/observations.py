@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
+
 from pixelarena.envs.render import FrameBuffer, Kind, window_gather
 
 OBS_MODES = ("pixels", "grid", "vector", "entities")

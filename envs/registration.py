@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 import gymnasium as gym
+
 from pixelarena.envs.adapters import GameVectorEnv, game_env
 from pixelarena.envs.chase import Chase
 from pixelarena.envs.core import BatchedGame

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 import gymnasium as gym
 import numpy as np
+
 from pixelarena.envs.core import MOVES, BatchedGame, check_fraction, check_positive_int
 from pixelarena.envs.render import Kind
 

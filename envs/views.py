@@ -14,6 +14,7 @@ rows are already relative to the player and ``vector`` is the absolute baseline,
 from __future__ import annotations
 
 import numpy as np
+
 from pixelarena.envs.render import WALL, window_gather
 
 VIEWS = ("map", "ego")

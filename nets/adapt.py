@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import torch
 from gymnasium import spaces
+from stable_baselines3.common.policies import BasePolicy
+
 from pixelarena.nets.heads import resolve_action
 from pixelarena.nets.layout import describe_observation
-from stable_baselines3.common.policies import BasePolicy
 
 # Top-level submodule of a policy -> what to call it in messages.
 _PARTS = {

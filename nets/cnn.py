@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import torch
 from gymnasium import spaces
+from torch import nn
+
 from pixelarena.nets.encoder import PixelEncoder
 from pixelarena.nets.pool import make_pool
-from torch import nn
 
 
 class CnnEncoder(PixelEncoder):

@@ -21,11 +21,12 @@ from typing import Any, ClassVar, Literal
 
 import torch
 from gymnasium import spaces
-from pixelarena.nets.encoder import PixelEncoder
-from pixelarena.nets.layout import ObservationLayout
 from stable_baselines3.common.preprocessing import get_flattened_obs_dim
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
+
+from pixelarena.nets.encoder import PixelEncoder
+from pixelarena.nets.layout import ObservationLayout
 
 VECTOR_DIM = 64
 """Width of the MLP that reads the vector keys."""

@@ -7,10 +7,11 @@ from typing import ClassVar, Literal
 import numpy as np
 import torch
 from gymnasium import spaces
-from pixelarena.nets.layout import ObservationToTensor, describe_observation
-from pixelarena.nets.stems import is_rgb, make_stem
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
+
+from pixelarena.nets.layout import ObservationToTensor, describe_observation
+from pixelarena.nets.stems import is_rgb, make_stem
 
 
 class PixelEncoder(BaseFeaturesExtractor):

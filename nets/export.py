@@ -14,9 +14,10 @@ begins with this observation, as sb3-contrib does.
 from __future__ import annotations
 
 import torch
-from pixelarena.nets.recurrent import step_latents
 from stable_baselines3.common.policies import ActorCriticPolicy
 from torch import nn
+
+from pixelarena.nets.recurrent import step_latents
 
 
 class ExportedPolicy(nn.Module):

@@ -10,9 +10,10 @@ from typing import Any
 
 import torch
 from gymnasium import spaces
+from torch import nn
+
 from pixelarena.nets.adapt import can_transfer, resize_spaces
 from pixelarena.nets.policy import PixelPolicy
-from torch import nn
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from gymnasium import spaces
+from torch import nn
+
 from pixelarena.nets.encoder import PixelEncoder
 from pixelarena.nets.layout import ObservationLayout
 from pixelarena.nets.pool import GlobalAvgMaxPool
-from torch import nn
 
 ActionKind = Literal["discrete", "click", "cells", "multi"]
 

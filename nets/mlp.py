@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 from gymnasium import spaces
-from pixelarena.nets.encoder import PixelEncoder
 from torch import nn
+
+from pixelarena.nets.encoder import PixelEncoder
 
 
 class MlpEncoder(PixelEncoder):

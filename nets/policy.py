@@ -19,6 +19,13 @@ from typing import Any
 import numpy as np
 import torch
 from gymnasium import spaces
+from sb3_contrib.common.maskable.distributions import MaskableMultiCategoricalDistribution
+from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
+from stable_baselines3.common.distributions import MultiCategoricalDistribution
+from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.type_aliases import Schedule
+from torch import nn
+
 from pixelarena.nets.dict_encoder import DictEncoder, dict_problem, first_image_space
 from pixelarena.nets.distributions import (
     MaskableUniformMultiCategoricalDistribution,
@@ -27,12 +34,6 @@ from pixelarena.nets.distributions import (
 from pixelarena.nets.heads import ActionSpec, build_heads, resolve_action
 from pixelarena.nets.layout import describe_observation
 from pixelarena.nets.registry import encoder_class
-from sb3_contrib.common.maskable.distributions import MaskableMultiCategoricalDistribution
-from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
-from stable_baselines3.common.distributions import MultiCategoricalDistribution
-from stable_baselines3.common.policies import ActorCriticPolicy
-from stable_baselines3.common.type_aliases import Schedule
-from torch import nn
 
 # Constructor arguments of stable-baselines3 that the encoder choice replaces.
 _REPLACED = {

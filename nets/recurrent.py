@@ -17,10 +17,11 @@ from typing import Any
 
 import torch
 from gymnasium import spaces
-from pixelarena.nets.policy import PixelPolicyMixin
-from pixelarena.nets.registry import encoder_class
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from torch import nn
+
+from pixelarena.nets.policy import PixelPolicyMixin
+from pixelarena.nets.registry import encoder_class
 
 LSTM_HIDDEN_SIZE = 128
 """CleanRL's ppo_atari_lstm width; sb3-contrib's default is 256."""

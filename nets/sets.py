@@ -13,8 +13,9 @@ import itertools
 
 import torch
 from gymnasium import spaces
-from pixelarena.nets.encoder import PixelEncoder
 from torch import nn
+
+from pixelarena.nets.encoder import PixelEncoder
 
 
 def _mlp(sizes: tuple[int, ...]) -> nn.Sequential:

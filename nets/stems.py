@@ -39,8 +39,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from gymnasium import spaces
-from pixelarena.nets.layout import ObservationLayout
 from torch import nn
+
+from pixelarena.nets.layout import ObservationLayout
 
 ColourStem = Literal["auto", "rgb", "mlp", "palette", "lookup", "foreground", "codes"]
 COLOUR_STEMS: tuple[str, ...] = ("auto", "rgb", "mlp", "palette", "lookup", "foreground", "codes")

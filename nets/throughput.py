@@ -7,6 +7,7 @@ import time
 import numpy as np
 import torch
 from gymnasium import spaces
+
 from pixelarena.nets.facts import architecture_facts
 from pixelarena.nets.policy import PixelPolicy
 from pixelarena.nets.registry import ENCODERS

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import torch
 from gymnasium import spaces
+from torch import nn
+
 from pixelarena.nets.encoder import PixelEncoder
 from pixelarena.nets.pool import GlobalAvgMaxPool
-from torch import nn
 
 
 def double_conv(in_channels: int, out_channels: int) -> nn.Sequential:

@@ -78,7 +78,7 @@ def train(
         TypeError: An option that ``pixelarena train`` does not have.
         ValueError: A bad value (unknown game or encoder, a count that is not positive, ...), in one line.
     """
-    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve, resume_config
     from pixelarena.agents.training.train import train as train_run
 
@@ -143,9 +143,7 @@ class Agent:
     def make_vec_env(self, num_envs: int = 1, seed: int = 0) -> VecEnv:
         """The run's env exactly as training built it (observation keys, frame stack, Atari preprocessing), as a
         stable-baselines3 vector env: ``reset()`` gives a batch of observations, ``step(actions)`` four arrays."""
-        from pixelarena.agents.environments.env_spec import EnvSpec
-
-        return EnvSpec.of(self.config).make_vec_env(num_envs, seed)
+        return self.config.env_spec().make_vec_env(num_envs, seed)
 
 
 def load(run: str | Path, device: str = "cpu", weights: Literal["final", "best", "latest"] = "final") -> Agent:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from pixelarena.agents.cli.main import main
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "1", "--eval-episodes", "2"]
@@ -301,7 +302,7 @@ def test_a_run_of_another_game_is_refused_by_its_checkpoint(places: dict[str, Pa
 )
 def test_the_minibatch_follows_the_rollout(argv: list[str], batch: int) -> None:
     """Any --n-envs works with a preset whose minibatch was sized for 64 envs (CleanRL's num_minibatches)."""
-    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve
 
     options = {"n_envs": None, "minibatches": None, "batch_size": None}
@@ -314,9 +315,9 @@ def test_every_ppo_setting_is_an_option_recorded_in_the_config(tmp_path: Path) -
     """What a preset sets is settable on the command line and lands in config.json; the schedules reach SB3."""
     import dataclasses
 
-    from pixelarena.agents.cli.options import TrainArgs
     from pixelarena.agents.run.config import PPOSettings, RunConfig
     from pixelarena.agents.run.model import build_model, make_vec_env
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve
 
     given = {"learning_rate": 1e-3, "n_steps": 16, "n_epochs": 2, "ent_coef": 0.02, "gamma": 0.9,

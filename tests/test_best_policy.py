@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from pixelarena.agents.cli.options import TrainArgs
+
 from pixelarena.agents.run.checkpoint import load_checkpoint
 from pixelarena.agents.run.metrics import read_metrics
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.training import best_policy
+from pixelarena.agents.training.options import TrainArgs
 from pixelarena.agents.training.resolve import resolve, resume_config
 from pixelarena.agents.training.train import train
-
 from tests.test_train import TINY, pixelarena
 
 # 8 envs x 32 steps = 256 steps a rollout: evaluations at 512, 1024, 1536 and 2048 (the end).

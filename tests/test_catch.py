@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
+
 from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.model import build_model, make_vec_env
 from pixelarena.nets.stems import LookupColourStem
-
 from tests.catch_env import Catch, scripted_action
 
 CATCH = "tests.catch_env:Catch"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pixelarena.envs.chase import Chase
 
 STAY, UP, DOWN, LEFT, RIGHT = range(5)

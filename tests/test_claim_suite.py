@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from pixelarena.agents.cli.main import main
 from pixelarena.agents.experiments.suites import CLAIM
 from pixelarena.agents.run.run_dir import RunDir

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from pixelarena.agents.cli.commands import COMMANDS
 from pixelarena.agents.cli.main import main
 
@@ -30,6 +31,7 @@ def test_weights_get_the_mode_of_every_other_file_of_the_run(umask: int, mode: i
     import gymnasium as gym
     import numpy as np
     import torch
+
     from pixelarena.agents.run import run_dir
     from pixelarena.agents.run.checkpoint import save_checkpoint
 
@@ -81,8 +83,8 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
 
 
 def test_list_presets_prints_every_preset(capsys: pytest.CaptureFixture[str]) -> None:
+    from pixelarena.agents.checks import parse_steps
     from pixelarena.agents.cli.listing import format_steps
-    from pixelarena.agents.run.config import parse_steps
     from pixelarena.agents.run.presets import PRESETS
 
     assert main(["list", "--presets"]) == 0
@@ -122,9 +124,10 @@ def test_wandb_does_not_advertise_llm_tracing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """wandb takes the package `agents` for the OpenAI Agents SDK and suggests Weave on every run."""
+    from wandb.integration.weave import weave
+
     from pixelarena.agents.run.config import RunConfig
     from pixelarena.agents.training.tracking import Tracker
-    from wandb.integration.weave import weave
 
     # Offline runs have no entity, and wandb suggests Weave only with one: give it one, and record a suggestion.
     suggested: list[bool] = []
@@ -228,8 +231,10 @@ def test_every_option_of_a_grouped_command_is_in_a_group() -> None:
 def test_grouped_options_parse_into_the_flat_arguments() -> None:
     """Help groups change no option: train's view gives back TrainArgs with every value in place."""
     import tyro
+
     from pixelarena.agents.cli.grouping import flat, view
-    from pixelarena.agents.cli.options import HELP_GROUPS, TrainArgs
+    from pixelarena.agents.cli.options import HELP_GROUPS
+    from pixelarena.agents.training.options import TrainArgs
 
     argv = ["--env", "Snake", "--steps", "10k", "--learning-rate", "0.001", "--eval-every", "0", "--wandb-tags", "a",
             "b", "--no-show", "--n-envs", "4"]  # fmt: skip

@@ -14,14 +14,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
 from pixelarena.agents.cli.main import main
-from pixelarena.agents.cli.options import CompareArgs
 from pixelarena.agents.experiments.grid import plan_grid, prepare_run_dirs
+from pixelarena.agents.experiments.options import CompareArgs
 from pixelarena.agents.experiments.suites import SUITES
 from pixelarena.agents.run.checkpoint import load_checkpoint
 from pixelarena.agents.run.metrics import read_metrics
 from pixelarena.agents.run.run_dir import RunDir
-
 from tests.test_report import is_a_plot
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
@@ -224,6 +224,7 @@ def test_wandb_runs_share_the_comparison_group_and_carry_the_encoder_facts(
 ) -> None:
     """What each run hands wandb.init (train calls Tracker.start with the run's facts.json contents)."""
     import wandb
+
     from pixelarena.agents.training.tracking import Tracker
 
     calls: list[dict] = []

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+
+from pixelarena import envs
 from pixelarena.agents.cli.main import main
 from pixelarena.agents.demos.cloning import agreement, clone
 from pixelarena.agents.demos.dataset import discounted_returns, load_dataset
@@ -26,8 +28,6 @@ from pixelarena.agents.viewer.introspect import Introspector
 from pixelarena.agents.viewer.session import BuiltinSession, record_demos
 from pixelarena.agents.viewer.viewer import Viewer
 from pixelarena.envs.human import play_human
-
-from pixelarena import envs
 
 SMALL = {"size": 6, "n_enemies": 1, "n_coins": 1}
 SMALL_ARGS = ["--env", "Chase", "--env-kwargs", "size=6", "n_enemies=1", "n_coins=1"]
@@ -168,7 +168,7 @@ def test_only_the_steps_a_person_plays_in_a_takeover_are_recorded(tmp_path: Path
     cnn = {"channels": (8, 8), "strides": (1, 2)}
     config = RunConfig("Chase", "cnn", "grid", 256, 0, 8, "cpu", {"size": 8}, cnn, TINY_PPO)
     model = _model(config)
-    session = BuiltinSession(EnvSpec.of(config), seed=4, scale=8)
+    session = BuiltinSession(config.env_spec(), seed=4, scale=8)
     record_demos(session, config, tmp_path, seed=4)
     viewer = Viewer(session, Introspector(model.policy), title="test")
     for _ in range(2):

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import torch
+
 from pixelarena.agents.run.checkpoint import load_checkpoint
 from pixelarena.agents.run.metrics import read_metrics
-
 from tests.test_faults import TINY, pixelarena
 
 CLOCK = ("wall_time", "charts/sps")  # what a second run may read differently from the clock

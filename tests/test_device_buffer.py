@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
-from pixelarena.agents.cli.options import TrainArgs
-from pixelarena.agents.run.device_buffer import DeviceRolloutBuffer
-from pixelarena.agents.run.model import make_vec_env, ppo_kwargs
-from pixelarena.agents.training.resolve import resolve
-from pixelarena.nets import PixelPolicy
 from stable_baselines3 import PPO
 from stable_baselines3.common.buffers import RolloutBuffer
+
+from pixelarena.agents.run.device_buffer import DeviceRolloutBuffer
+from pixelarena.agents.run.model import make_vec_env, ppo_kwargs
+from pixelarena.agents.training.options import TrainArgs
+from pixelarena.agents.training.resolve import resolve
+from pixelarena.nets import PixelPolicy
 
 OBS = spaces.Box(0, 255, (3, 6, 6), np.uint8)
 

@@ -11,18 +11,18 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
+from stable_baselines3.common.preprocessing import preprocess_obs
+
 from pixelarena.agents.cli.main import main
-from pixelarena.agents.cli.options import TrainArgs
-from pixelarena.agents.environments.env_spec import EnvSpec
 from pixelarena.agents.run.model import load_trained
 from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.options import TrainArgs
 from pixelarena.agents.training.resolve import resolve
 from pixelarena.agents.training.train import train
 from pixelarena.nets import PixelPolicy
 from pixelarena.nets.dict_encoder import DictEncoder, dict_problem
 from pixelarena.nets.registry import encoder_class
 from pixelarena.nets.stems import CodeStem
-from stable_baselines3.common.preprocessing import preprocess_obs
 
 TINY = {"n_envs": 4, "n_steps": 32, "batch_size": 64, "n_epochs": 1, "eval_episodes": 4, "threads": 1,
         "steps": "256"}  # fmt: skip
@@ -146,7 +146,7 @@ def test_obs_keys_are_recorded_and_applied_again(tmp_path: Path) -> None:
     run = train(config, tmp_path / "run")
     stored = RunDir(run).read_config()
     assert stored.obs == "image,direction"
-    assert set(EnvSpec.of(stored).probe().observation_space.spaces) == {"image", "direction"}
+    assert set(stored.env_spec().probe().observation_space.spaces) == {"image", "direction"}
     _, model = load_trained(run)
     assert set(model.observation_space.spaces) == {"image", "direction"}
 

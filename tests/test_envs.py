@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
 from gymnasium.vector import AutoresetMode
-from pixelarena.envs.adapters import GameVectorEnv, game_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from pixelarena import envs
+from pixelarena.envs.adapters import GameVectorEnv, game_env
 
 GAMES = sorted(envs.GAMES)
 MODES = envs.OBS_MODES
@@ -224,6 +224,7 @@ def test_vector_layout_names_every_entry() -> None:
 
 def test_human_keys_map_synthetic_events_to_actions() -> None:
     import pygame
+
     from pixelarena.envs.human import HumanInput
 
     pygame.display.init()
@@ -240,6 +241,7 @@ def test_human_keys_map_synthetic_events_to_actions() -> None:
 def test_every_human_input_gives_a_valid_action(name: str) -> None:
     """Each bound key (and, for keyless games, a click) turns into an action of the game's action space."""
     import pygame
+
     from pixelarena.envs.human import HumanInput
 
     pygame.display.init()

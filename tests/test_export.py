@@ -14,7 +14,6 @@ import torch
 pytest.importorskip("onnxruntime", reason="the export extra is not installed (pip install -e '.[export]')")
 
 from pixelarena.agents.cli.main import main
-from pixelarena.agents.environments.env_spec import EnvSpec
 from pixelarena.agents.export.onnx import env_observations, export_onnx
 from pixelarena.agents.run.checkpoint import save_checkpoint
 from pixelarena.agents.run.config import PPOSettings, RunConfig
@@ -74,12 +73,13 @@ def test_onnxruntime_matches_pytorch_and_its_greedy_actions(
     env: str, encoder: str, obs: str | None, frame_stack: int, tmp_path: Path
 ) -> None:
     import onnxruntime
+
     from pixelarena.agents.run.model import load_trained
 
     run = make_run(tmp_path, env, encoder, obs, frame_stack)
     info = export_onnx(run, tmp_path / "policy.onnx")
     config, model = load_trained(run)
-    spec = EnvSpec.of(config)
+    spec = config.env_spec()
     observations = env_observations(spec, 100)
     session = onnxruntime.InferenceSession(str(info.path), providers=["CPUExecutionProvider"])
     logits, value = session.run(None, {"obs": observations})

@@ -12,11 +12,11 @@ import pytest
 import torch
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
-from pixelarena.agents.environments.external import check_supported_spaces, make_external_vec_env
-from pixelarena.nets import PixelPolicy
 from stable_baselines3 import PPO
 from stable_baselines3.common.vec_env import DummyVecEnv
 
+from pixelarena.agents.environments.external import check_supported_spaces, make_external_vec_env
+from pixelarena.nets import PixelPolicy
 from tests.user_envs import ChannelsFirstEnv, ChannelsLastEnv
 
 LAST = "tests.user_envs:ChannelsLastEnv"
@@ -82,16 +82,16 @@ def test_subprocesses_step_the_same_games_as_one_process() -> None:
 
 def test_a_run_keeps_its_vec_env_for_eval(tmp_path: Path) -> None:
     """The choice is recorded in config.json and rebuilt by eval; the games of pixelarena refuse it in one line."""
-    from pixelarena.agents.cli.options import TrainArgs
-    from pixelarena.agents.environments.env_spec import EnvSpec
-    from pixelarena.agents.run.config import RunConfig
-    from pixelarena.agents.training.resolve import resolve
     from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    from pixelarena.agents.run.config import RunConfig
+    from pixelarena.agents.training.options import TrainArgs
+    from pixelarena.agents.training.resolve import resolve
 
     config = resolve(TrainArgs(env=LAST, vec_env="subproc", n_envs=2, device="cpu"))
     stored = RunConfig.from_json(config.to_json())
     assert stored.vec_env == "subproc"
-    vec = EnvSpec.of(stored).make_vec_env(2, seed=0)
+    vec = stored.env_spec().make_vec_env(2, seed=0)
     try:
         assert isinstance(vec, SubprocVecEnv)
     finally:

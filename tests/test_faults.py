@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from pixelarena.agents.cli.main import main
 from pixelarena.agents.run.checkpoint import CheckpointError, load_checkpoint
 from pixelarena.agents.run.config import PPOSettings, RunConfig

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pixelarena.agents.cli.options import TrainArgs
+
 from pixelarena.agents.environments.env_spec import EnvSpec
 from pixelarena.agents.run.model import load_trained
 from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.options import TrainArgs
 from pixelarena.agents.training.resolve import resolve
 from pixelarena.agents.training.train import train
 
@@ -34,7 +35,7 @@ def test_a_frame_stack_is_recorded_and_applied_again(env: str, obs: str | None, 
     stored = run.read_config()
     assert stored.frame_stack == 2 and run.finished
     single = EnvSpec(stored.env, stored.obs, stored.env_kwargs).probe().observation_space.shape
-    stacked = EnvSpec.of(stored).probe().observation_space.shape
+    stacked = stored.env_spec().probe().observation_space.shape
     assert stacked == (shape or (2 * single[0],)), (single, stacked)
     _, model = load_trained(run.path)  # rebuilt with the stack: its spaces fit the checkpoint
     assert model.observation_space.shape[0] in (stacked[0], stacked[-1])
@@ -57,6 +58,7 @@ def test_frame_stack_must_be_positive_and_need_a_channel_axis() -> None:
 
 def test_stacked_rgb_frames_get_the_colour_stem_frame_by_frame(tmp_path: Path) -> None:
     import torch
+
     from pixelarena.nets.stems import PerFrameStem
 
     config = resolve(TrainArgs(env="Chase", obs="pixels", env_kwargs=("size=8",), frame_stack=2, **TINY))

@@ -16,6 +16,15 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
+from safetensors.torch import load_model, save_model
+from sb3_contrib import MaskablePPO
+from sb3_contrib.common.maskable.distributions import MaskableMultiCategoricalDistribution
+from stable_baselines3 import PPO
+from stable_baselines3.common.distributions import MultiCategoricalDistribution
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.preprocessing import preprocess_obs
+from stable_baselines3.common.vec_env import VecTransposeImage
+
 from pixelarena.nets import (
     ENCODERS,
     MaskablePixelPolicy,
@@ -33,14 +42,6 @@ from pixelarena.nets.distributions import (
 )
 from pixelarena.nets.heads import CellLogitMap, SpatialSoftmaxHead
 from pixelarena.nets.layout import describe_observation
-from safetensors.torch import load_model, save_model
-from sb3_contrib import MaskablePPO
-from sb3_contrib.common.maskable.distributions import MaskableMultiCategoricalDistribution
-from stable_baselines3 import PPO
-from stable_baselines3.common.distributions import MultiCategoricalDistribution
-from stable_baselines3.common.env_util import make_vec_env
-from stable_baselines3.common.preprocessing import preprocess_obs
-from stable_baselines3.common.vec_env import VecTransposeImage
 
 SIDE = 12
 CHANNELS = 4

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from pixelarena.agents.environments.vec_env import BatchedVecEnv
-from pixelarena.nets import ENCODERS, MaskablePixelPolicy, PixelPolicy, adapt_policy
 from sb3_contrib import MaskablePPO
 from stable_baselines3 import PPO
 
 from pixelarena import envs
+from pixelarena.agents.environments.vec_env import BatchedVecEnv
+from pixelarena.nets import ENCODERS, MaskablePixelPolicy, PixelPolicy, adapt_policy
 
 OBS = {"mlp": "vector", "cnn": "pixels", "impala": "grid", "unet": "pixels"}
 SMALL_WIDTHS = {

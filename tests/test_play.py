@@ -11,6 +11,7 @@ from pathlib import Path
 import imageio.v2 as imageio
 import pygame
 import pytest
+
 from pixelarena.envs.human import play_human
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -105,7 +105,7 @@ def test_a_killed_ray_driver_resumes_and_redoes_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_sweep_of_four_trials_writes_a_preset_train_uses(tmp_path: Path, fresh_ray: None) -> None:
-    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve
 
     preset = tmp_path / "best.json"

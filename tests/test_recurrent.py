@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from pixelarena.agents.cli.options import TrainArgs
+from safetensors.numpy import load_file
+
 from pixelarena.agents.run.checkpoint import load_checkpoint
 from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.model import load_trained
 from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.options import TrainArgs
 from pixelarena.agents.training.resolve import resolve
-from safetensors.numpy import load_file
 
 ENV = {**os.environ, "WANDB_MODE": "disabled", "TQDM_DISABLE": "1", "SDL_VIDEODRIVER": "dummy"}
 STEPS = 256
@@ -104,9 +105,9 @@ def test_a_recurrent_run_killed_resumes_to_its_exact_target(reference: Path, tmp
 def test_the_onnx_export_carries_the_lstm_state_and_matches_pytorch(reference: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     import onnxruntime
-    from pixelarena.agents.environments.env_spec import EnvSpec
-    from pixelarena.agents.export.onnx import env_observations, export_onnx
     from sb3_contrib.common.recurrent.type_aliases import RNNStates
+
+    from pixelarena.agents.export.onnx import env_observations, export_onnx
 
     info = export_onnx(reference, tmp_path / "policy.onnx")
     assert info.max_difference <= 1e-5
@@ -114,7 +115,7 @@ def test_the_onnx_export_carries_the_lstm_state_and_matches_pytorch(reference: P
     policy = model.policy.eval()
     session = onnxruntime.InferenceSession(str(tmp_path / "policy.onnx"), providers=["CPUExecutionProvider"])
     envs = 4
-    observations = env_observations(EnvSpec.of(RunDir(reference).read_config()), 12 * envs)
+    observations = env_observations(RunDir(reference).read_config().env_spec(), 12 * envs)
     zeros = np.zeros((1, envs, 16), dtype=np.float32)
     state = [zeros] * 4
     torch_state = RNNStates((torch.zeros(1, envs, 16),) * 2, (torch.zeros(1, envs, 16),) * 2)
@@ -137,9 +138,8 @@ def test_the_onnx_export_carries_the_lstm_state_and_matches_pytorch(reference: P
 
 
 def test_the_viewer_and_the_python_api_carry_the_memory(reference: Path) -> None:
-    from pixelarena.agents.viewer.introspect import Introspector
-
     import pixelarena
+    from pixelarena.agents.viewer.introspect import Introspector
 
     agent = pixelarena.load(reference)
     env = agent.make_env()

@@ -11,7 +11,9 @@ from pathlib import Path
 import imageio.v2 as imageio
 import numpy as np
 import pytest
-from pixelarena.agents.reporting.report import load_run, mean_curve, write_report
+
+from pixelarena.agents.experiments.suite_report import write_report
+from pixelarena.agents.reporting.report import load_run, mean_curve
 from pixelarena.agents.run.config import PPOSettings, RunConfig
 
 STEPS = 4096

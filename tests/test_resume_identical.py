@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pixelarena.agents.run.checkpoint import load_checkpoint
 from safetensors.numpy import load_file
+
+from pixelarena.agents.run.checkpoint import load_checkpoint
 
 ENV = {**os.environ, "WANDB_MODE": "disabled", "TQDM_DISABLE": "1", "SDL_VIDEODRIVER": "dummy"}
 TIMES = ("wall_time", "charts/sps")

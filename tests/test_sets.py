@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
-from pixelarena.nets import ENCODERS, PixelPolicy, SetsEncoder
 
 from pixelarena import envs
+from pixelarena.nets import ENCODERS, PixelPolicy, SetsEncoder
 
 ROWS, FEATURES, OWN = 6, 5, 3
 SPACE = spaces.Box(-1.0, 1.0, (ROWS * FEATURES + OWN,), np.float32)
@@ -73,9 +73,10 @@ def test_registered_as_the_entity_encoder() -> None:
 @pytest.mark.parametrize("game", ["Chase", "Snake"])
 def test_a_policy_on_a_games_entities_trains_and_acts(game: str) -> None:
     """Training passes the rows the env declares (agents.run.config.declared_kwargs); PPO updates every weight."""
+    from stable_baselines3 import PPO
+
     from pixelarena.agents.environments.vec_env import BatchedVecEnv
     from pixelarena.agents.run.config import declared_kwargs
-    from stable_baselines3 import PPO
 
     vec = BatchedVecEnv(envs.GAMES[game](8, obs="entities"), seed=0)
     kwargs = declared_kwargs("sets", vec.metadata)
@@ -90,7 +91,7 @@ def test_a_policy_on_a_games_entities_trains_and_acts(game: str) -> None:
 
 
 def test_train_with_the_sets_encoder_from_the_command_line(tmp_path) -> None:
-    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve
     from pixelarena.agents.training.train import train
 

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+
+from pixelarena.agents.checks import parse_kwargs, parse_steps
 from pixelarena.agents.reporting.stats import bootstrap_ci, bootstrap_ci_of_mean_curve, iqm
-from pixelarena.agents.run.config import parse_kwargs, parse_steps
 
 
 def test_iqm_drops_the_outer_quarters() -> None:

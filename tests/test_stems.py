@@ -10,13 +10,13 @@ import torch
 from gymnasium import spaces
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from pixelarena import envs
 from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.model import build_model, make_vec_env
 from pixelarena.nets import ENCODERS, PixelPolicy, architecture_facts
 from pixelarena.nets.layout import describe_observation
 from pixelarena.nets.stems import AUTO_STEM, LookupColourStem, PaletteStem, PassStem, is_rgb
-
-from pixelarena import envs
 
 RGB = spaces.Box(0, 255, (12, 12, 3), np.uint8)
 

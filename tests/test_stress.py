@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from pixelarena.agents.run.checkpoint import load_checkpoint
 from pixelarena.agents.run.metrics import read_metrics
-
 from tests.soak import soak
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,8 @@ import pytest
 
 def test_every_encoder_has_a_readable_search_space() -> None:
     """The sweep's space files parse, name only settings train takes, and turn into PPO and encoder settings."""
-    from pixelarena.agents.cli.options import TrainArgs
     from pixelarena.agents.experiments.sweep import PPO_NAMES, RUN_NAMES, SPACES, apply, read_space
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.nets import ENCODERS
 
     for encoder in ENCODERS:
@@ -36,6 +36,7 @@ def test_a_sweep_space_may_not_name_what_train_does_not_take(tmp_path: Path) -> 
 def test_the_rl_zoo3_hyperparameter_file_is_its_atari_ppo_entry(tmp_path: Path) -> None:
     """The real rl-zoo3's side: rl-zoo3's Atari PPO settings for Chase, plus the timing callback by name."""
     import yaml
+
     from pixelarena.agents.bench import zoo
 
     entry = yaml.safe_load(zoo.HYPERPARAMS.read_text())[zoo.ENV_ID]
@@ -135,7 +136,6 @@ def test_a_sweeps_trial_table_reads_its_run_directories(tmp_path: Path) -> None:
     import dataclasses
 
     from pixelarena.agents.experiments.sweep import trials_markdown
-
     from tests.test_report import make_run
 
     root = tmp_path / "sweep"
@@ -163,7 +163,7 @@ def test_bench_presets_predicts_each_default_presets_training_time(monkeypatch: 
     from pixelarena.agents.training.resolve import resolve
 
     def model(threads: int, preset: str) -> tuple:
-        from pixelarena.agents.cli.options import TrainArgs
+        from pixelarena.agents.training.options import TrainArgs
 
         return resolve(TrainArgs(preset=preset, device="cpu")), object()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from pixelarena.envs.adapters import GameVectorEnv, game_env
 from pixelarena.envs.target import Target
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import imageio.v2 as imageio
 import pytest
 import torch
+
 from pixelarena.agents.run.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from pixelarena.agents.run.metrics import read_metrics
 

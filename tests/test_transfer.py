@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
+
 from pixelarena.agents.cli.main import main
 from pixelarena.agents.evaluation import transfer
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.training.train import train
-
 from tests.test_faults import tiny_config
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pygame
 import pytest
 import torch
+
 from pixelarena.agents.run.config import PPOSettings, RunConfig
 from pixelarena.agents.run.model import build_model, make_vec_env
 from pixelarena.agents.viewer.controls import BINDINGS, SPEEDS, Click, Controls, Key, Quit, ViewerState, help_line
@@ -57,7 +58,7 @@ def agents_by_head() -> dict[str, tuple]:
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A complete run directory from `pixelarena train`'s own code path (1k steps, short episodes)."""
-    from pixelarena.agents.cli.options import TrainArgs
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve
     from pixelarena.agents.training.train import train
 

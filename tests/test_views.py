@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
-from pixelarena.envs.render import BACKGROUND, WALL
-from pixelarena.envs.views import centre
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from pixelarena import envs
+from pixelarena.envs.render import BACKGROUND, WALL
+from pixelarena.envs.views import centre
 
 PLAYER_GAMES = sorted(name for name, game in envs.GAMES.items() if game.PLAYER)
 NO_PLAYER_GAMES = sorted(name for name, game in envs.GAMES.items() if not game.PLAYER)
@@ -175,7 +175,7 @@ def test_compare_specs_carry_the_view_into_labels_and_run_names() -> None:
     assert [s.env_kwargs for s in specs] == [
         ("view=ego", "view_radius=None"), ("view=ego", "view_radius=5"), ("view=map", "view_radius=None"), (),
     ]  # fmt: skip
-    from pixelarena.agents.run.config import view_label
+    from pixelarena.agents.run.naming import view_label
 
     assert [view_label(kw) for kw in ({"view": "ego", "view_radius": 5}, {"view": "ego"}, {"view": "map"}, {})] == [
         "@ego5", "@ego", "@map", "",

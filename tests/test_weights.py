@@ -13,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pixelarena.agents.cli.main import main
-from pixelarena.agents.run.checkpoint import HEADER_KEY, load_checkpoint
-from pixelarena.agents.run.run_dir import RunDir
 from safetensors import safe_open
 from safetensors.torch import load, load_file, save_file
 
+from pixelarena.agents.cli.main import main
+from pixelarena.agents.run.checkpoint import HEADER_KEY, load_checkpoint
+from pixelarena.agents.run.run_dir import RunDir
 from tests.test_faults import TINY, pixelarena
 
 ROLLOUT = 256  # 8 envs x 32 steps

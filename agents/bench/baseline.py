@@ -89,9 +89,10 @@ def pixelarena_model(threads: int, seed: int = 0, preset: str = "chase-cnn", **o
     """pixelarena's side: a preset (default Chase's, cnn on pixels with the colour stem) on the batched game;
     ``overrides`` are ``TrainArgs`` fields (``n_envs``, ``learning_rate``, ...) or ``PPOSettings`` fields."""
     import torch
-    from pixelarena.agents.cli.options import TrainArgs
+
     from pixelarena.agents.run.config import PPOSettings
     from pixelarena.agents.run.model import build_model, make_vec_env
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve
 
     torch.set_num_threads(threads)

@@ -99,9 +99,10 @@ def ppo_steps_per_second(
     Settings: n_steps 128, batch 256, 4 epochs, pixels obs; the encoder reads ``cell_px`` from the env as training
     does (``encoder_kwargs`` over it); the first rollout+update is a warm-up.
     """
+    from stable_baselines3 import PPO
+
     from pixelarena.agents.environments.vec_env import BatchedVecEnv
     from pixelarena.nets import PixelPolicy
-    from stable_baselines3 import PPO
 
     vec = BatchedVecEnv(envs.GAMES[game](n_envs, size=map_size, cell_px=cell_px), seed=0)
     kwargs = {**({"cell_px": cell_px} if cell_px > 1 else {}), **(encoder_kwargs or {})}
@@ -128,8 +129,8 @@ def device_ppo_steps_per_second(n_envs: int, device: str, seconds: float, map_si
     """End-to-end PPO env steps/s of the default pipeline (cnn on Chase pixels) at ``n_envs`` on ``device``, as
     ``pixelarena train`` builds it (on a GPU, with the device rollout buffer); 4 minibatches of 4 epochs per
     rollout of 32 steps, after one warm-up iteration."""
-    from pixelarena.agents.cli.options import TrainArgs
     from pixelarena.agents.run.model import build_model, make_vec_env
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve
 
     config = resolve(TrainArgs(env="Chase", obs="pixels", env_kwargs=(f"size={map_size}",), n_envs=n_envs,

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from pixelarena.agents.bench import baseline
+from pixelarena.agents.checks import parse_steps
 from pixelarena.agents.reporting.markdown import table
-from pixelarena.agents.run.config import parse_steps
 
 RESULTS = Path("runs/speed/solve.jsonl")
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+
 from pixelarena.agents.bench import baseline
 from pixelarena.agents.reporting.markdown import table
 

@@ -21,8 +21,9 @@ from pixelarena.agents.reporting.markdown import table
 def measure(env: str, step_ms: float, vec_env: str, n_envs: int, seconds: float) -> float:
     """End-to-end PPO env steps/s (rollouts and updates, 1 torch thread) of ``env`` with ``n_envs`` copies."""
     import torch
-    from pixelarena.agents.cli.options import TrainArgs
+
     from pixelarena.agents.run.model import build_model, make_vec_env
+    from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve
 
     torch.set_num_threads(1)

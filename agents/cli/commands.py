@@ -9,18 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pixelarena.agents.cli.options import (
-    BenchArgs,
-    CompareArgs,
-    DemosArgs,
-    EvalArgs,
-    ExportArgs,
-    ListArgs,
-    PlayArgs,
-    ReportArgs,
-    SweepArgs,
-    TrainArgs,
-)
+from pixelarena.agents.bench.options import BenchArgs
+from pixelarena.agents.cli.options import DemosArgs, EvalArgs, ExportArgs, ListArgs, PlayArgs, ReportArgs
+from pixelarena.agents.experiments.options import CompareArgs, SweepArgs
+from pixelarena.agents.training.options import TrainArgs
 
 
 def run_train(args: TrainArgs) -> None:
@@ -59,8 +51,8 @@ def print_next_steps(run_dir: Path) -> None:
 def run_eval(args: EvalArgs) -> None:
     import json
 
+    from pixelarena.agents.checks import parse_kwargs
     from pixelarena.agents.evaluation.evaluate import evaluate_model
-    from pixelarena.agents.run.config import parse_kwargs
     from pixelarena.agents.run.model import load_weights
     from pixelarena.agents.run.run_dir import RunDir
 
@@ -91,8 +83,8 @@ def run_list(args: ListArgs) -> None:
 
 
 def run_report(args: ReportArgs) -> None:
+    from pixelarena.agents.experiments.suite_report import write_report
     from pixelarena.agents.reporting.publish import check_destination, publish
-    from pixelarena.agents.reporting.report import write_report
 
     if (args.dir / "trials").is_dir():  # a sweep's folder: its trial table
         from pixelarena.agents.experiments.sweep import write_trials_table
@@ -169,9 +161,9 @@ def run_sweep(args: SweepArgs) -> None:
 
 def run_demos(args: DemosArgs) -> None:
     """Record the scripted policy's play as demonstrations (agents/demos/record.py)."""
+    from pixelarena.agents.checks import parse_kwargs, parse_steps
     from pixelarena.agents.demos.record import record_scripted
     from pixelarena.agents.environments.env_spec import EnvSpec
-    from pixelarena.agents.run.config import parse_kwargs, parse_steps
 
     spec = EnvSpec.parse(args.env)  # an unknown name fails here, naming the nearest game
     if spec.game is None:

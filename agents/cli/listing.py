@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
-from pixelarena.agents.environments.env_spec import EnvProbe, EnvSpec
 
 from pixelarena import envs
+from pixelarena.agents.environments.env_spec import EnvProbe, EnvSpec
 
 
 def probe_env(env_name: str, obs: str | None) -> tuple[EnvSpec, EnvProbe]:
@@ -64,6 +64,7 @@ def print_presets() -> None:
 def print_encoder_facts(spec: EnvSpec, probe: EnvProbe) -> None:
     """Print one line per encoder: parameters, receptive field, FLOPs per forward, size transfer."""
     import torch
+
     from pixelarena.agents.run.config import declared_kwargs
     from pixelarena.nets import ENCODERS, architecture_facts
 

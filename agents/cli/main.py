@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import tyro
+
 from pixelarena.agents.cli.commands import COMMANDS
 from pixelarena.agents.cli.grouping import flat, view
 from pixelarena.agents.cli.options import HELP_GROUPS

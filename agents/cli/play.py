@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import tyro
+
 from pixelarena.agents.cli.commands import run_play
 from pixelarena.agents.cli.grouping import flat, view
 from pixelarena.agents.cli.options import HELP_GROUPS, PlayArgs

@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 import torch
 from gymnasium import spaces
-from pixelarena.agents.demos.dataset import DemoDataset
 from torch.nn import functional as F
+
+from pixelarena.agents.demos.dataset import DemoDataset
 
 BATCH_SIZE = 256
 HELD_OUT_EVERY = 10

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pixelarena import envs
 from pixelarena.agents.demos.demo_file import (
     DemoFileError,
     DemoHeader,
@@ -22,8 +24,6 @@ from pixelarena.agents.demos.demo_file import (
     read_header,
 )
 from pixelarena.envs.views import centre
-
-from pixelarena import envs
 
 SUFFIX = ".npz"
 

@@ -34,10 +34,10 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from pixelarena.agents.run.config import check_keys, checked_fields
-from pixelarena.agents.run.run_dir import replace_atomically
 
 from pixelarena import envs
+from pixelarena.agents.checks import check_keys, checked_fields
+from pixelarena.agents.run.run_dir import replace_atomically
 
 FORMAT = "pixelarena-demos"
 VERSION = 1

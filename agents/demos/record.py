@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pixelarena.agents.demos.demo_file import SOURCES, DemoHeader, Demonstrations, game_settings, write_demos
 
 from pixelarena import envs
+from pixelarena.agents.demos.demo_file import SOURCES, DemoHeader, Demonstrations, game_settings, write_demos
 
 
 def _version() -> str:

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
-from pixelarena.agents.environments.external import ATARI_PREFIX, default_keys
-from pixelarena.agents.run.config import check_keys, choose, keyword_names
 
 from pixelarena import envs
+from pixelarena.agents.checks import check_keys, choose, keyword_names
+from pixelarena.agents.environments.external import ATARI_PREFIX, default_keys
 
 if TYPE_CHECKING:
-    from pixelarena.agents.run.config import RunConfig
     from stable_baselines3.common.vec_env import VecEnv
 
 
@@ -73,11 +72,6 @@ class EnvSpec:
         if ":" not in env and not env.startswith(ATARI_PREFIX) and env not in gym.registry:
             envs.resolve_env_id(env)  # raises, naming the nearest game or registered id
         return cls(env, obs if obs is not None else default_keys(env), kwargs)
-
-    @classmethod
-    def of(cls, config: RunConfig) -> EnvSpec:
-        """The env a run's config names (checked when the run was created)."""
-        return cls(config.env, config.obs, dict(config.env_kwargs), config.frame_stack, config.vec_env)
 
     @property
     def game(self) -> type[envs.BatchedGame] | None:

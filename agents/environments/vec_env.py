@@ -13,8 +13,9 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from pixelarena.envs.core import BatchedGame
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
+
+from pixelarena.envs.core import BatchedGame
 
 
 class BatchedVecEnv(VecEnv):

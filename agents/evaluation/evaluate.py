@@ -7,17 +7,17 @@ from typing import Any
 
 import numpy as np
 import torch
-from pixelarena.agents.environments.env_spec import EnvSpec
+from stable_baselines3 import PPO
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
+from stable_baselines3.common.vec_env import VecTransposeImage
+
 from pixelarena.agents.evaluation.rollout import episode_returns
 from pixelarena.agents.reporting.stats import bootstrap_ci
 from pixelarena.agents.run.acting import Actor
 from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.results import EvalResult
 from pixelarena.nets import adapt_policy
-from stable_baselines3 import PPO
-from stable_baselines3.common.evaluation import evaluate_policy
-from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
-from stable_baselines3.common.vec_env import VecTransposeImage
 
 # A run's final evaluation plays games seeded EVAL_SEED + its seed, away from the training games' seeds.
 EVAL_SEED = 10_000
@@ -46,7 +46,7 @@ def evaluate_model(
     """
     if not deterministic:
         torch.manual_seed(seed)
-    spec = EnvSpec.of(config).with_kwargs(env_kwargs or {})
+    spec = config.env_spec().with_kwargs(env_kwargs or {})
     if not spec.builtin or spec.frame_stack > 1:  # frame stacks come from SB3's vector env wrapper
         vec_env = spec.make_vec_env(min(episodes, 8), seed=seed)
         # A batched game reports its own episode returns: no Monitor needed (SB3 would warn it is missing).

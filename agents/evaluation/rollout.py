@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
 from pixelarena.envs.core import BatchedGame
 
 

@@ -19,8 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pixelarena.agents.environments.env_spec import EnvSpec
-from pixelarena.agents.run.config import RunConfig, parse_kwargs
+from pixelarena.agents.checks import parse_kwargs
+from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.results import TransferEntry, TransferFailure
 from pixelarena.agents.run.run_dir import RunDir
 
@@ -42,7 +42,7 @@ def expand_variants(items: Sequence[str]) -> list[str]:
 
 def check_variants(config: RunConfig, variants: Sequence[str]) -> None:
     """Fail now, naming the variant, on settings the game rejects (before anything trains)."""
-    spec = EnvSpec.of(config)
+    spec = config.env_spec()
     if not spec.builtin:  # an external env checks its kwargs when it is made, at evaluation time
         return
     for variant in variants:

@@ -12,14 +12,16 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-from pixelarena.agents.cli.options import CompareArgs
+
+from pixelarena.agents.checks import choose, parse_steps
 from pixelarena.agents.experiments.grid import DEFAULT_SEEDS, Grid, default_name, job_threads, plan_grid
+from pixelarena.agents.experiments.options import CompareArgs
 from pixelarena.agents.experiments.ray_backend import RayResources, import_ray, run_grids_on_ray
 from pixelarena.agents.experiments.scheduler import RunsFailed, run_grids
+from pixelarena.agents.experiments.suite_report import write_report
 from pixelarena.agents.experiments.suites import SUITES, Experiment, Suite
 from pixelarena.agents.reporting.publish import check_destination, publish
-from pixelarena.agents.reporting.report import write_report
-from pixelarena.agents.run.config import choose, parse_steps, spec_label
+from pixelarena.agents.run.naming import spec_label
 from pixelarena.agents.run.run_dir import RunDir
 
 

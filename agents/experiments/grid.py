@@ -15,10 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pixelarena.agents.cli.options import RunOptions, TrainArgs
 from pixelarena.agents.evaluation.transfer import check_variants, expand_variants
-from pixelarena.agents.run.config import RunConfig, parse_view, run_name, spec_label
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.run.naming import parse_view, run_name, spec_label
 from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.options import RunOptions, TrainArgs
 from pixelarena.agents.training.resolve import resolve
 
 # Settings that change how a run is executed, not what it learns: a re-run may change them.

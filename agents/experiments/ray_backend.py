@@ -64,6 +64,7 @@ def import_ray() -> Any:
 def train_trial(params: dict[str, Any]) -> dict[str, Any]:
     """The Tune trainable: train one run directory to its target (resuming it), then its transfer variants."""
     import torch
+
     from pixelarena.agents.evaluation.transfer import evaluate_transfer
     from pixelarena.agents.training.train import train
 

@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pixelarena.agents.cli.options import SweepArgs, TrainArgs
+from pixelarena.agents.experiments.options import SweepArgs
 from pixelarena.agents.experiments.ray_backend import import_ray
 from pixelarena.agents.run.presets import Preset, preset_to_json
 from pixelarena.agents.run.run_dir import RunDir, write_json_atomically
+from pixelarena.agents.training.options import TrainArgs
 from pixelarena.agents.training.resolve import PPO_OPTIONS
 
 SPACES = Path(__file__).parent / "spaces"
@@ -118,9 +119,10 @@ def write_trials_table(root: Path) -> Path:
 def sweep_trial(params: dict[str, Any]) -> None:
     """The Tune trainable: train the sampled settings on each seed, reporting the running mean score."""
     import torch
+    from ray import tune
+
     from pixelarena.agents.training.resolve import resolve
     from pixelarena.agents.training.train import train
-    from ray import tune
 
     torch.set_num_threads(max(1, int(params["threads"])))
     ppo, encoder_kwargs = apply(params["sampled"])

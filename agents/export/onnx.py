@@ -21,13 +21,14 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import torch
+from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported
+from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
+
 from pixelarena.agents.environments.env_spec import EnvSpec
 from pixelarena.agents.run.model import Weights, load_weights
 from pixelarena.agents.run.run_dir import RunDir, replace_atomically
 from pixelarena.nets.export import ExportedPolicy, ExportedRecurrentPolicy
 from pixelarena.nets.recurrent import initial_state, is_recurrent
-from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported
-from stable_baselines3.common.preprocessing import is_image_space, is_image_space_channels_first
 
 STATE = ("h_pi", "c_pi", "h_vf", "c_vf")
 """A recurrent graph's LSTM state inputs; its outputs add ``_out``."""
@@ -60,7 +61,7 @@ def export_onnx(run_dir: Path, path: Path, check_observations: int = 100, weight
     same greedy actions, or a ValueError."""
     if Path(path).suffix != ".onnx":
         raise ValueError(f"--onnx file must end in .onnx, got {Path(path).name!r}")
-    spec = EnvSpec.of(RunDir(run_dir).read_config())
+    spec = RunDir(run_dir).read_config().env_spec()
     env_space = spec.probe().observation_space
     if isinstance(env_space, gym.spaces.Dict):  # MiniGrid's image + direction: one input per key is not written yet
         raise ValueError(f"export writes policies that observe one Box; {run_dir} observes a Dict "

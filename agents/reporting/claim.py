@@ -8,6 +8,7 @@ when it lies below, and is not settled when it contains 0.5 (too few seeds, or a
 from __future__ import annotations
 
 import numpy as np
+
 from pixelarena.agents.reporting.markdown import ci, format_duration, signed, table
 from pixelarena.agents.reporting.records import Group, iqm_with_ci
 from pixelarena.agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci

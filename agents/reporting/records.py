@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from pixelarena.agents.reporting.stats import bootstrap_ci, bootstrap_ci_of_mean_curve, iqm
-from pixelarena.agents.run.config import RunConfig, spec_label
+from pixelarena.agents.run.config import RunConfig
+from pixelarena.agents.run.naming import spec_label
 from pixelarena.agents.run.results import EvalResult, RunFacts, TransferEntry
 from pixelarena.agents.run.run_dir import RunDir
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
+
 from pixelarena.agents.reporting.markdown import ci, format_duration, signed, table
 from pixelarena.agents.reporting.records import RETURN, Group, RunRecord, iqm_with_ci
 from pixelarena.agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci
-from pixelarena.agents.run.config import encoder_label
+from pixelarena.agents.run.naming import encoder_label
 from pixelarena.agents.run.results import EvalResult, TransferFailure
 
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import gymnasium as gym
 import torch
-from pixelarena.agents.run.run_dir import replace_atomically
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+
+from pixelarena.agents.run.run_dir import replace_atomically
 
 FORMAT = "pixelarena-checkpoint/1"
 HEADER_KEY = "pixelarena"

@@ -7,88 +7,13 @@ What a person types is ``agents.cli.options.TrainArgs`` (anything left unset com
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import difflib
-import inspect
-import json
-import math
-import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-
-def choose(kind: str, value: str, choices: list[str], aliases: Mapping[str, str] | None = None) -> str:
-    """``value`` if it is one of ``choices``, else a one-line ValueError naming them (and the nearest one: the
-    choice ``aliases`` maps the lower-cased value to, e.g. resnet -> impala, else the closest spelling)."""
-    if value in choices:
-        return value
-    alias = (aliases or {}).get(value.lower())
-    near = [alias] if alias in choices else difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
-    hint = f"; did you mean {near[0]!r}?" if near else ""
-    raise ValueError(f"unknown {kind} {value!r}: choose one of {', '.join(choices)}{hint}")
-
-
-def keyword_names(cls: type, skip: Collection[str] = ()) -> list[str]:
-    """The keyword arguments ``cls(...)`` takes, its own first, following ``**kwargs`` into the base classes."""
-    names: list[str] = []
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    for klass in cls.__mro__:
-        if "__init__" not in vars(klass):
-            continue
-        params = list(inspect.signature(klass.__init__).parameters.values())[1:]  # without self
-        names += [p.name for p in params if p.kind in kinds and p.name not in skip and p.name not in names]
-        if not any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params):
-            break
-    return names
-
-
-def check_keys(option: str, owner: str, given: Iterable[str], valid: list[str]) -> None:
-    """A one-line ValueError for the first key of ``given`` that is not in ``valid``: the key, what ``owner``
-    takes, and the nearest one (Python's own TypeError names only the unknown key, in a signature's words)."""
-    for key in given:
-        if key not in valid:
-            near = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise ValueError(f"{option}: unknown key {key!r}: {owner} takes {', '.join(valid)}{hint}")
-
-
-_STEP_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
-
-
-def parse_steps(text: str | int, name: str = "steps") -> int:
-    """``"500k"`` -> 500000, ``"2M"`` -> 2000000, ``"1500"`` -> 1500; a clear ValueError otherwise."""
-    if isinstance(text, int):
-        value = text
-    else:
-        match = _STEP_PATTERN.match(text)
-        if not match:
-            raise ValueError(f"{name} must be a count like 500k, 2M or 1500, got {text!r}")
-        value = float(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
-        if value != int(value):
-            raise ValueError(f"{name} must be a whole number of steps, got {text!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {text!r}")
-    return int(value)
-
-
-def parse_kwargs(
-    items: tuple[str, ...] | list[str], option: str = "env kwargs", example: str = "size=24"
-) -> dict[str, Any]:
-    """``("size=24", "n_enemies=6")`` -> ``{"size": 24, "n_enemies": 6}``; values are Python literals or text."""
-    kwargs: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.isidentifier():
-            raise ValueError(f"{option} are key=value pairs like {example}, got {item!r}")
-        try:
-            kwargs[key] = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            kwargs[key] = raw
-    return kwargs
-
+from pixelarena.agents.checks import checked_fields
+from pixelarena.agents.environments.env_spec import EnvSpec
 
 VEC_ENVS = ("dummy", "subproc")
 """stable-baselines3's DummyVecEnv (all copies in this process) or SubprocVecEnv (a process per copy)."""
@@ -183,6 +108,10 @@ class RunConfig:
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def env_spec(self) -> EnvSpec:
+        """The env this run names (checked when the run was created)."""
+        return EnvSpec(self.env, self.obs, dict(self.env_kwargs), self.frame_stack, self.vec_env)
+
     @classmethod
     def from_json(cls, data: Any) -> RunConfig:
         """A config read from JSON, every field checked against its type (a file from elsewhere is data only)."""
@@ -230,83 +159,8 @@ def declared_kwargs(encoder: str, env_metadata: dict[str, Any]) -> dict[str, Any
 
 
 # The JSON types each annotation of RunConfig / PPOSettings accepts (bool is not an int here).
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "str | None": (str, type(None)),
-    "int | None": (int, type(None)), "dict[str, Any]": (dict,), "tuple[str, ...]": (list, tuple),
-}  # fmt: skip
-_LARGEST = 2**53  # JSON numbers beyond this are not exact in a float: no setting needs them
-
-
-def checked_fields(cls: type, data: Any, what: str) -> dict[str, Any]:
-    """``data`` as keyword arguments of dataclass ``cls``: known names, values of the annotated type, finite and
-    not huge numbers; a one-line ValueError otherwise."""
-    if not isinstance(data, dict):
-        raise ValueError(f"{what} must be a JSON object, got {type(data).__name__}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise ValueError(f"{what} has unknown fields {sorted(unknown)}")
-    required = [name for name, f in fields.items() if f.default is dataclasses.MISSING
-                and f.default_factory is dataclasses.MISSING and name not in data]  # fmt: skip
-    if required:
-        raise ValueError(f"{what} lacks {required}")
-    for name, value in data.items():
-        allowed = _JSON_TYPES.get(str(fields[name].type))
-        is_bool = isinstance(value, bool)
-        wrong = allowed is not None and (not isinstance(value, allowed) or (is_bool and bool not in allowed))
-        if isinstance(value, int | float) and not is_bool:
-            wrong = wrong or not math.isfinite(value) or abs(value) > _LARGEST
-        if wrong:
-            raise ValueError(f"{what}: {name} = {json.dumps(value)[:40]} is not a valid {fields[name].type}")
-    return dict(data)
 
 
 def round_up(steps: int, multiple: int) -> int:
     """The smallest multiple of ``multiple`` that is >= ``steps``."""
     return -(-steps // multiple) * multiple
-
-
-def encoder_label(config: RunConfig) -> str:
-    """The encoder with its arguments, as comparisons name it: ``cnn``, ``cnn+stem=rgb``."""
-    return "".join([config.encoder, *(f"+{key}={value}" for key, value in sorted(config.encoder_kwargs.items()))])
-
-
-def view_label(env_kwargs: dict[str, Any]) -> str:
-    """A run's frame of reference as encoder specs write it: ``@ego`` (centred on the player), ``@ego5`` (its crop
-    of radius 5), ``@map``; empty when the run does not say (the map's frame, the default)."""
-    view = env_kwargs.get("view")
-    if view is None:
-        return ""
-    radius = env_kwargs.get("view_radius")
-    return f"@{view}{radius if view == 'ego' and radius is not None else ''}"
-
-
-def parse_view(text: str) -> tuple[str, ...]:
-    """The env kwargs of a spec's view: ``ego`` -> ``view=ego``, ``ego5`` -> ``view=ego view_radius=5``, ``map``
-    -> ``view=map view_radius=None``; a one-line ValueError for anything else."""
-    match = re.fullmatch(r"(map|ego)(\d*)", text)
-    if match is None or (match[1] == "map" and match[2]):
-        raise ValueError(f"view {text!r} after '@': choose map, ego (centred on the player) or egoN (the N-cell crop "
-                         "around it, e.g. ego5)")  # fmt: skip
-    view, radius = match[1], match[2]
-    return (f"view={view}", f"view_radius={radius or None}")
-
-
-def spec_label(config: RunConfig) -> str:
-    """A run's encoder spec as ``compare --encoders`` takes it and reports show it: ``cnn+stem=rgb:pixels``,
-    ``cnn:pixels@ego5``."""
-    return f"{encoder_label(config)}:{config.obs or 'native'}{view_label(config.env_kwargs)}"
-
-
-def run_name(config: RunConfig, time_tag: str = "") -> str:
-    """CleanRL-style run name: ``env__encoder__obs__s<seed>__<time>`` (no time part without a ``time_tag``, as in
-    a comparison, where the name must be the same when the command is run again); the encoder part carries its
-    arguments (``cnn+stem=rgb``)."""
-    env = config.env.replace("/", "-").replace(":", "-")
-    encoder = encoder_label(config).replace("/", "-").replace(" ", "")
-    name = f"{env}__{encoder}__{config.obs or 'native'}{view_label(config.env_kwargs)}__s{config.seed}"
-    return f"{name}__{time_tag}" if time_tag else name
-
-
-def default_run_dir(config: RunConfig, time_tag: str) -> Path:
-    return Path("runs") / run_name(config, time_tag)

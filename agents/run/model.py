@@ -10,7 +10,11 @@ from typing import Any, Literal
 
 import torch
 from gymnasium import spaces
-from pixelarena.agents.environments.env_spec import EnvSpec
+from sb3_contrib import MaskablePPO, RecurrentPPO
+from sb3_contrib.common.maskable.utils import is_masking_supported
+from stable_baselines3 import PPO
+from stable_baselines3.common.vec_env import VecEnv
+
 from pixelarena.agents.run.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -22,10 +26,6 @@ from pixelarena.agents.run.config import RunConfig, scheduled
 from pixelarena.agents.run.device_buffer import DeviceRolloutBuffer
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.nets import MaskablePixelPolicy, PixelPolicy, RecurrentPixelPolicy, recurrent_problem
-from sb3_contrib import MaskablePPO, RecurrentPPO
-from sb3_contrib.common.maskable.utils import is_masking_supported
-from stable_baselines3 import PPO
-from stable_baselines3.common.vec_env import VecEnv
 
 # (recurrent, action masks) -> the algorithm and its policy; recurrent_problem refuses the missing pair.
 ALGORITHMS: dict[tuple[bool, bool], tuple[type, type]] = {
@@ -50,7 +50,7 @@ def pick_device(device: str) -> str:
 
 def make_vec_env(config: RunConfig, n_envs: int, seed: int | None) -> VecEnv:
     """The run's vector env (its game and settings) with ``n_envs`` envs."""
-    return EnvSpec.of(config).make_vec_env(n_envs, seed)
+    return config.env_spec().make_vec_env(n_envs, seed)
 
 
 def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:

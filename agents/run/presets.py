@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pixelarena.agents.run.config import PPOSettings, checked_fields
+from pixelarena.agents.checks import checked_fields
+from pixelarena.agents.run.config import PPOSettings
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from stable_baselines3.common.callbacks import BaseCallback
+
 from pixelarena.agents.evaluation.evaluate import evaluate_model
 from pixelarena.agents.run.checkpoint import CheckpointError, load_checkpoint, load_policy_weights, save_checkpoint
 from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.run_dir import RunDir
-from stable_baselines3.common.callbacks import BaseCallback
 
 SELECTION_SEED = 20_000
 GREEDY_KEY = "eval/greedy_return"  # the metrics row's charts/greedy_return (agents/run/metrics.py)

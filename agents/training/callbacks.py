@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from stable_baselines3.common.callbacks import BaseCallback
+
 from pixelarena.agents.run.checkpoint import save_checkpoint
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.training.progress import StepBar
 from pixelarena.agents.training.resume_state import ResumeState, capture, to_tensors
 from pixelarena.agents.training.signals import StopOnSignal, TrainingDiverged
-from stable_baselines3.common.callbacks import BaseCallback
 
 
 class ProgressBar(BaseCallback):

@@ -8,23 +8,14 @@ import math
 from pathlib import Path
 
 import gymnasium as gym
-from pixelarena.agents.cli.options import TrainArgs
+
+from pixelarena.agents.checks import check_keys, choose, keyword_names, parse_kwargs, parse_steps
 from pixelarena.agents.environments.env_spec import EnvProbe, EnvSpec
-from pixelarena.agents.run.config import (
-    SCHEDULES,
-    VEC_ENVS,
-    PPOSettings,
-    RunConfig,
-    check_keys,
-    choose,
-    keyword_names,
-    parse_kwargs,
-    parse_steps,
-    round_up,
-)
+from pixelarena.agents.run.config import SCHEDULES, VEC_ENVS, PPOSettings, RunConfig, round_up
 from pixelarena.agents.run.model import pick_device
 from pixelarena.agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
 from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.training.options import TrainArgs
 from pixelarena.envs.views import VIEW_MODES
 from pixelarena.nets import ENCODER_ALIASES, ENCODERS
 
@@ -129,7 +120,7 @@ def resolve(args: TrainArgs) -> RunConfig:
     config = _with_demos(config, args)
     config = _with_memory(config, args)
     # The observation mode may have come from the preset: a game is probed with the config's own.
-    _check_encoder_fits(config, EnvSpec.of(config).probe() if spec.builtin else external)
+    _check_encoder_fits(config, config.env_spec().probe() if spec.builtin else external)
     return config
 
 
@@ -151,7 +142,7 @@ def _with_demos(config: RunConfig, args: TrainArgs) -> RunConfig:
         if args.bc_epochs is not None:
             raise ValueError("--bc-epochs sets how long to clone demonstrations: give them with --demos DIR")
         return config
-    if EnvSpec.of(config).game is None:
+    if config.env_spec().game is None:
         raise ValueError(f"--demos: demonstrations are recorded on pixelarena's games, not {config.env}")
     if config.frame_stack > 1:
         raise ValueError("--demos records single observations: drop --frame-stack")
@@ -171,10 +162,11 @@ def _with_memory(config: RunConfig, args: TrainArgs) -> RunConfig:
     _positive("lstm_size", args.lstm_size)
     if config.demos:
         raise ValueError("--demos clones a policy without memory: drop --demos or --recurrent")
-    from pixelarena.nets import recurrent_problem
     from sb3_contrib.common.maskable.utils import is_masking_supported
 
-    spec = EnvSpec.of(config)
+    from pixelarena.nets import recurrent_problem
+
+    spec = config.env_spec()
     if spec.game is not None:
         masked = spec.game.HAS_ACTION_MASKS
     else:

@@ -27,9 +27,10 @@ from typing import Any
 
 import numpy as np
 import torch
+from stable_baselines3.common.vec_env import VecEnv, VecFrameStack, VecTransposeImage
+
 from pixelarena.agents.environments.vec_env import BatchedVecEnv
 from pixelarena.agents.run.checkpoint import Checkpoint, CheckpointError
-from stable_baselines3.common.vec_env import VecEnv, VecFrameStack, VecTransposeImage
 
 PREFIX = "resume."
 # Arrays are stored as raw bytes with their dtype named in the header: only these dtypes are accepted on load.

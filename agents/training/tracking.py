@@ -89,6 +89,7 @@ class Tracker:
 
     def _log_video(self, model: Any, config: RunConfig) -> None:
         import wandb
+
         from pixelarena.agents.viewer.agent_video import agent_frames
         from pixelarena.agents.viewer.video import write_video
 

@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from stable_baselines3.common.callbacks import CallbackList
+from stable_baselines3.common.logger import Logger
+
 from pixelarena.agents.evaluation.evaluate import EVAL_SEED, evaluate_model
 from pixelarena.agents.run.checkpoint import check_spaces, load_checkpoint, load_policy_weights, save_checkpoint
-from pixelarena.agents.run.config import RunConfig, default_run_dir
+from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.metrics import MetricsWriter
 from pixelarena.agents.run.model import build_model, make_vec_env
+from pixelarena.agents.run.naming import default_run_dir
 from pixelarena.agents.run.results import RunFacts
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.training.best_policy import BestPolicy
@@ -27,8 +31,6 @@ from pixelarena.agents.training.resume_state import ResumeState, read_resume_sta
 from pixelarena.agents.training.signals import EnvFailed, StopOnSignal, TrainingFailed, TrainingStopped
 from pixelarena.agents.training.time_budget import TimeBudget
 from pixelarena.agents.training.tracking import Tracker
-from stable_baselines3.common.callbacks import CallbackList
-from stable_baselines3.common.logger import Logger
 
 
 def architecture_summary(config: RunConfig, model: Any) -> RunFacts:

@@ -4,8 +4,9 @@ video has the same side panel (value, action probabilities) as ``pixelarena play
 from __future__ import annotations
 
 import numpy as np
-from pixelarena.agents.run.config import RunConfig
 from stable_baselines3 import PPO
+
+from pixelarena.agents.run.config import RunConfig
 
 DISPLAY_CELL_PX = 16
 

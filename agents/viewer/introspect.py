@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from gymnasium import spaces
-from pixelarena.nets.heads import ActionKind, SpatialSoftmaxHead
-from pixelarena.nets.recurrent import initial_state, is_recurrent, step_latents
 from stable_baselines3.common.policies import ActorCriticPolicy
 from torch import nn
+
+from pixelarena.nets.heads import ActionKind, SpatialSoftmaxHead
+from pixelarena.nets.recurrent import initial_state, is_recurrent, step_latents
 
 FEATURE_LAYERS = (nn.Conv2d, nn.ConvTranspose2d)
 """Layers whose output maps the "features" overlay shows."""

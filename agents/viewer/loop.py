@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from stable_baselines3 import PPO
+
 from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.viewer.controls import DEFAULT_SPEED, from_pygame
 from pixelarena.agents.viewer.introspect import Introspector
 from pixelarena.agents.viewer.session import open_session
 from pixelarena.agents.viewer.video import VideoWriter
 from pixelarena.agents.viewer.viewer import Viewer
-from stable_baselines3 import PPO
 
 WINDOW_FPS = 30
 MAX_RECORDED_FRAMES = 5000

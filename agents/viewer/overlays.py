@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
 from pixelarena.agents.viewer import draw
 from pixelarena.agents.viewer.introspect import Insight, Introspector
 from pixelarena.envs.core import MOVES

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from pixelarena.agents.viewer import draw
 from pixelarena.agents.viewer.introspect import Insight
 from pixelarena.agents.viewer.overlays import CELL_MOVES

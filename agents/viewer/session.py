@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from gymnasium import spaces
+
 from pixelarena.agents.environments.env_spec import EnvSpec
 from pixelarena.agents.environments.external import ATARI_PREFIX
 from pixelarena.agents.run.config import RunConfig
@@ -322,7 +323,7 @@ def record_demos(session: GameSession, config: RunConfig, out_dir: Path, seed: i
 
 def open_session(config: RunConfig, seed: int, scale: int) -> GameSession:
     """The session for a run's env, on its training settings."""
-    spec = EnvSpec.of(config)
+    spec = config.env_spec()
     if spec.builtin and spec.frame_stack == 1:
         return BuiltinSession(spec, seed, scale)
     return ExternalSession(spec, seed, scale)  # any env through its vector env (and its frame stack)

@@ -12,6 +12,7 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
+
 from pixelarena.agents.viewer.controls import DEFAULT_SPEED, Controls, InputEvent, ViewerState, help_line
 from pixelarena.agents.viewer.introspect import Insight, Introspector
 from pixelarena.agents.viewer.overlays import OVERLAYS, available_overlays, check_overlay
