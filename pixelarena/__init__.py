@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import gymnasium as gym
 import numpy as np
 
-from pixelarena import envs  # registers pixelarena/<Game>-v0 with Gymnasium
+from pixelarena import (
+    _checkout,  # noqa: F401  (first: from a checkout, it finds the subpackages' folders)
+    envs,  # registers pixelarena/<Game>-v0 with Gymnasium
+)
 from pixelarena.envs import GAMES
 
 if TYPE_CHECKING:
