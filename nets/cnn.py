@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from gymnasium import spaces
 from torch import nn
@@ -29,12 +31,7 @@ class CnnEncoder(PixelEncoder):
         strides: tuple[int, ...] = (1, 2, 2),
         kernel_size: int = 3,
         pool: str = "avgmax",
-        *,
-        channels_first: bool | None = None,
-        sb3_scaled_images: bool = True,
-        stem: str = "auto",
-        cell_px: int = 1,
-        frames: int = 1,
+        **reading: Any,
     ) -> None:
         """Builds the encoder.
 
@@ -46,19 +43,15 @@ class CnnEncoder(PixelEncoder):
             kernel_size: Odd kernel size of every convolution.
             pool: Readout of the last feature map, a name in :data:`nets.pool.POOLS`; "flatten" binds the
                 linear layer to the input size.
-            channels_first: Layout of 3-D observations; None guesses.
-            sb3_scaled_images, stem, cell_px, frames: See :class:`nets.encoder.PixelEncoder`.
+            **reading: How the observation is read (layout, stem, cell size, frame stack): see
+                :class:`nets.encoder.PixelEncoder`.
         """
         if len(channels) != len(strides):
             raise ValueError(f"channels {channels} and strides {strides} need the same length")
         super().__init__(
             observation_space,
             features_dim,
-            channels_first=channels_first,
-            sb3_scaled_images=sb3_scaled_images,
-            stem=stem,
-            cell_px=cell_px,
-            frames=frames,
+            **reading,
         )
         layers: list[nn.Module] = []
         n_in = self.input_channels

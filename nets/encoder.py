@@ -26,6 +26,21 @@ class PixelEncoder(BaseFeaturesExtractor):
     (:class:`nets.layout.ObservationToTensor`), then for images the stem of :mod:`nets.stems` (a colour stem on
     RGB images, a cell stem when ``cell_px > 1``), then flattened for the MLP.
 
+    A subclass takes its own arguments and ``**reading``, the keyword arguments of how the observation is read
+    (``channels_first``, ``sb3_scaled_images``, ``stem``, ``cell_px``, ``frames``, documented once here), and
+    passes ``**reading`` on to this constructor unchanged; pixelarena's policy fills them in from the env. An
+    encoder is its own arguments plus that::
+
+        class TinyEncoder(PixelEncoder):
+            name, output = "tiny", "vector"
+
+            def __init__(self, observation_space, features_dim: int = 64, **reading: Any) -> None:
+                super().__init__(observation_space, features_dim, **reading)
+                self.linear = nn.LazyLinear(features_dim)
+
+            def forward(self, obs):
+                return torch.relu(self.linear(self.read(obs).flatten(1)))
+
     Attributes:
         name: The registry name (``encoder="cnn"``).
         output: "vector" when the policy heads read a vector, "map" when they read a feature map at the

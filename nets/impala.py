@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from gymnasium import spaces
 from torch import nn
@@ -63,12 +65,7 @@ class ImpalaEncoder(PixelEncoder):
         features_dim: int = 256,
         widths: tuple[int, ...] = (16, 32, 32),
         pool: str = "avgmax",
-        *,
-        channels_first: bool | None = None,
-        sb3_scaled_images: bool = True,
-        stem: str = "auto",
-        cell_px: int = 1,
-        frames: int = 1,
+        **reading: Any,
     ) -> None:
         """Builds the encoder.
 
@@ -77,19 +74,15 @@ class ImpalaEncoder(PixelEncoder):
             features_dim: Size of the output vector.
             widths: Output channels of each stage.
             pool: Readout of the last feature map, a name in :data:`nets.pool.POOLS`.
-            channels_first: Layout of 3-D observations; None guesses.
-            sb3_scaled_images, stem, cell_px, frames: See :class:`nets.encoder.PixelEncoder`.
+            **reading: How the observation is read (layout, stem, cell size, frame stack): see
+                :class:`nets.encoder.PixelEncoder`.
         """
         if not widths:
             raise ValueError("widths needs at least one stage")
         super().__init__(
             observation_space,
             features_dim,
-            channels_first=channels_first,
-            sb3_scaled_images=sb3_scaled_images,
-            stem=stem,
-            cell_px=cell_px,
-            frames=frames,
+            **reading,
         )
         stages: list[nn.Module] = []
         n_in = self.input_channels

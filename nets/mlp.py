@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from gymnasium import spaces
 from torch import nn
@@ -23,20 +25,15 @@ class MlpEncoder(PixelEncoder):
         self,
         observation_space: spaces.Space,
         hidden_sizes: tuple[int, ...] = (256, 256),
-        *,
-        channels_first: bool | None = None,
-        sb3_scaled_images: bool = True,
-        stem: str = "auto",
-        cell_px: int = 1,
-        frames: int = 1,
+        **reading: Any,
     ) -> None:
         """Builds the encoder.
 
         Args:
             observation_space: Any Box observation space.
             hidden_sizes: Width of each hidden layer; the last one is the feature size.
-            channels_first: Unused by the MLP beyond validation; accepted so every encoder takes it.
-            sb3_scaled_images, stem, cell_px, frames: See :class:`nets.encoder.PixelEncoder`.
+            **reading: How the observation is read (layout, stem, cell size, frame stack): see
+                :class:`nets.encoder.PixelEncoder`.
         """
         if not hidden_sizes:
             raise ValueError("hidden_sizes needs at least one layer")
@@ -44,11 +41,7 @@ class MlpEncoder(PixelEncoder):
             observation_space,
             hidden_sizes[-1],
             flatten=True,
-            channels_first=channels_first,
-            sb3_scaled_images=sb3_scaled_images,
-            stem=stem,
-            cell_px=cell_px,
-            frames=frames,
+            **reading,
         )
         self.hidden_sizes = tuple(hidden_sizes)
         layers: list[nn.Module] = []

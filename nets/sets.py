@@ -10,6 +10,7 @@ any env whose observation has this layout can use it with ``--encoder-kwargs row
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import torch
 from gymnasium import spaces
@@ -41,12 +42,7 @@ class SetsEncoder(PixelEncoder):
         row_features: int | None = None,
         row_hidden: tuple[int, ...] = (64, 64),
         hidden_sizes: tuple[int, ...] = (256, 256),
-        *,
-        channels_first: bool | None = None,
-        sb3_scaled_images: bool = True,
-        stem: str = "auto",
-        cell_px: int = 1,
-        frames: int = 1,
+        **reading: Any,
     ) -> None:
         """Builds the encoder.
 
@@ -55,8 +51,8 @@ class SetsEncoder(PixelEncoder):
             rows, row_features: The entity rows' count and width (from the env's metadata in training).
             row_hidden: Widths of the per-row MLP; the last is the width of each pool.
             hidden_sizes: Widths of the MLP on the pools and the own features; the last is the feature size.
-            channels_first, sb3_scaled_images, stem, cell_px, frames: See :class:`nets.encoder.PixelEncoder`
-                (for vectors only the defaults apply).
+            **reading: How the observation is read (layout, stem, cell size, frame stack): see
+                :class:`nets.encoder.PixelEncoder` (for vectors only the defaults apply).
         """
         if rows is None or row_features is None:
             raise ValueError("the sets encoder reads entity rows: the env declares them in its metadata "
@@ -70,8 +66,7 @@ class SetsEncoder(PixelEncoder):
                              f"{observation_space.shape[0]} entries")  # fmt: skip
         if not row_hidden or not hidden_sizes:
             raise ValueError("row_hidden and hidden_sizes need at least one layer each")
-        super().__init__(observation_space, hidden_sizes[-1], flatten=True, channels_first=channels_first,
-                         sb3_scaled_images=sb3_scaled_images, stem=stem, cell_px=cell_px, frames=frames)  # fmt: skip
+        super().__init__(observation_space, hidden_sizes[-1], flatten=True, **reading)
         self.rows, self.row_features = rows, row_features
         self.own_features = observation_space.shape[0] - rows * row_features
         self.row_net = _mlp((row_features, *row_hidden))

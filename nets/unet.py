@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from gymnasium import spaces
 from torch import nn
@@ -43,12 +45,7 @@ class UNetEncoder(PixelEncoder):
         base_channels: int = 16,
         depth: int = 2,
         return_map: bool = False,
-        *,
-        channels_first: bool | None = None,
-        sb3_scaled_images: bool = True,
-        stem: str = "auto",
-        cell_px: int = 1,
-        frames: int = 1,
+        **reading: Any,
     ) -> None:
         """Builds the encoder.
 
@@ -57,19 +54,15 @@ class UNetEncoder(PixelEncoder):
             base_channels: Channels at full resolution; each level down doubles them.
             depth: Number of 2x downsamplings.
             return_map: Return the feature map instead of a pooled vector.
-            channels_first: Layout of 3-D observations; None guesses.
-            sb3_scaled_images, stem, cell_px, frames: See :class:`nets.encoder.PixelEncoder`.
+            **reading: How the observation is read (layout, stem, cell size, frame stack): see
+                :class:`nets.encoder.PixelEncoder`.
         """
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}")
         super().__init__(
             observation_space,
             base_channels if return_map else 2 * base_channels,
-            channels_first=channels_first,
-            sb3_scaled_images=sb3_scaled_images,
-            stem=stem,
-            cell_px=cell_px,
-            frames=frames,
+            **reading,
         )
         self.return_map = return_map
         widths = [base_channels * 2**level for level in range(depth + 1)]
