@@ -74,6 +74,8 @@ class GameEnv(gym.Env):
         return self.game.observe()[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]), {}
 
     def render(self) -> np.ndarray | None:
+        if self.render_mode is None:  # Gymnasium: with no render mode, render() computes nothing
+            return None
         frame = self.game.render(RENDER_CELL_PX)[0]
         if self.render_mode == "human":
             if self._window is None:
@@ -111,7 +113,7 @@ class GameVectorEnv(VectorEnv):
         **game_kwargs: the game's arguments.
     """
 
-    metadata = {"render_modes": ["rgb_array"], "autoreset_mode": AutoresetMode.NEXT_STEP}
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 8, "autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(
         self,

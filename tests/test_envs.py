@@ -187,6 +187,16 @@ def test_rgb_array_frames_are_uint8_and_not_blank(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", GAMES)
+def test_render_without_a_render_mode_draws_nothing_and_the_vector_env_has_a_pace(name: str) -> None:
+    env = envs.make(name, **SMALL)
+    env.reset(seed=0)
+    assert env.render() is None
+    vec = envs.make_vec(name, num_envs=2, **SMALL)
+    vec.reset(seed=0)
+    assert vec.render() is None and vec.metadata["render_fps"] == env.metadata["render_fps"] == 8
+
+
+@pytest.mark.parametrize("name", GAMES)
 def test_pixels_show_every_kind_in_its_own_colour(name: str) -> None:
     """Sprites are told apart by colour at cell_px=1 and by colour and shape from cell_px=3 up."""
     game = envs.GAMES[name]

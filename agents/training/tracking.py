@@ -35,9 +35,6 @@ class Tracker:
     def start(cls, config: RunConfig, run_dir: Path, facts: dict[str, Any], resume_id: str | None = None) -> Tracker:
         if not config.wandb:
             return cls()
-        # wandb takes our top-level package `agents` for the OpenAI Agents SDK and advertises Weave's LLM tracing on
-        # every run; WANDB_DISABLE_WEAVE (wandb/integration/weave) turns that off unless the user set it.
-        os.environ.setdefault("WANDB_DISABLE_WEAVE", "true")
         try:
             import wandb
 
