@@ -1,17 +1,35 @@
 """The batched game core: the state of N games in numpy arrays, stepped and observed in one vectorized pass.
 
-A game subclasses :class:`BatchedGame` and fills in a few hooks:
+A game subclasses :class:`BatchedGame` and fills in (the rest comes for free: the four observation modes, views
+centred on the player, sprites, Gymnasium and vector adapters, video, demonstrations, human play):
+
+Required class attributes:
+
+- ``KINDS``: the kinds of objects, each a ``Kind(name, colour, sprite)`` (``envs.render``); colours distinct, the
+  first frame of a game shows at least two of them besides the background;
+- ``RANDOM_SCORE`` and ``SOLVED_SCORE``: the mean return of a random policy and of a good (scripted) one
+  (``pixelarena bench --scores``), which reports and the README quote.
+
+Required hooks:
 
 - ``_allocate()``: create the state arrays, first axis = game index;
 - ``_reset_games(idx)``: start new episodes for the games ``idx`` (an int array), drawing from ``self.rng``;
 - ``_step_games(actions)``: advance every game one step, return ``(reward, terminated)``;
 - ``_objects()``: ``(ys, xs)`` int arrays ``(N, max_count)`` per kind of ``KINDS``, absent objects at
   ``y == height``; pixels, grid and vector observations are all built from this one list;
-- ``_action_space()``, and optionally ``_extras()``, ``action_masks()``, ``expert_actions()``.
+- ``_action_space()``: the action space of one game.
+
+Optional: ``PLAYER`` (the kind the agent moves: entity rows and ``view="ego"`` need it), ``EXTRA_FEATURES`` with
+``_extras()``, ``DEFAULT_MAX_STEPS``, ``_truncates()``, ``HUMAN_KEYS`` (pygame key name -> action; arrows and
+WASD by default) and ``HUMAN_FPS`` (None: the game waits for each key), ``human_action()`` (clicks on cells),
+``HAS_ACTION_MASKS`` with ``action_masks()``, ``expert_actions()`` (a scripted policy), ``action_names()``.
+
+The random-stream rule: each call of a hook draws the same count of numbers from ``self.rng`` for a game whatever
+that game's state (``free_cells_pick`` does), so that game ``i`` of a batch seeded ``s`` plays exactly like a single
+game seeded ``s + i``, and a reset instead of a step rewinds cleanly.
 
 The single Gymnasium env and the vector env (``envs.adapters``) are views of this class with N = 1 and N = n.
-Randomness comes from :class:`envs.rng.BatchRNG`, one stream per game, so game ``i`` of a batch seeded ``s``
-plays exactly like a single game seeded ``s + i``.
+Randomness comes from :class:`envs.rng.BatchRNG`, one stream per game.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Registration of the games with Gymnasium, and short-name resolution ("chase" -> "pixelarena/Chase-v0")."""
+"""Registration of the games with Gymnasium, and name resolution ("chase" -> "pixelarena/Chase-v0").
+
+Adding a game is two files: the game's own (a :class:`BatchedGame` subclass) and its line in :data:`BUILTIN`; or,
+outside the repository, an entry point (``envs.plugins``). Help, errors, ``pixelarena list`` and the tests take the
+names from :data:`GAMES`.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,35 @@ import gymnasium as gym
 from pixelarena.envs.adapters import GameVectorEnv, game_env
 from pixelarena.envs.chase import Chase
 from pixelarena.envs.core import BatchedGame
+from pixelarena.envs.plugins import game_from_path, plugin_games
 from pixelarena.envs.snake import Snake
 from pixelarena.envs.swarm import Swarm
 from pixelarena.envs.target import Target
 
 NAMESPACE = "pixelarena"
-GAMES: dict[str, type[BatchedGame]] = {"Chase": Chase, "Target": Target, "Swarm": Swarm, "Snake": Snake}
+BUILTIN: dict[str, type[BatchedGame]] = {"Chase": Chase, "Target": Target, "Swarm": Swarm, "Snake": Snake}
+"""The games of this repository: a new game is one line here."""
+GAMES: dict[str, type[BatchedGame]] = {**plugin_games(), **BUILTIN}
+"""Every game by name: the built-in ones and those installed packages declare (a plugin never replaces one)."""
+_BY_PATH: dict[str, type[BatchedGame]] = {}
+
+
+def find_game(name: str) -> type[BatchedGame] | None:
+    """The game class a name means: a game's name in any case, its id (``pixelarena/Chase-v0``), or
+    ``module:Class`` naming a :class:`BatchedGame` subclass; None for anything else (a Gymnasium id, say).
+
+    Raises:
+        ValueError: ``module:Class`` names a game that breaks the contract (one line).
+    """
+    by_lower = {n.lower(): game for n, game in GAMES.items()}
+    short = name.removeprefix(f"{NAMESPACE}/").removesuffix("-v0").lower()
+    if short in by_lower:
+        return by_lower[short]
+    if ":" in name and not name.startswith("ALE/"):
+        if name not in _BY_PATH and (game := game_from_path(name)) is not None:
+            _BY_PATH[name] = game
+        return _BY_PATH.get(name)
+    return None
 
 
 def game_id(name: str) -> str:

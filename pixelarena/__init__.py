@@ -138,7 +138,7 @@ class Agent:
             ValueError: The run plays another env than a pixelarena game, or stacks frames: use
                 :meth:`make_vec_env`, which builds any run's env as training did.
         """
-        if GAMES.get(self.config.env) is None or self.config.frame_stack > 1:
+        if envs.find_game(self.config.env) is None or self.config.frame_stack > 1:
             raise ValueError(f"{self.config.env}: make_env builds pixelarena's games without frame stacking; "
                              "agent.make_vec_env() builds this run's env as training did")  # fmt: skip
         return make(self.config.env, obs=self.config.obs, **{**self.config.env_kwargs, **kwargs})

@@ -164,7 +164,7 @@ def test_train_says_how_it_rounded_the_steps_where_the_model_is_and_what_next(tm
         "Preset: chase-cnn (agents/run/presets.py), with the options given",
         f"Model: {run / 'model.safetensors'}",
         f"Next: pixelarena eval {run}   (greedy return over 100 games)",
-        f"      python play.py {run}   (watch it play; --record agent.mp4 without a display)",
+        f"      pixelarena play {run}   (watch it play; --record agent.mp4 without a display)",
     ]
     assert (run / "model.safetensors").is_file()
 

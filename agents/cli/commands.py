@@ -42,10 +42,11 @@ def print_next_steps(run_dir: Path) -> None:
     preset = run.read_config().preset
     where = shlex.quote(str(run_dir))
     print(f"Preset: {preset} (agents/run/presets.py), with the options given" if preset else
-          "Preset: none (pixelarena's defaults, with the options given)")  # fmt: skip
+          "Preset: none for this game and encoder: pixelarena's defaults, with the options given (presets, one table "
+          "per game, live in agents/run/presets.py)")  # fmt: skip
     print(f"Model: {run.model_file}")
     print(f"Next: pixelarena eval {where}   (greedy return over 100 games)\n"
-          f"      python play.py {where}   (watch it play; --record agent.mp4 without a display)")  # fmt: skip
+          f"      pixelarena play {where}   (watch it play; --record agent.mp4 without a display)")  # fmt: skip
 
 
 def run_eval(args: EvalArgs) -> None:

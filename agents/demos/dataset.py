@@ -52,7 +52,7 @@ def check_demos(
     """The headers of ``source``'s files, each checked to be a recording of game ``env`` with the run's settings
     and observation mode (and with ``arrays``, every entry a run reads checked too: shapes, ranges, checksums);
     a one-line ValueError otherwise."""
-    game = envs.GAMES.get(env)
+    game = envs.find_game(env)
     if game is None:
         raise ValueError(f"--demos: demonstrations are recorded on pixelarena's games ({', '.join(envs.GAMES)}), "
                          f"not {env}")  # fmt: skip
@@ -130,7 +130,7 @@ def load_dataset(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str
     """
     check_demos(source, env, env_kwargs, obs)
     files = demo_files(source)
-    run_game = envs.GAMES[env](1, obs=obs, **env_kwargs)
+    run_game = envs.find_game(env)(1, obs=obs, **env_kwargs)
     if run_game.view_radius is None:
         parts = [_read(path, obs) for path in files]
     else:  # recorded on the map's frame: seen from the player, as the run sees

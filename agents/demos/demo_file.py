@@ -123,7 +123,7 @@ class DemoHeader:
         header = cls(**{**fields, "modes": tuple(fields["modes"]), "seeds": tuple(seeds)})
         if header.source not in SOURCES:
             raise DemoFileError(f"{where}: source {header.source!r} is not one of {', '.join(SOURCES)}")
-        if header.env not in envs.GAMES:
+        if envs.find_game(header.env) is None:
             raise DemoFileError(f"{where}: env {header.env!r} is not a pixelarena game ({', '.join(envs.GAMES)})")
         if min(header.steps, header.episodes, header.games) < 1 or len(header.seeds) != header.games:
             raise DemoFileError(f"{where}: header counts are inconsistent (steps, episodes and games must be positive, "
@@ -251,7 +251,7 @@ class _Spec:
     """What the arrays of a recording of ``header`` must look like, from one game built with its settings."""
 
     def __init__(self, header: DemoHeader, path: Path) -> None:
-        game_class = envs.GAMES[header.env]
+        game_class = envs.find_game(header.env)
         try:
             games = {mode: game_class(1, obs=mode, **header.settings) for mode in header.modes}
         except (ValueError, TypeError) as error:

@@ -147,7 +147,7 @@ def record_scripted(
     """
     from tqdm import tqdm
 
-    game_class = envs.GAMES[env]
+    game_class = envs.find_game(env)
     settings = dict(settings or {})
     path = Path(out_dir) / demo_file_name(env, "scripted", seed, steps)
     if path.exists():

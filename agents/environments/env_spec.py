@@ -27,12 +27,9 @@ OBS_ALIASES = {"rgb": "pixels", "image": "pixels", "pixel": "pixels", "state": "
 
 
 def builtin_game(env: str) -> type[envs.BatchedGame] | None:
-    """The pixelarena game class for a short name or id (``Chase``, ``pixelarena/Chase-v0``), or None."""
-    try:
-        env_id = envs.resolve_env_id(env)
-    except ValueError:
-        return None
-    return envs.GAMES.get(env_id.removeprefix("pixelarena/").removesuffix("-v0"))
+    """The pixelarena game class for a name, id or ``module:Class`` of a game (``Chase``, ``pixelarena/Chase-v0``,
+    ``blocks:Blocks``; ``envs.find_game``), or None for another env."""
+    return envs.find_game(env)
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,9 @@ class EnvSpec:
         if game is not None:
             if obs is not None:
                 choose("obs mode", obs, list(envs.OBS_MODES), OBS_ALIASES)
-            return cls(game.__name__, obs, kwargs)
+            # A game's own name (Chase, an entry point's name); a module:Class game keeps its path, to import again.
+            name = next((name for name, known in envs.GAMES.items() if known is game), env)
+            return cls(name, obs, kwargs)
         if ":" not in env and not env.startswith(ATARI_PREFIX) and env not in gym.registry:
             envs.resolve_env_id(env)  # raises, naming the nearest game or registered id
         return cls(env, obs if obs is not None else default_keys(env), kwargs)

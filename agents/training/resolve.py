@@ -17,7 +17,7 @@ from pixelarena.agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.training.options import TrainArgs
 from pixelarena.envs.views import VIEW_MODES
-from pixelarena.nets import ENCODER_ALIASES, ENCODERS
+from pixelarena.nets import ENCODER_ALIASES, ENCODERS, encoder_class
 
 PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef", "gamma", "gae_lambda", "clip_range",
                "vf_coef", "max_grad_norm", "lr_schedule", "clip_schedule")  # fmt: skip
@@ -41,11 +41,14 @@ def _find_preset(args: TrainArgs) -> Preset | None:
     game = EnvSpec(args.env or "Chase").game
     if game is None:
         return None
-    return PRESETS.get(preset_name(game.__name__, args.encoder or DEFAULT_ENCODER[game.__name__]))
+    name = EnvSpec.parse(args.env or "Chase").name
+    return PRESETS.get(preset_name(name, args.encoder or DEFAULT_ENCODER.get(name, "cnn")))
 
 
 def _check_options(args: TrainArgs) -> None:
-    if args.encoder is not None:
+    if args.encoder is not None and ":" in args.encoder:
+        encoder_class(args.encoder)  # module:Class: importable and an encoder, or one line
+    elif args.encoder is not None:
         choose("encoder", args.encoder, list(ENCODERS), ENCODER_ALIASES)
     for name in ("learning_rate", "ent_coef", "gamma", "gae_lambda", "clip_range", "vf_coef", "max_grad_norm"):
         value = getattr(args, name)
@@ -232,9 +235,9 @@ def _fit_minibatch(config: RunConfig, args: TrainArgs, preset: Preset | None) ->
 
 
 def _default_encoder(probe: EnvProbe | None) -> str:
-    """cnn for image (and Dict) observations, mlp for vectors (a built-in game always has a preset, hence an
-    encoder)."""
-    assert probe is not None
+    """cnn for image (and Dict) observations, mlp for vectors; cnn for a game without a preset (pixels)."""
+    if probe is None:
+        return "cnn"
     space = probe.observation_space
     return "cnn" if isinstance(space, gym.spaces.Dict) or len(space.shape) >= 2 else "mlp"
 
