@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 import inspect
+import os
 import sys
 from importlib.metadata import entry_points
 
@@ -83,8 +85,10 @@ def encoder_class(name: str) -> type[PixelEncoder]:
     """
     if name in ENCODERS:
         return ENCODERS[name]
-    if ":" in name:  # module:Class, imported as --env module:Class is
+    if ":" in name:  # module:Class, imported as --env module:Class is (also from the current directory)
         module_name, _, attr = name.partition(":")
+        if os.getcwd() not in sys.path and importlib.util.find_spec(module_name.split(".")[0]) is None:
+            sys.path.append(os.getcwd())  # appended: a local file must not shadow installed packages
         try:
             target = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as error:
