@@ -43,6 +43,30 @@ class Chase(BatchedGame):
     Reference scores at the defaults (mean return of 1,000 episodes, ``pixelarena bench --scores``): a random
     policy -0.93 ± 0.28 (``RANDOM_SCORE``), the scripted flee-and-collect policy 9.8 ± 6.3 (``SOLVED_SCORE``).
 
+    ## Registered Configurations
+    * ``pixelarena/Chase-v0``: ``pixelarena.make("Chase")``, ``gym.make("pixelarena/Chase-v0")``; the batched
+      vector env with ``pixelarena.make_vec("Chase", num_envs=N)``.
+    * Presets (``agents/run/presets.py``): ``quickstart``, ``chase-cnn``, ``chase-impala``, ``chase-unet``,
+      ``chase-mlp``, ``chase-sets``; default encoder ``cnn`` on pixels on the 11x11 crop centred on the player
+      (``view='ego', view_radius=5``).
+
+    ## Examples
+    >>> import pixelarena
+    >>> pixelarena.make("Chase", obs="pixels").observation_space.shape
+    (12, 12, 3)
+    >>> pixelarena.make("Chase", obs="grid").observation_space.shape
+    (3, 12, 12)
+    >>> pixelarena.make("Chase", obs="vector").observation_space.shape
+    (18,)
+    >>> pixelarena.make("Chase", obs="entities").observation_space.shape
+    (32,)
+    >>> pixelarena.make("Chase", view="ego", view_radius=5).observation_space.shape
+    (11, 11, 3)
+    >>> env = pixelarena.make_vec("Chase", num_envs=4)
+    >>> observations, infos = env.reset(seed=0)
+    >>> observations.shape
+    (4, 12, 12, 3)
+
     ## Version History
     * v0: initial release.
     """

@@ -67,6 +67,29 @@ class Snake(BatchedGame):
     ``SOLVED_SCORE`` (21.2, std 2.2; greedy towards the nearest apple among moves that neither crash nor
     enter a region too small to hold the snake; it nearly always lasts the 200 steps).
 
+    ## Registered Configurations
+    * ``pixelarena/Snake-v0``: ``pixelarena.make("Snake")``, ``gym.make("pixelarena/Snake-v0")``; the batched
+      vector env with ``pixelarena.make_vec("Snake", num_envs=N)``.
+    * Presets (``agents/run/presets.py``): ``snake-cnn``, ``snake-impala``, ``snake-mlp``, ``snake-sets``; default
+      encoder ``cnn`` on pixels on the 11x11 crop centred on the player (``view='ego', view_radius=5``).
+
+    ## Examples
+    >>> import pixelarena
+    >>> pixelarena.make("Snake", obs="pixels").observation_space.shape
+    (12, 12, 3)
+    >>> pixelarena.make("Snake", obs="grid").observation_space.shape
+    (3, 12, 12)
+    >>> pixelarena.make("Snake", obs="vector").observation_space.shape
+    (103,)
+    >>> pixelarena.make("Snake", obs="entities").observation_space.shape
+    (198,)
+    >>> pixelarena.make("Snake", view="ego", view_radius=5).observation_space.shape
+    (11, 11, 3)
+    >>> env = pixelarena.make_vec("Snake", num_envs=4)
+    >>> observations, infos = env.reset(seed=0)
+    >>> observations.shape
+    (4, 12, 12, 3)
+
     ## Version History
     * v0: initial release.
     """

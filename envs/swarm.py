@@ -52,6 +52,25 @@ class Swarm(BatchedGame):
     plentiful by default so that the reward is dense: with ``n_food=4`` an early PPO run (U-Net, grid
     observations, 300k steps, one seed) gained only +1 over random; with 8 it gained +5, still climbing.
 
+    ## Registered Configurations
+    * ``pixelarena/Swarm-v0``: ``pixelarena.make("Swarm")``, ``gym.make("pixelarena/Swarm-v0")``; the batched
+      vector env with ``pixelarena.make_vec("Swarm", num_envs=N)``.
+    * Presets (``agents/run/presets.py``): ``swarm-unet``, ``swarm-cnn``, ``swarm-impala``, ``swarm-mlp``; default
+      encoder ``unet`` on pixels.
+
+    ## Examples
+    >>> import pixelarena
+    >>> pixelarena.make("Swarm", obs="pixels").observation_space.shape
+    (12, 12, 3)
+    >>> pixelarena.make("Swarm", obs="grid").observation_space.shape
+    (3, 12, 12)
+    >>> pixelarena.make("Swarm", obs="vector").observation_space.shape
+    (45,)
+    >>> env = pixelarena.make_vec("Swarm", num_envs=4)
+    >>> observations, infos = env.reset(seed=0)
+    >>> observations.shape
+    (4, 12, 12, 3)
+
     ## Version History
     * v0: initial release.
     """

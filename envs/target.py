@@ -50,6 +50,25 @@ class Target(BatchedGame):
     PPO on pixels, a small fully convolutional policy (one logit per cell) reached about 80 in 300k steps,
     while a CNN with a flattened readout to a linear head was still at random level after 400k.
 
+    ## Registered Configurations
+    * ``pixelarena/Target-v0``: ``pixelarena.make("Target")``, ``gym.make("pixelarena/Target-v0")``; the batched
+      vector env with ``pixelarena.make_vec("Target", num_envs=N)``.
+    * Presets (``agents/run/presets.py``): ``target-unet``, ``target-cnn``, ``target-impala``, ``target-mlp``;
+      default encoder ``unet`` on pixels.
+
+    ## Examples
+    >>> import pixelarena
+    >>> pixelarena.make("Target", obs="pixels").observation_space.shape
+    (12, 12, 3)
+    >>> pixelarena.make("Target", obs="grid").observation_space.shape
+    (2, 12, 12)
+    >>> pixelarena.make("Target", obs="vector").observation_space.shape
+    (15,)
+    >>> env = pixelarena.make_vec("Target", num_envs=4)
+    >>> observations, infos = env.reset(seed=0)
+    >>> observations.shape
+    (4, 12, 12, 3)
+
     ## Version History
     * v0: initial release.
     """

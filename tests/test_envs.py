@@ -268,3 +268,23 @@ def test_every_human_input_gives_a_valid_action(name: str) -> None:
         env.step(action)
     if not game.HUMAN_KEYS:
         assert human.handle(events[-1]) == 2 * 8 + 5  # row 2, column 5
+
+
+@pytest.mark.parametrize("name", GAMES)
+def test_each_games_docstring_examples_run_and_name_its_presets(name: str) -> None:
+    """The Examples block (make, the observation shape per mode, make_vec) runs as written, and Registered
+    Configurations names the game's presets and default encoder as agents/run/presets.py has them."""
+    import doctest
+
+    from pixelarena.agents.run.presets import DEFAULT_ENCODER, PRESETS
+
+    game = envs.GAMES[name]
+    finder, runner = doctest.DocTestFinder(recurse=False), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    (test,) = finder.find(game, name)
+    assert len(test.examples) >= 5, "an Examples block: make, each mode's shape, make_vec"
+    result = runner.run(test)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {name}'s docstring failed"
+    configurations = game.__doc__.split("## Registered Configurations")[1].split("## Examples")[0]
+    named = re.findall(r"``([a-z0-9-]+)``", configurations.split("Presets")[1])
+    assert named[:-1] == [preset for preset, p in PRESETS.items() if p.env == name]
+    assert named[-1] == DEFAULT_ENCODER[name] and f"pixelarena/{name}-v0" in configurations

@@ -12,6 +12,7 @@ import imageio.v2 as imageio
 import pygame
 import pytest
 
+from pixelarena import envs
 from pixelarena.envs.human import play_human
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ def test_unknown_env_is_one_line_and_exit_code_2() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "play.py: error: unknown env 'Snak': expected one of Chase, Target, Swarm, Snake or a registered Gymnasium "
+        f"play.py: error: unknown env 'Snak': expected one of {', '.join(envs.GAMES)} or a registered Gymnasium "
         "id; did you mean 'Snake'?"
     ]
 

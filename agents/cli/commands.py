@@ -162,13 +162,14 @@ def run_sweep(args: SweepArgs) -> None:
 
 def run_demos(args: DemosArgs) -> None:
     """Record the scripted policy's play as demonstrations (agents/demos/record.py)."""
+    from pixelarena import envs
     from pixelarena.agents.checks import parse_kwargs, parse_steps
     from pixelarena.agents.demos.record import record_scripted
     from pixelarena.agents.environments.env_spec import EnvSpec
 
     spec = EnvSpec.parse(args.env)  # an unknown name fails here, naming the nearest game
     if spec.game is None:
-        raise ValueError(f"demonstrations are recorded on pixelarena's games (Chase, Target, Swarm, Snake), not "
+        raise ValueError(f"demonstrations are recorded on pixelarena's games ({', '.join(envs.GAMES)}), not "
                          f"{args.env}")  # fmt: skip
     steps = parse_steps(args.steps)
     if args.n_envs <= 0:
@@ -196,7 +197,9 @@ def _check_record_demos(args: PlayArgs) -> None:
         raise ValueError("--record-demos records your play: add --human (pixelarena demos records the scripted "
                          "policy)")  # fmt: skip
     if args.run is None and builtin_game(args.env) is None:
-        raise ValueError(f"--record-demos records pixelarena's games (Chase, Target, Swarm, Snake), not {args.env}")
+        from pixelarena import envs
+
+        raise ValueError(f"--record-demos records pixelarena's games ({', '.join(envs.GAMES)}), not {args.env}")
     if not has_display():
         raise ValueError("--record-demos records your play in a window: no display was found")
 

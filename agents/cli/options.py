@@ -97,7 +97,7 @@ class DemosArgs:
     dir: tyro.conf.Positional[Annotated[Path, tyro.conf.arg(metavar="DIR")]]
     """The directory to write the recording into (made if missing)."""
     env: str = "Chase"
-    """The game: Chase, Target, Swarm or Snake."""
+    """The game: one of pixelarena's (pixelarena list names them)."""
     policy: Literal["scripted"] = "scripted"
     """Who plays: the game's scripted policy."""
     steps: str = "50k"
@@ -148,7 +148,7 @@ class PlayArgs:
     human: bool = False
     """Play yourself: without RUN, --env with no agent; with RUN, start in human takeover (h toggles it)."""
     env: str = "Chase"
-    """Without RUN: the game (Chase, Target, Swarm, Snake) or a registered Gymnasium id."""
+    """Without RUN: the game (pixelarena list names them) or a registered Gymnasium id."""
     policy: Literal["random", "scripted"] = "scripted"
     """Without RUN or --human: who plays, a uniformly random policy or the game's scripted policy."""
     size: Annotated[int | None, default("the game's")] = None

@@ -84,7 +84,7 @@ class DemoHeader:
     """What a demonstration file says about itself (its JSON header, without format, version and digests)."""
 
     env: str
-    """The game's name (Chase, Target, Swarm, Snake)."""
+    """The game's name (a name of ``envs.GAMES``)."""
     settings: dict[str, Any]
     """Every game setting (:func:`game_settings`): size, object counts, cell_px, max_steps, ..."""
     modes: tuple[str, ...]

@@ -31,7 +31,7 @@ class CompareArgs(RunOptions):
     (report.md and plots in the comparison folder). Run the same command again to continue an interrupted one."""
 
     env: Annotated[str | None, default("none; required without --suite")] = None
-    """Game to compare on (Chase, Target, Swarm, Snake, or any env train takes)."""
+    """Game to compare on (pixelarena list names them), or any env train takes."""
     encoders: Annotated[tuple[str, ...], default("none; required without --suite")] = ()
     """Encoder specs encoder[+key=value...][:obs], comma- or space-separated, e.g. mlp:vector,mlp:pixels,cnn,unet
     or cnn+stem=rgb:pixels; obs defaults to the encoder's preset, else the game's default."""

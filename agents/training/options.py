@@ -80,13 +80,13 @@ class TrainArgs(RunOptions):
     """Train a PPO agent. Unset options come from the preset (see agents/run/presets.py)."""
 
     env: Annotated[str | None, default("the preset's game, else Chase")] = None
-    """Game (Chase, Target, Swarm, Snake), a Gymnasium id, module:Class, or an Atari id (ALE/Breakout-v5)."""
+    """Game (pixelarena list names them), a Gymnasium id, module:Class, or an Atari id (ALE/Breakout-v5)."""
     encoder: Annotated[str | None, FROM_PRESET] = None
     """Encoder: mlp, cnn, impala, unet, or sets (Deep Sets over the rows of obs entities)."""
     obs: Annotated[str | None, FROM_PRESET] = None
-    """Observation mode of built-in games: pixels, grid, vector or entities (Chase, Snake: objects relative to the
-    player, nearest first). For an env with a Dict observation: the keys to observe, comma-separated (MiniGrid's
-    default: image,direction)."""
+    """Observation mode of built-in games: pixels, grid, vector or entities (games with a player: objects relative
+    to the player, nearest first). For an env with a Dict observation: the keys to observe, comma-separated
+    (MiniGrid's default: image,direction)."""
     preset: Annotated[str | None, default("<game>-<encoder> when one exists")] = None
     """Preset name, e.g. quickstart or chase-impala, or a preset file written by pixelarena sweep
     (best_preset.json)."""
