@@ -200,7 +200,7 @@ def test_suite_report_sets_the_claim_arm_against_the_strongest_state_arm(tmp_pat
         make_run(steps, "mlp", "entities", seed, entities)
         cnn_dir = make_run(steps, "cnn", "pixels", seed, cnn)  # the suite's claim arm sees pixels from the player
         config = json.loads((cnn_dir / "config.json").read_text())
-        config["env_kwargs"] = {"view": "ego", "view_radius": None}
+        config["env_kwargs"] = {"view": "ego", "view_radius": 5}
         (cnn_dir / "config.json").write_text(json.dumps(config))
         # Given the cnn's seconds, the entity MLP takes more steps and beats it.
         run_dir = make_run(timed, "mlp", "entities", seed, 7.0, last_step=2 * STEPS)
@@ -209,8 +209,8 @@ def test_suite_report_sets_the_claim_arm_against_the_strongest_state_arm(tmp_pat
     text = write_report(tmp_path).read_text()
     summary = text[text.index("## The claim, game by game") :]
     # At equal steps the strongest state arm is mlp:entities (IQM 2 against 0): every cnn seed beats every one.
-    assert "| cnn:pixels@ego | 4 | +4.50 (+3.00 .. +6.00) | 1.00 (1.00 .. 1.00) |" in summary
-    assert "Equal env steps: cnn:pixels@ego +4.50 against mlp:entities +2.00 (IQM gap +2.50)" in summary
+    assert "| cnn:pixels@ego5 | 4 | +4.50 (+3.00 .. +6.00) | 1.00 (1.00 .. 1.00) |" in summary
+    assert "Equal env steps: cnn:pixels@ego5 +4.50 against mlp:entities +2.00 (IQM gap +2.50)" in summary
     assert "P(improvement) 1.00 (1.00 .. 1.00): the claim holds." in summary
     # At equal seconds the entity MLP's timed runs (+7) are the strongest, and every one beats the cnn.
     assert "| mlp:entities | 4 | +2.00 (+2.00 .. +2.00) | - | +7.00 (+7.00 .. +7.00) | - | 8,192 |" in summary
