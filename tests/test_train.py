@@ -4,6 +4,7 @@ safe checkpoint loading, W&B offline, bad input."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -55,6 +56,11 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
     assert [r["step"] for r in rows] == list(range(256, 2049, 256))
     assert all("charts/sps" in r and "wall_time" in r for r in rows)
     assert "losses/value_loss" in rows[-1] and "charts/episode_return" in rows[-1]
+    # Every update's approx KL (SB3 hands it as a numpy scalar), and the entropy itself, positive: Chase's five
+    # moves give at most log 5, and PPO from a near-uniform start stays close to it over 2k steps.
+    updates = [r for r in rows if "losses/clip_fraction" in r]
+    assert updates and all(r["losses/approx_kl"] >= 0 for r in updates)
+    assert all(1.0 < r["losses/entropy"] <= math.log(5) + 1e-6 for r in updates), [r["losses/entropy"] for r in updates]
     assert load_checkpoint(run / "model.safetensors").step == 2048
     facts = json.loads((run / "facts.json").read_text())
     assert facts["params"] > 0 and facts["receptive_field"] > 0
@@ -70,7 +76,7 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
     assert first["stochastic"] is True and first["returns"] == second["returns"], "sampled play is seeded by --seed"
     bigger = pixelarena("eval", str(run), "--episodes", "3", "--env-kwargs", "size=16", "n_enemies=5", "--json")
     assert bigger.returncode == 0, bigger.stderr
-    assert json.loads(bigger.stdout)["env_kwargs"] == {"size": 16, "n_enemies": 5}
+    assert json.loads(bigger.stdout)["env_kwargs"] == {"view": "ego", "view_radius": 5, "size": 16, "n_enemies": 5}
 
 
 def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from stable_baselines3.common.logger import KVWriter
 
-# stable-baselines3 logger key -> metrics name.
+# stable-baselines3 logger key -> metrics name (CleanRL's names, with CleanRL's meaning and sign).
 RENAMES = {
     "rollout/ep_rew_mean": "charts/episode_return",
     "rollout/ep_len_mean": "charts/episode_length",
@@ -24,13 +25,17 @@ RENAMES = {
     "train/learning_rate": "charts/learning_rate",
     "train/value_loss": "losses/value_loss",
     "train/policy_gradient_loss": "losses/policy_loss",
-    "train/entropy_loss": "losses/entropy",
+    "train/entropy_loss": "losses/entropy",  # SB3 logs the entropy loss, -entropy: written with its sign flipped
     "train/approx_kl": "losses/approx_kl",
     "train/clip_fraction": "losses/clip_fraction",
     "train/explained_variance": "losses/explained_variance",
     "train/loss": "losses/loss",
     "eval/greedy_return": "charts/greedy_return",  # --eval-every (agents/training/best_policy.py)
 }
+
+
+NEGATED = ("train/entropy_loss",)
+"""SB3 keys whose value is the negative of what their metrics name means (the entropy loss is -entropy)."""
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
@@ -85,9 +90,11 @@ class MetricsWriter(KVWriter):
     def write(self, key_values: dict[str, Any], key_excluded: dict[str, Any], step: int = 0) -> None:
         row: dict[str, Any] = {"step": int(step), "wall_time": round(self.offset + time.perf_counter() - self.start, 3)}
         for key, value in key_values.items():
-            # Non-finite values (SB3's explained variance of constant returns is NaN) are left out: JSON has none.
-            if key in RENAMES and isinstance(value, int | float) and math.isfinite(value):
-                row[RENAMES[key]] = float(value)
+            # numpy scalars count (SB3 hands approx_kl as numpy.float32). Non-finite values (SB3's explained
+            # variance of constant returns is NaN) are left out: JSON has none.
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if key in RENAMES and number and math.isfinite(value):
+                row[RENAMES[key]] = -float(value) if key in NEGATED else float(value)
         self._file.write(json.dumps(row) + "\n")
         self._file.flush()
         if self.on_row is not None:
