@@ -74,8 +74,8 @@ class Suite:
 # cnn on the map's fixed frame, which must find the player before a local decision means anything.
 _LOCAL_ARMS = ("cnn:pixels@ego", "cnn:pixels@ego5", "impala:pixels@ego5", "mlp:grid@ego", "mlp:grid@ego5",
                "sets:entities", "mlp:vector", "cnn:pixels@map")  # fmt: skip
-# Snake leaves out the two arms of the whole centred view (the costliest on a CPU; Chase measures them).
-_SNAKE_ARMS = tuple(arm for arm in _LOCAL_ARMS if not arm.endswith("@ego"))
+# Snake leaves out the arms of the whole centred view and IMPALA (the costliest on a CPU; Chase measures them).
+_SNAKE_ARMS = tuple(arm for arm in _LOCAL_ARMS if not arm.endswith("@ego") and not arm.startswith("impala"))
 _LOCAL_CLAIM = "cnn:pixels@ego5"  # the presets' agent: the cnn on the 11x11 crop centred on the player
 # At equal seconds: the state-based arms faster per step than the claim arm, given the mean seconds its
 # equal-steps runs took (compare.equal_seconds): the MLP on the same crop's cells, and Deep Sets.
