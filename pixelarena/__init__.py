@@ -158,7 +158,9 @@ def load(run: str | Path, device: str = "cpu", weights: Literal["final", "best",
     Raises:
         ValueError: Not a run directory, or the weights named are missing or not the run's, in one line.
     """
+    from pixelarena.agents.checks import choose
     from pixelarena.agents.run.model import load_trained
 
+    choose("weights", weights, ["final", "best", "latest"])
     config, model = load_trained(Path(run), device, weights)
     return Agent(Path(run), config, model)

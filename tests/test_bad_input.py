@@ -93,6 +93,8 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --env-kwargs size=abc", 2, "size"),
     ("train --env-kwargs n_enemies=-1", 2, "n_enemies"),
     ("train --env-kwargs n_enemies=40 size=6", 2, "do not fit"),
+    ("train --seconds 1e308", 2, "seconds = 1e+308 cannot be recorded"),
+    ("train --max-grad-norm 1e17", 2, "max_grad_norm = 1e+17 cannot be recorded"),
     ("train --env-kwargs view=centre", 2, "view must be one of 'map', 'ego'"),
     ("train --env Chase --encoder mlp --obs vector --env-kwargs view_radius=5", 2, "add view='ego'"),
     ("train --env-kwargs view=ego view_radius=0", 2, "view_radius must be an integer between 1 and 255"),

@@ -103,3 +103,11 @@ def test_the_readme_python_example_uses_only_the_public_api() -> None:
                              [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])}  # fmt: skip
     internal = [name for name in imported if name.startswith(("pixelarena.", "agents", "envs", "nets"))]
     assert "pixelarena" in imported and not internal, internal
+
+
+def test_values_a_run_cannot_read_back_and_unknown_weights_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^seconds = 1e\+16 cannot be recorded") as error:
+        pixelarena.train(env="Chase", steps="1k", seconds=1e16, run_dir=tmp_path / "run")
+    assert "\n" not in str(error.value) and not (tmp_path / "run").exists()
+    with pytest.raises(ValueError, match="unknown weights 'bogus': choose one of final, best, latest"):
+        pixelarena.load(tmp_path, weights="bogus")  # type: ignore[arg-type]

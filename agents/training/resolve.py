@@ -4,6 +4,7 @@ then every option given). Everything that can be wrong is found here, before a r
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from pathlib import Path
 
@@ -124,7 +125,19 @@ def resolve(args: TrainArgs) -> RunConfig:
     config = _with_memory(config, args)
     # The observation mode may have come from the preset: a game is probed with the config's own.
     _check_encoder_fits(config, config.env_spec().probe() if spec.builtin else external)
+    _check_recordable(config)
     return config
+
+
+def _check_recordable(config: RunConfig) -> None:
+    """Every value the run records in config.json is one it can read back (eval, resume and load read it), checked
+    before anything is written: a one-line ValueError naming the value."""
+    try:
+        RunConfig.from_json(json.loads(json.dumps(config.to_json())))
+    except ValueError as error:
+        what = str(error).removeprefix("config.json: ").removeprefix("config.json ppo: ").split(" is not a valid")[0]
+        raise ValueError(f"{what} cannot be recorded: a run keeps only numbers it can read back, up to 2**53 "
+                         "(about 9.0e15)") from None  # fmt: skip
 
 
 def _steps(args: TrainArgs, preset: Preset | None) -> int:
