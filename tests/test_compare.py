@@ -135,7 +135,7 @@ def test_compare_report_has_a_row_per_encoder_plots_and_the_transfer_table(inter
     assert "| encoder:obs | training settings | size=8 | n_enemies=5 |" in report
     transfer = report[report.index("## Transfer") :].splitlines()
     mlp_row = next(line for line in transfer if line.startswith("| mlp:vector |"))
-    cnn_row = next(line for line in transfer if line.startswith("| cnn:grid@ego5 |"))
+    cnn_row = next(line for line in transfer if line.startswith("| cnn:grid@ego |"))
     # The vector has no map size (size=8 runs) but one slot per enemy (5 enemies: another input length);
     # the cnn's layers are all convolutional or pooled: it runs on both.
     assert mlp_row.endswith(" | n/a |") and "n/a" not in mlp_row.split(" | ")[2]
@@ -152,13 +152,13 @@ def test_rerun_of_a_finished_grid_trains_nothing(interrupted: Interrupted) -> No
 
 
 def test_a_failing_run_is_reported_and_the_others_finish(tmp_path: Path) -> None:
-    broken = tmp_path / "Chase__cnn__grid@ego5__s0" / "checkpoints"  # the cnn preset's view: the crop
+    broken = tmp_path / "Chase__cnn__grid@ego__s0" / "checkpoints"  # the cnn preset's view: centred on the player
     broken.mkdir(parents=True)
     (broken / "latest.safetensors").write_bytes(b"not a checkpoint")
     result = pixelarena("compare", "--env", "Chase", "--encoders", "mlp:vector", "cnn:grid", "--seeds", "1",
                         "--steps", "512", "--jobs", "2", "--run-dir", str(tmp_path), *TINY)  # fmt: skip
     assert result.returncode == 1, result.stderr
-    assert "1 of 2 runs failed" in result.stderr and "Chase__cnn__grid@ego5__s0 (exit 2)" in result.stderr
+    assert "1 of 2 runs failed" in result.stderr and "Chase__cnn__grid@ego__s0 (exit 2)" in result.stderr
     assert "not a readable pixelarena checkpoint" in result.stderr and "Traceback" not in result.stderr
     assert (tmp_path / "Chase__mlp__vector__s0" / "eval.json").exists()
     assert "| cnn | grid | 0/1 | n/a |" in (tmp_path / "report.md").read_text()
@@ -170,7 +170,7 @@ def test_a_failing_run_is_reported_and_the_others_finish(tmp_path: Path) -> None
         (["--encoders", "mlp,cnnn"], "unknown encoder 'cnnn': choose one of mlp, cnn, impala, unet"),
         (["--encoders", "mlp:rgb"], "unknown obs mode 'rgb': choose one of pixels, grid, vector"),
         (["--encoders", "cnn:vector"], "encoder spec 'cnn:vector' on Chase: cnn on Chase (vector obs)"),
-        (["--encoders", "cnn", "cnn:pixels"], "are the same runs (cnn:pixels@ego5)"),
+        (["--encoders", "cnn", "cnn:pixels"], "are the same runs (cnn:pixels@ego)"),
         (["--encoders", "cnn", "--eval-env-kwargs", "size=3"], "size=3 does not work on Chase"),
         (["--encoders", "cnn", "--eval-env-kwargs", "size"], "key=value1,value2"),
         (["--encoders", "cnn", "--seeds", "0"], "--seeds must be positive"),
@@ -211,8 +211,8 @@ def test_encoder_specs_carry_arguments_and_their_own_seed_counts(tmp_path: Path)
     specs = ["cnn:pixels", "cnn+stem=rgb:pixels", "mlp+hidden_sizes=(64,64):vector"]
     grid = plan_grid(CompareArgs(), "Chase", specs, "1k", 2, tmp_path / "g", "g", seeds_by_spec={specs[1]: 1})
     names = [grid.run_dir(config).name for config in grid.runs]
-    assert names == ["Chase__cnn__pixels@ego5__s0", "Chase__cnn+stem=rgb__pixels@ego5__s0",
-                     "Chase__mlp+hidden_sizes=(64,64)__vector__s0", "Chase__cnn__pixels@ego5__s1",
+    assert names == ["Chase__cnn__pixels@ego__s0", "Chase__cnn+stem=rgb__pixels@ego__s0",
+                     "Chase__mlp+hidden_sizes=(64,64)__vector__s0", "Chase__cnn__pixels@ego__s1",
                      "Chase__mlp+hidden_sizes=(64,64)__vector__s1"]  # fmt: skip
     assert [config.encoder_kwargs for config in grid.runs[:3]] == [{}, {"stem": "rgb"}, {"hidden_sizes": (64, 64)}]
     with pytest.raises(ValueError, match="seeds given for specs that are not compared: unet"):
@@ -241,7 +241,7 @@ def test_wandb_runs_share_the_comparison_group_and_carry_the_encoder_facts(
         ("mlp", "vector", 0), ("cnn", "pixels", 0), ("mlp", "vector", 1), ("cnn", "pixels", 1),
     ]  # fmt: skip
     assert all(c["config"]["params"] == 58150 and c["config"]["receptive_field"] == 9 for c in calls)
-    assert calls[1]["name"] == "Chase__cnn__pixels@ego5__s0" and calls[1]["tags"] == ["cnn:pixels@ego5"]
+    assert calls[1]["name"] == "Chase__cnn__pixels@ego__s0" and calls[1]["tags"] == ["cnn:pixels@ego"]
 
 
 @pytest.mark.slow
@@ -292,7 +292,7 @@ def test_a_folder_holding_runs_with_other_settings_is_refused(
     assert main([*common, "--batch-size", "128", "--learning-rate", "0.0005"]) == 2  # the preset's is 0.001
     stderr = capsys.readouterr().err
     assert stderr.count("\n") == 1, stderr
-    assert f"{tmp_path / 'Chase__cnn__pixels@ego5__s0'} holds a run with other settings (ppo: " in stderr, stderr
+    assert f"{tmp_path / 'Chase__cnn__pixels@ego__s0'} holds a run with other settings (ppo: " in stderr, stderr
     assert "choose another --name or --run-dir, or delete that run" in stderr
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before, "nothing changed"
 

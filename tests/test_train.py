@@ -76,7 +76,7 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
     assert first["stochastic"] is True and first["returns"] == second["returns"], "sampled play is seeded by --seed"
     bigger = pixelarena("eval", str(run), "--episodes", "3", "--env-kwargs", "size=16", "n_enemies=5", "--json")
     assert bigger.returncode == 0, bigger.stderr
-    assert json.loads(bigger.stdout)["env_kwargs"] == {"view": "ego", "view_radius": 5, "size": 16, "n_enemies": 5}
+    assert json.loads(bigger.stdout)["env_kwargs"] == {"view": "ego", "size": 16, "n_enemies": 5}
 
 
 def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:
