@@ -21,8 +21,9 @@ TINY = {"n_envs": 4, "n_steps": 32, "batch_size": 64, "n_epochs": 1, "eval_episo
 @pytest.mark.parametrize(
     ("env", "obs", "kwargs", "shape"),
     [
-        ("Chase", "grid", ("size=8",), (6, 8, 8)),  # C x H x W: stacked on the first axis
-        ("Chase", "pixels", ("size=8",), (8, 8, 6)),  # H x W x C: stacked on the last axis
+        ("Chase", "grid", ("size=8", "view=map"), (6, 8, 8)),  # C x H x W: stacked on the first axis
+        ("Chase", "pixels", ("size=8", "view=map"), (8, 8, 6)),  # H x W x C: stacked on the last axis
+        ("Chase", "pixels", ("size=8", "view=ego", "view_radius=3"), (7, 7, 6)),  # a view centred on the player
         ("Chase", "vector", ("size=8",), None),  # vectors: concatenated
         ("tests.user_envs:ChannelsLastEnv", None, (), (10, 10, 6)),
     ],

@@ -4,6 +4,7 @@ docs/layout.md draws (so the document and the code cannot drift apart)."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -128,7 +129,8 @@ def test_the_wheel_installs_one_top_level_name_beside_another_agents(tmp_path: P
     deps = sysconfig.get_paths()["purelib"]
     check = ("import agents, pixelarena, pixelarena.envs, pixelarena.agents.cli.main; print(agents.WHO, "
              "pixelarena.make('Chase').observation_space.shape, pixelarena.envs.__file__)")  # fmt: skip
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}  # nothing of a checkout
     result = subprocess.run([python, "-c", f"import sys; sys.path.append({deps!r}); {check}"], capture_output=True,
-                            text=True, timeout=300, cwd=tmp_path)  # fmt: skip
+                            text=True, timeout=300, cwd=tmp_path, env=env)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "another distribution (12, 12, 3)" in result.stdout and str(site) in result.stdout, result.stdout

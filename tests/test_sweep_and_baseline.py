@@ -174,5 +174,5 @@ def test_bench_presets_predicts_each_default_presets_training_time(monkeypatch: 
         "quickstart", "chase-cnn", "target-unet", "swarm-unet", "snake-cnn"
     ]  # fmt: skip
     quickstart = [cell.strip() for cell in lines[0].strip("|").split("|")]
-    assert PRESETS["quickstart"].steps == 560_000 and quickstart[3] == "565,248"  # whole rollouts of 128 x 64
-    assert quickstart[4:] == ["1,000", "9m25s"]
+    assert PRESETS["quickstart"].steps == 400_000 and quickstart[3] == "401,408"  # whole rollouts of 128 x 64
+    assert quickstart[4:] == ["1,000", "6m41s"]

@@ -55,6 +55,15 @@ def agents_by_head() -> dict[str, tuple]:
     return {head: _train(config) for head, config in HEADS.items()}
 
 
+def even_width(game: int, cells: int = 8, panel: int = 240, gap: int = 6) -> int:
+    """The width of a viewer frame of the run below (the chase-cnn preset's view, the whole map centred on the
+    player): the game ``game`` pixels wide, a gap, the centred view of ``2 * cells - 1`` cells scaled to the game's
+    height, the panel; even, for H.264."""
+    side = 2 * cells - 1
+    width = game + gap + side * (game // side) + panel
+    return width + width % 2
+
+
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A complete run directory from `pixelarena train`'s own code path (1k steps, short episodes)."""
@@ -271,7 +280,7 @@ def test_play_records_a_run_headless(run_dir: Path, tmp_path: Path) -> None:
     frames = imageio.mimread(out)
     assert f"Video written to {out.resolve()} ({len(frames)} frames; episode returns" in result.stdout
     assert 2 < len(frames) <= 2 * 26 + 1  # two episodes of at most 25 steps, plus the first frame
-    assert frames[0].shape[:2] == (336, 8 * 10 + 240)  # the game view and the side panel, no help line
+    assert frames[0].shape[:2] == (336, even_width(8 * 10))  # the game, what the network sees, the panel; no help
 
 
 def test_frames_for_the_training_video_have_the_panel(run_dir: Path) -> None:
@@ -280,7 +289,7 @@ def test_frames_for_the_training_video_have_the_panel(run_dir: Path) -> None:
 
     config, model = load_trained(run_dir)
     frames = agent_frames(model, config, episodes=1, max_frames=10)
-    assert 1 < len(frames) <= 10 and frames[0].shape[1] == 8 * DISPLAY_CELL_PX + 240
+    assert 1 < len(frames) <= 10 and frames[0].shape[1] == even_width(8 * DISPLAY_CELL_PX)
 
 
 @pytest.mark.parametrize(

@@ -255,7 +255,8 @@ def _default_encoder(probe: EnvProbe | None) -> str:
     return "cnn" if isinstance(space, gym.spaces.Dict) or len(space.shape) >= 2 else "mlp"
 
 
-ENCODER_ARGS_SET_BY_POLICY = ("observation_space", "channels_first", "sb3_scaled_images", "return_map")
+# Set by the policy (or, flatten, by the encoder itself), never by --encoder-kwargs.
+ENCODER_ARGS_SET_BY_POLICY = ("observation_space", "channels_first", "sb3_scaled_images", "return_map", "flatten")
 
 
 def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:
