@@ -9,7 +9,7 @@ import numpy as np
 from pixelarena.agents.reporting.markdown import ci, format_duration, signed, table
 from pixelarena.agents.reporting.records import RETURN, Group, RunRecord, iqm_with_ci
 from pixelarena.agents.reporting.stats import probability_of_improvement, probability_of_improvement_ci
-from pixelarena.agents.run.naming import encoder_label
+from pixelarena.agents.run.naming import encoder_label, view_label
 from pixelarena.agents.run.results import EvalResult, TransferFailure
 
 
@@ -38,8 +38,9 @@ def score_table(groups: list[Group]) -> str:
             score = ["n/a", "", ""]
         per_seed = " / ".join(signed(score) for score in scores) or "-"
         done = f"{len(scores)}/{len(group.runs)}"
-        rows.append([encoder_label(config), config.obs or "native", done, *score, per_seed,
-                     *_facts_cells(group), *_speed_cells(group)])  # fmt: skip
+        obs = f"{config.obs or 'native'}{view_label(config.env_kwargs)}"
+        rows.append([encoder_label(config), obs, done, *score, per_seed, *_facts_cells(group),
+                     *_speed_cells(group)])  # fmt: skip
     header = ["encoder", "obs", "seeds done", "IQM", "95% CI", "mean", "per seed", "params", "receptive field",
               "SPS", "training time"]  # fmt: skip
     return table(header, rows, right={2, 3, 5, 7, 8, 9, 10})
