@@ -161,7 +161,7 @@ def test_a_failing_run_is_reported_and_the_others_finish(tmp_path: Path) -> None
     assert "1 of 2 runs failed" in result.stderr and "Chase__cnn__grid@ego__s0 (exit 2)" in result.stderr
     assert "not a readable pixelarena checkpoint" in result.stderr and "Traceback" not in result.stderr
     assert (tmp_path / "Chase__mlp__vector__s0" / "eval.json").exists()
-    assert "| cnn | grid | 0/1 | n/a |" in (tmp_path / "report.md").read_text()
+    assert "| cnn | grid@ego | 0/1 | n/a |" in (tmp_path / "report.md").read_text()
 
 
 @pytest.mark.parametrize(
