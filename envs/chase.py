@@ -52,20 +52,12 @@ class Chase(BatchedGame):
 
     ## Examples
     >>> import pixelarena
-    >>> pixelarena.make("Chase", obs="pixels").observation_space.shape
-    (12, 12, 3)
-    >>> pixelarena.make("Chase", obs="grid").observation_space.shape
-    (3, 12, 12)
-    >>> pixelarena.make("Chase", obs="vector").observation_space.shape
-    (18,)
-    >>> pixelarena.make("Chase", obs="entities").observation_space.shape
-    (32,)
-    >>> pixelarena.make("Chase", view="ego", view_radius=5).observation_space.shape
-    (11, 11, 3)
-    >>> env = pixelarena.make_vec("Chase", num_envs=4)
-    >>> observations, infos = env.reset(seed=0)
-    >>> observations.shape
+    >>> {m: pixelarena.make("Chase", obs=m).observation_space.shape for m in ("pixels", "grid", "vector", "entities")}
+    {'pixels': (12, 12, 3), 'grid': (3, 12, 12), 'vector': (18,), 'entities': (32,)}
+    >>> pixelarena.make_vec("Chase", num_envs=4).reset(seed=0)[0].shape
     (4, 12, 12, 3)
+    >>> pixelarena.make("Chase", view="ego", view_radius=5).observation_space  # 11x11 around the player
+    Box(0, 255, (11, 11, 3), uint8)
 
     ## Version History
     * v0: initial release.

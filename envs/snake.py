@@ -75,20 +75,12 @@ class Snake(BatchedGame):
 
     ## Examples
     >>> import pixelarena
-    >>> pixelarena.make("Snake", obs="pixels").observation_space.shape
-    (12, 12, 3)
-    >>> pixelarena.make("Snake", obs="grid").observation_space.shape
-    (3, 12, 12)
-    >>> pixelarena.make("Snake", obs="vector").observation_space.shape
-    (103,)
-    >>> pixelarena.make("Snake", obs="entities").observation_space.shape
-    (198,)
-    >>> pixelarena.make("Snake", view="ego", view_radius=5).observation_space.shape
-    (11, 11, 3)
-    >>> env = pixelarena.make_vec("Snake", num_envs=4)
-    >>> observations, infos = env.reset(seed=0)
-    >>> observations.shape
+    >>> {m: pixelarena.make("Snake", obs=m).observation_space.shape for m in ("pixels", "grid", "vector", "entities")}
+    {'pixels': (12, 12, 3), 'grid': (3, 12, 12), 'vector': (103,), 'entities': (198,)}
+    >>> pixelarena.make_vec("Snake", num_envs=4).reset(seed=0)[0].shape
     (4, 12, 12, 3)
+    >>> pixelarena.make("Snake", view="ego", view_radius=5).observation_space  # 11x11 around the player
+    Box(0, 255, (11, 11, 3), uint8)
 
     ## Version History
     * v0: initial release.

@@ -60,15 +60,9 @@ class Swarm(BatchedGame):
 
     ## Examples
     >>> import pixelarena
-    >>> pixelarena.make("Swarm", obs="pixels").observation_space.shape
-    (12, 12, 3)
-    >>> pixelarena.make("Swarm", obs="grid").observation_space.shape
-    (3, 12, 12)
-    >>> pixelarena.make("Swarm", obs="vector").observation_space.shape
-    (45,)
-    >>> env = pixelarena.make_vec("Swarm", num_envs=4)
-    >>> observations, infos = env.reset(seed=0)
-    >>> observations.shape
+    >>> {m: pixelarena.make("Swarm", obs=m).observation_space.shape for m in ("pixels", "grid", "vector")}
+    {'pixels': (12, 12, 3), 'grid': (3, 12, 12), 'vector': (45,)}
+    >>> pixelarena.make_vec("Swarm", num_envs=4).reset(seed=0)[0].shape
     (4, 12, 12, 3)
 
     ## Version History

@@ -58,15 +58,9 @@ class Target(BatchedGame):
 
     ## Examples
     >>> import pixelarena
-    >>> pixelarena.make("Target", obs="pixels").observation_space.shape
-    (12, 12, 3)
-    >>> pixelarena.make("Target", obs="grid").observation_space.shape
-    (2, 12, 12)
-    >>> pixelarena.make("Target", obs="vector").observation_space.shape
-    (15,)
-    >>> env = pixelarena.make_vec("Target", num_envs=4)
-    >>> observations, infos = env.reset(seed=0)
-    >>> observations.shape
+    >>> {m: pixelarena.make("Target", obs=m).observation_space.shape for m in ("pixels", "grid", "vector")}
+    {'pixels': (12, 12, 3), 'grid': (2, 12, 12), 'vector': (15,)}
+    >>> pixelarena.make_vec("Target", num_envs=4).reset(seed=0)[0].shape
     (4, 12, 12, 3)
 
     ## Version History
