@@ -128,7 +128,7 @@ def test_compare_report_has_a_row_per_encoder_plots_and_the_transfer_table(inter
     assert f"compare: report in {interrupted.root / 'report.md'}" in interrupted.rerun.stdout
     assert "6,144 env steps per run, seeds 0, 1" in report
     rows = [line for line in report.splitlines() if line.startswith(("| mlp |", "| cnn |"))]
-    assert [row.split(" | ")[:3] for row in rows] == [["| mlp", "vector", "2/2"], ["| cnn", "grid", "2/2"]]
+    assert [row.split(" | ")[:3] for row in rows] == [["| mlp", "vector", "2/2"], ["| cnn", "grid@ego", "2/2"]]
     assert rows[0].split(" | ")[8] == "global" and rows[1].split(" | ")[8].endswith(" px")
     for name in ("final_scores.png", "curves_steps.png", "curves_wall.png"):
         assert is_a_plot(interrupted.root / name), name
