@@ -39,11 +39,10 @@ def _find_preset(args: TrainArgs) -> Preset | None:
         return load_preset_file(Path(args.preset))  # written by pixelarena sweep
     if args.preset is not None:
         return PRESETS[choose("preset", args.preset, list(PRESETS))]
-    game = EnvSpec(args.env or "Chase").game
-    if game is None:
+    spec = EnvSpec.parse(args.env or "Chase")  # one resolution of the name: a game's canonical name, or another env
+    if spec.game is None:
         return None
-    name = EnvSpec.parse(args.env or "Chase").name
-    return PRESETS.get(preset_name(name, args.encoder or DEFAULT_ENCODER.get(name, "cnn")))
+    return PRESETS.get(preset_name(spec.name, args.encoder or DEFAULT_ENCODER.get(spec.name, "cnn")))
 
 
 def _check_options(args: TrainArgs) -> None:
