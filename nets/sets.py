@@ -75,7 +75,8 @@ class SetsEncoder(PixelEncoder):
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """Returns (B, hidden_sizes[-1])."""
         x = self.read(obs)
-        table = x[:, : self.rows * self.row_features].reshape(len(x), self.rows, self.row_features)
+        # -1, not len(x): an ONNX export traces len(x) as a constant and would fix the batch size.
+        table = x[:, : self.rows * self.row_features].reshape(-1, self.rows, self.row_features)
         present = (table != 0).any(dim=2, keepdim=True)  # (B, R, 1): rows of zeros are padding
         embedded = self.row_net(table) * present
         pooled_sum = embedded.sum(dim=1)

@@ -6,6 +6,10 @@ to the new options is one line."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -15,7 +19,7 @@ import pytest
 
 from pixelarena import envs
 from pixelarena.agents.cli.main import main
-from pixelarena.agents.demos.cloning import agreement, clone
+from pixelarena.agents.demos.cloning import MAX_RETURN, agreement, clone
 from pixelarena.agents.demos.dataset import discounted_returns, load_dataset
 from pixelarena.agents.demos.demo_file import DemoFileError, read_demos, write_demos
 from pixelarena.agents.demos.record import DemoRecorder, SessionRecorder, record_scripted
@@ -336,3 +340,56 @@ def test_pixelarena_demos_writes_a_file_train_reads(tmp_path: Path, capsys: pyte
     assert zipfile.is_zipfile(path) and read_demos(path, modes=["grid"]).header.env == "Snake"
     assert main(["demos", "--env", "snake", "--steps", "300", "--n-envs", "4", "--env-kwargs", "size=8", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_recording_interrupted_while_it_is_written_leaves_no_file(tmp_path: Path, sig: signal.Signals) -> None:
+    """The signal lands while the file is compressed under its temporary name: exit 130, one line, and the
+    directory as empty as before (no hidden ``.name.npz.tmp``)."""
+    out = tmp_path / "d"
+    process = subprocess.Popen([sys.executable, "-m", "pixelarena", "demos", str(out), "--steps", "40k",
+                                "--env-kwargs", "size=8"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while not list(out.glob(".*.tmp")):
+        assert process.poll() is None, "it finished before it could be interrupted"
+        assert time.monotonic() < deadline, "the file was never written"
+        time.sleep(0.001)
+    process.send_signal(sig)
+    err = process.communicate(timeout=120)[1]
+    assert process.returncode == 130, err
+    assert err.splitlines()[-1] == "pixelarena: interrupted"
+    assert list(out.iterdir()) == []
+
+
+def test_returns_no_value_head_can_hold_stop_cloning_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rewards of 3e38 are finite float32 numbers, and a recording of them is a valid file (its checksums fit):
+    cloning refuses their returns before it trains, and no run is left half made."""
+    path, _ = record_scripted("Chase", 600, 5, 8, tmp_path / "demos", SMALL)
+    demos = read_demos(path)
+    demos.rewards = np.full_like(demos.rewards, 3e38)
+    write_demos(path, demos)
+    capsys.readouterr()
+    run = tmp_path / "run"
+    code = main(["train", *SMALL_ARGS, "--encoder", "mlp", "--obs", "entities", "--demos", str(path.parent),
+                 "--steps", "0", "--run-dir", str(run), "--threads", "1"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"discounted returns reach inf; a value head cannot learn returns beyond {MAX_RETURN:.0e}" in err
+    assert not (run / "model.safetensors").exists() and not (run / "cloning.json").exists()
+
+
+def test_a_recording_with_a_setting_the_game_lacks_is_refused_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = record_scripted("Chase", 600, 5, 8, tmp_path / "demos", SMALL)
+    _rewrite(path, lambda e: _header(e, settings={**SMALL, "bogus": 1}))
+    capsys.readouterr()
+    assert (
+        main(["train", *SMALL_ARGS, "--demos", str(path.parent), "--steps", "0", "--run-dir", str(tmp_path / "run")])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "was recorded with bogus, which Chase does not have (its settings: " in err, err

@@ -152,11 +152,19 @@ def test_the_viewer_and_the_python_api_carry_the_memory(reference: Path) -> None
     assert introspector.inspect(batch).value != first.value  # the same frame seen twice: memory moved on
     introspector.forget()
     assert introspector.inspect(batch).value == first.value
-    # The API's act carries the state; episode_start clears it.
+    # The API's act carries the state; episode_start clears it: the first frame of an episode always leaves the
+    # same memory, whatever was seen before.
     agent.act(obs, episode_start=True)
-    assert agent._actor.state is not None
+    fresh = [part.copy() for part in agent._actor.state]
     actions = [agent.act(obs) for _ in range(3)]
     assert all(np.asarray(action).shape in ((), (1,)) for action in actions)
+    assert not np.allclose(agent._actor.state[0], fresh[0])  # the memory moved on
+    agent.act(obs, episode_start=True)
+    assert all(np.array_equal(a, b) for a, b in zip(agent._actor.state, fresh, strict=True))
+    # Another batch size is another set of envs: their memory starts afresh (not the last batch's, nor an error).
+    assert agent.act(np.stack([obs] * 3)).shape == (3,)
+    agent.act(obs)
+    assert all(np.array_equal(a, b) for a, b in zip(agent._actor.state, fresh, strict=True))
 
 
 @pytest.mark.parametrize(

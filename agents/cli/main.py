@@ -75,6 +75,9 @@ def _run(runner: Callable[[Any], None], args: Any) -> int:
     except KeyboardInterrupt:
         _error("pixelarena: interrupted")
         return 130
+    except OSError as error:  # the disk or the system refused (read-only, full, permissions): not the input's fault
+        _error(f"pixelarena: {error.strerror or error}: {error.filename}" if error.filename else f"pixelarena: {error}")
+        return 1
     except Exception as error:
         failed, stopped = _failure_types()
         if isinstance(error, failed):  # the input was fine; the run could not finish (the run dir is resumable)

@@ -32,6 +32,9 @@ from torch.nn import functional as F
 from pixelarena.agents.demos.dataset import DemoDataset
 
 BATCH_SIZE = 256
+MAX_RETURN = 1e9
+"""Discounted returns beyond this are refused: float32 value heads lose them to overflow (the float32 maximum is
+3.4e38, and their squares overflow long before)."""
 HELD_OUT_EVERY = 10
 """Every tenth episode is held out to measure the clone on states it did not train on."""
 
@@ -196,6 +199,10 @@ def clone(
         batch_size: Steps per minibatch.
         log: Where progress lines go.
     """
+    largest = float(np.abs(dataset.returns.astype(np.float64)).max(initial=0.0))
+    if not np.isfinite(largest) or largest > MAX_RETURN:
+        raise ValueError(f"--demos: the demonstrations' discounted returns reach {largest:.3g}; a value head cannot "
+                         f"learn returns beyond {MAX_RETURN:.0e} (are the recorded rewards right?)")  # fmt: skip
     started, cpu_started = time.perf_counter(), time.process_time()
     train_index, held_out = split_held_out(dataset)
     batches = _Batches(policy, dataset)
@@ -216,6 +223,11 @@ def clone(
     finally:
         policy.set_training_mode(False)
     value_loss = fit_value_head(policy, batches, train_index)
+    if not (np.isfinite(policy_loss) and np.isfinite(value_loss)) or not all(
+        torch.isfinite(p).all() for p in policy.parameters()
+    ):  # PPO would start from weights that act on NaN: stop before anything is saved
+        raise ValueError(f"--demos: behaviour cloning diverged (action loss {policy_loss:.3g}, value loss "
+                         f"{value_loss:.3g}); try fewer --bc-epochs or check the recordings")  # fmt: skip
     log(f"value head fitted to the discounted returns by least squares: squared error {value_loss:.3f}")
     return CloningResult(
         demos="",

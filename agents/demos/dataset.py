@@ -62,6 +62,10 @@ def check_demos(
         header = read_header(path)
         if header.env != env:
             raise ValueError(f"--demos: {path} was recorded on {header.env}, the run plays {env}")
+        unknown = sorted(set(header.settings) - set(wanted))
+        if unknown:  # no --env-kwargs can match a setting the game does not have
+            raise ValueError(f"--demos: {path} was recorded with {', '.join(unknown)}, which {env} does not have "
+                             f"(its settings: {', '.join(sorted(wanted)) or 'none'}))")  # fmt: skip
         if header.settings != wanted:
             differ = {key: header.settings.get(key) for key in set(wanted) | set(header.settings)
                       if header.settings.get(key) != wanted.get(key)}  # fmt: skip
@@ -117,9 +121,10 @@ def discounted_returns(rewards: np.ndarray, ends: np.ndarray, gamma: float) -> n
     returns = np.zeros(len(rewards), dtype=np.float64)
     following = 0.0
     for t in range(len(rewards) - 1, -1, -1):
-        following = rewards[t] + (0.0 if ends[t] else gamma * following)
+        following = float(rewards[t]) + (0.0 if ends[t] else gamma * following)
         returns[t] = following
-    return returns.astype(np.float32)
+    with np.errstate(over="ignore"):  # returns beyond float32 become inf, which cloning refuses in one line
+        return returns.astype(np.float32)
 
 
 def load_dataset(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str, gamma: float) -> DemoDataset:

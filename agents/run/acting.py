@@ -31,6 +31,8 @@ class Actor:
         """The actions for a batch of observations; ``episode_start`` (bool per env) marks the envs whose episode
         begins with this observation (their memory is cleared), ``action_masks`` are for masked games."""
         masks = {} if action_masks is None else {"action_masks": action_masks}  # a plain policy takes no masks
+        if self.state is not None and self._batch_size(obs) != self.state[0].shape[1]:
+            self.state = None  # another batch of envs: the memory of the last one is not theirs
         actions, self.state = self.policy.predict(obs, state=self.state, episode_start=episode_start,
                                                   deterministic=deterministic, **masks)  # fmt: skip
         return actions
@@ -38,3 +40,13 @@ class Actor:
     def forget(self) -> None:
         """Start every env's memory afresh (a new batch of episodes)."""
         self.state = None
+
+    def _batch_size(self, obs: Any) -> int:
+        """How many envs ``obs`` holds (1 for a single observation, as SB3's ``predict`` reads it)."""
+        space = self.policy.observation_space
+        if isinstance(obs, dict):
+            key = next(iter(obs))
+            obs, space = obs[key], space[key]  # type: ignore[index]
+        # By the number of dimensions alone: an image may come channels-last, which the policy transposes itself.
+        obs = np.asarray(obs)
+        return len(obs) if obs.ndim > len(space.shape or ()) else 1

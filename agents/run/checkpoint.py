@@ -140,6 +140,9 @@ def load_checkpoint(path: Path) -> Checkpoint:
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
         raise CheckpointError(f"{path}: its step {step!r} is not a count of env steps")
     policy = {k.removeprefix("policy."): v for k, v in tensors.items() if k.startswith("policy.")}
+    broken = next((name for name, t in policy.items() if t.is_floating_point() and not torch.isfinite(t).all()), None)
+    if broken is not None:  # a policy with a NaN acts on NaN logits: refused here, not as a torch error later
+        raise CheckpointError(f"{path} holds weights that are not finite (NaN or inf) in {broken}; it cannot act")
     optimizer = None
     if "optimizer" in header:
         opt_tensors = {k: v for k, v in tensors.items() if k.startswith("optimizer.")}

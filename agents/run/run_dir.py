@@ -23,11 +23,14 @@ import fcntl
 import functools
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from safetensors import SafetensorError
 
 from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.metrics import read_metrics
@@ -50,9 +53,12 @@ def _new_file_mode() -> int:
 def replace_atomically(path: Path, write: Callable[[Path], None]) -> Path:
     """``write`` the file under a temporary name beside ``path``, flush it to disk, and rename it to ``path``.
 
+    Whatever stops the writer (a full or read-only disk, Ctrl-C, SIGTERM, a bug) removes the temporary file, so no
+    hidden half-written file stays behind; a clean-up that fails too (a read-only disk) never hides the first error.
+
     Raises:
-        RunWriteError: When the disk refuses (full, read-only): the temporary file is removed and ``path`` keeps
-            its previous content.
+        RunWriteError: When the disk refuses (full, read-only; safetensors' own error for them included): ``path``
+            keeps its previous content.
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -64,11 +70,26 @@ def replace_atomically(path: Path, write: Callable[[Path], None]) -> Path:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        reason = _disk_error(error)
+        if reason is None:
+            raise
         kept = "; the previous version is kept" if path.exists() else ""
-        raise RunWriteError(f"cannot write {path}: {error.strerror or error}{kept}") from None
+        raise RunWriteError(f"cannot write {path}: {reason}{kept}") from None
     return path
+
+
+def _disk_error(error: BaseException) -> str | None:
+    """What the disk said, for an error of writing a file (None for anything else). safetensors reports a full
+    disk as its own ``SafetensorError`` with the OS error in its text, not as an ``OSError``."""
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    if isinstance(error, SafetensorError):
+        found = re.search(r'(?:I/O error: |message: ")([^"(]+)', str(error))  # its text differs between versions
+        return found.group(1).strip() if found else str(error).splitlines()[0]
+    return None
 
 
 def write_text_atomically(path: Path, text: str) -> Path:
@@ -169,7 +190,11 @@ class RunDir:
         still be saving its checkpoint, e.g. after its comparison was killed), then gives up with a one-line
         ValueError.
         """
-        with open(self.path / self.LOCK, "a") as handle:
+        try:
+            handle = open(self.path / self.LOCK, "a")  # noqa: SIM115 (the ``with`` below closes it)
+        except OSError as error:
+            raise RunWriteError(f"cannot train {self.path}: its lock cannot be opened ({error.strerror})") from None
+        with handle:
             deadline = time.monotonic() + (self.LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
             while True:
                 try:

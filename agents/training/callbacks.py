@@ -10,6 +10,7 @@ import torch
 from stable_baselines3.common.callbacks import BaseCallback
 
 from pixelarena.agents.run.checkpoint import save_checkpoint
+from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.training.progress import StepBar
 from pixelarena.agents.training.resume_state import ResumeState, capture, to_tensors
@@ -48,9 +49,12 @@ class Checkpointer(BaseCallback):
     training with :class:`TrainingDiverged` when an update left non-finite weights (before they are saved)."""
 
     def __init__(self, model: Any, run: RunDir, every: int, stop: StopOnSignal, extra: dict[str, Any],
-                 best: Any | None = None) -> None:  # fmt: skip
+                 best: Any | None = None, raised: RunConfig | None = None) -> None:  # fmt: skip
+        """``raised``: the run's config with a raised step target, written to config.json once the first checkpoint
+        is safe (before that, the run on disk is the one that was resumed)."""
         super().__init__()
         self.ppo, self.run, self.every, self.stop, self.extra, self.best = model, run, every, stop, extra, best
+        self.raised = raised
         self.boundary_step = model.num_timesteps  # the weights match this step (the last rollout start)
         self.boundary_state: ResumeState | None = None  # the rest of the run's state there
         self.saved_step = self.boundary_step if run.checkpoint_file.exists() else 0
@@ -85,3 +89,7 @@ class Checkpointer(BaseCallback):
                         self.ppo.observation_space, self.ppo.action_space, self.extra,
                         to_tensors(state) if state is not None else None)  # fmt: skip
         self.saved_step = step
+        if self.raised is not None:
+            self.run.write_config(self.raised)
+            self.run.eval_file.unlink(missing_ok=True)  # unfinished again until it reaches the new target
+            self.raised = None

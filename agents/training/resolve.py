@@ -300,11 +300,12 @@ def resume_config(args: TrainArgs) -> RunConfig | None:
         if target < config.steps:
             raise ValueError(f"--steps {args.steps} is below the run's target of {config.steps:,}: a run only grows")
         if target > config.steps:
+            # Recorded in config.json (and the run marked unfinished) by the training, once a checkpoint that
+            # needs the new target is safe on disk: a resume that fails before that leaves the run as it was.
             config = dataclasses.replace(config, steps=target)
-            run.write_config(config)
-            run.eval_file.unlink(missing_ok=True)  # unfinished again until it reaches the new target
             rounded = f" (whole rollouts of {config.rollout_steps:,})" if target != parse_steps(args.steps) else ""
             print(f"{run}: step target raised to {target:,}{rounded}")
+            return config
     if run.finished:
         from pixelarena.agents.run.model import load_trained
 

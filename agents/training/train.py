@@ -69,10 +69,9 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
     """
     if config.threads:
         torch.set_num_threads(config.threads)
-    if resume:
+    if resume:  # ``config`` is the run's own, its step target perhaps raised (recorded by the first checkpoint)
         assert run_dir is not None
         run = RunDir(run_dir)
-        config = run.read_config()
     else:
         asked = config.steps
         config, run = prepare_run_dir(config, run_dir)
@@ -95,6 +94,7 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
         model.num_timesteps = start_step
         tracker_id = checkpoint.header.get("wandb_id")
         resume_state = read_resume_state(checkpoint, run.checkpoint_file)
+    raised_target = resume and config.steps != run.read_config().steps
     if resume:
         wall_offset = run.truncate_metrics(start_step)
     facts = architecture_summary(config, model)
@@ -111,7 +111,7 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     best = BestPolicy(model, config, run) if config.eval_every else None
     if resume_state is not None and not restore_state(model, resume_state, best):
         print("Resumed weights, optimizer, random streams and counters; the envs restart (their state is not saved)")
-    checkpointer = _learn(config, run, model, tracker, start_step, wall_offset, best, resume_state)
+    checkpointer = _learn(config, run, model, tracker, start_step, wall_offset, best, resume_state, raised_target)
     if checkpointer.saved_step != model.num_timesteps or not run.checkpoint_file.exists():
         checkpointer.save(model.num_timesteps)
     policy_step = model.num_timesteps
@@ -132,7 +132,7 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
 
 
 def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_step: int, wall_offset: float,
-           best: BestPolicy | None, resume_state: ResumeState | None) -> Checkpointer:  # fmt: skip
+           best: BestPolicy | None, resume_state: ResumeState | None, raised_target: bool) -> Checkpointer:  # fmt: skip
     """PPO's learn() up to the step target, with progress, metrics and checkpoints; each way it can end early
     leaves the run resumable from its last good checkpoint."""
     writer = MetricsWriter(run.metrics_file, wall_offset, on_row=tracker.log)
@@ -140,7 +140,8 @@ def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_s
     if resume_state is not None:
         restore_logger(model.logger, resume_state)
     with StopOnSignal() as stop:
-        checkpointer = Checkpointer(model, run, config.checkpoint_every, stop, {"wandb_id": tracker.run_id}, best)
+        checkpointer = Checkpointer(model, run, config.checkpoint_every, stop, {"wandb_id": tracker.run_id}, best,
+                                    config if raised_target else None)  # fmt: skip
         budget = [TimeBudget(model, config.seconds, wall_offset)] if config.seconds else []
         callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer, *([best] if best else []),
                                   *budget])  # fmt: skip
