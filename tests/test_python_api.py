@@ -62,7 +62,33 @@ def test_a_loaded_run_acts_on_its_game(run: Path) -> None:
     env.step(action)
     vec = agent.make_vec_env(num_envs=3)
     assert agent.act(vec.reset()).shape == (3,)
-    assert pixelarena.load(run, weights="latest").act(obs) in range(5)
+
+
+def test_weights_loads_the_file_it_names_and_the_actions_follow_it(run: Path, tmp_path: Path) -> None:
+    """The last checkpoint, changed to prefer one move everywhere: ``weights="latest"`` acts on it, the run's
+    final policy does not (here the two files start out alike: a 256-step run keeps its only policy twice)."""
+    import shutil
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    copy = Path(shutil.copytree(run, tmp_path / "copy"))
+    observations = pixelarena.load(copy).make_vec_env(num_envs=16).reset()
+    final_actions = pixelarena.load(copy).act(observations)
+    preferred = (int(final_actions[0]) + 1) % 5
+    latest = copy / "checkpoints" / "latest.safetensors"
+    with safe_open(str(latest), framework="pt") as handle:
+        metadata = handle.metadata()
+    tensors = load_file(str(latest))
+    tensors["policy.action_net.bias"][:] = 0.0
+    tensors["policy.action_net.bias"][preferred] = 1e4
+    save_file(tensors, str(latest), metadata=metadata)
+    agent = pixelarena.load(copy, weights="latest")
+    loaded = agent.model.policy.state_dict()["action_net.bias"]
+    assert loaded.equal(tensors["policy.action_net.bias"])
+    assert (agent.act(observations) == preferred).all()
+    assert (pixelarena.load(copy).act(observations) == final_actions).all()
+    assert final_actions[0] != preferred
 
 
 def test_training_continues_a_run_from_code(run: Path, tmp_path: Path) -> None:

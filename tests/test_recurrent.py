@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +18,12 @@ import pytest
 import torch
 from safetensors.numpy import load_file
 
-from pixelarena.agents.run.checkpoint import load_checkpoint
 from pixelarena.agents.run.config import RunConfig
 from pixelarena.agents.run.model import load_trained
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.training.options import TrainArgs
 from pixelarena.agents.training.resolve import resolve
+from tests.stopping import signal_at_checkpoint
 
 ENV = {**os.environ, "WANDB_MODE": "disabled", "TQDM_DISABLE": "1", "SDL_VIDEODRIVER": "dummy"}
 STEPS = 256
@@ -32,21 +31,6 @@ STEPS = 256
 ARGS = ["--env", "Chase", "--encoder", "cnn", "--obs", "pixels", "--env-kwargs", "size=8", "--recurrent", "--lstm-size",
         "16", "--n-envs", "4", "--n-steps", "16", "--batch-size", "32", "--checkpoint-every", "64", "--eval-every",
         "128", "--eval-episodes", "2", "--threads", "1", "--seed", "1", "--steps", str(STEPS)]  # fmt: skip
-
-
-def wait_for_checkpoint(run: Path, process: subprocess.Popen, step: int) -> None:
-    """Until the run's checkpoint has reached ``step`` (a generous deadline: the machine may be shared)."""
-    path = run / "checkpoints" / "latest.safetensors"
-    deadline = time.monotonic() + 1800
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if path.exists() and load_checkpoint(path).step >= step:
-                return
-        except ValueError:
-            pass  # caught mid-rename
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"no checkpoint at step {step} (exit {process.poll()})")
 
 
 def train(*args: str) -> subprocess.CompletedProcess:
@@ -83,11 +67,9 @@ def test_a_recurrent_run_killed_resumes_to_its_exact_target(reference: Path, tmp
     run = tmp_path / "run"
     process = subprocess.Popen([sys.executable, "-m", "pixelarena", "train", *ARGS, "--run-dir", str(run)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)  # fmt: skip
-    wait_for_checkpoint(run, process, 128)
-    process.send_signal(signal.SIGKILL)
+    signal_at_checkpoint(run, process, 128, signal.SIGKILL)
     process.communicate(timeout=600)
-    if process.returncode == 0:
-        pytest.skip("the run finished before the signal arrived")
+    assert process.returncode == -signal.SIGKILL
     assert not (run / "eval.json").exists()
     resumed = train("--resume", str(run))
     assert resumed.returncode == 0, resumed.stderr

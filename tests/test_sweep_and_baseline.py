@@ -176,3 +176,17 @@ def test_bench_presets_predicts_each_default_presets_training_time(monkeypatch: 
     quickstart = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert PRESETS["quickstart"].steps == 400_000 and quickstart[3] == "401,408"  # whole rollouts of 128 x 64
     assert quickstart[4:] == ["1,000", "6m41s"]
+
+
+@pytest.mark.slow  # rl-zoo3's own train entry point: its start-up alone takes longer than a default test should
+def test_a_tiny_real_rl_zoo3_run_reports_its_clock(tmp_path: Path) -> None:
+    """``bench --baseline``'s rl-zoo3 side for real: Chase trained by ``python -m rl_zoo3.train`` with the
+    hyperparameter file and the SolvedClock callback, capped at a few seconds; the clock's curve comes back."""
+    pytest.importorskip("rl_zoo3", reason='the zoo extra is not installed (pip install -e ".[zoo]")')
+    from pixelarena.agents.bench import zoo
+
+    run = zoo.time_to_solved_zoo(cap_seconds=3.0, threads=1, every=1024, folder=tmp_path)
+    assert run.steps >= 1024 and run.curve, run
+    assert run.curve[0][0] >= 1024 and all(len(point) == len(run.curve[0]) for point in run.curve)
+    assert (tmp_path / "logs" / "ppo").is_dir(), "rl-zoo3 wrote its own log folder"
+    assert not run.solved and run.seconds > 0

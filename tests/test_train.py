@@ -18,6 +18,7 @@ import torch
 
 from pixelarena.agents.run.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from pixelarena.agents.run.metrics import read_metrics
+from tests.stopping import wait_for_checkpoint
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
 ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
@@ -31,17 +32,6 @@ def pixelarena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 def start(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "pixelarena", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=ENV)  # fmt: skip
-
-
-def wait_for_checkpoint(run_dir: Path, process: subprocess.Popen, min_step: int, timeout: float = 120) -> None:
-    path = run_dir / "checkpoints" / "latest.safetensors"
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if path.exists() and load_checkpoint(path).step >= min_step:
-            return
-        assert process.poll() is None, process.communicate()
-        time.sleep(0.2)
-    raise AssertionError("no checkpoint in time")
 
 
 def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
@@ -74,6 +64,12 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
     assert all(s.returncode == 0 for s in sampled), sampled[0].stderr
     first, second = (json.loads(s.stdout) for s in sampled)
     assert first["stochastic"] is True and first["returns"] == second["returns"], "sampled play is seeded by --seed"
+    # A policy this close to uniform (its entropy, checked above) samples other moves than its greedy ones.
+    assert first["returns"] != out["returns"], "--stochastic samples; greedy play takes the likeliest move"
+    reseeded = json.loads(
+        pixelarena("eval", str(run), "--episodes", "6", "--stochastic", "--json", "--seed", "1").stdout
+    )
+    assert reseeded["returns"] != first["returns"], "another --seed samples other moves"
     bigger = pixelarena("eval", str(run), "--episodes", "3", "--env-kwargs", "size=16", "n_enemies=5", "--json")
     assert bigger.returncode == 0, bigger.stderr
     assert json.loads(bigger.stdout)["env_kwargs"] == {"view": "ego", "size": 16, "n_enemies": 5}
@@ -82,7 +78,7 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
 def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:
     run = tmp_path / "run"
     process = start("train", "--steps", "12k", "--run-dir", str(run), "--checkpoint-every", "1k", *TINY)
-    wait_for_checkpoint(run, process, min_step=2048)
+    wait_for_checkpoint(run, process, 2048)
     process.send_signal(signal.SIGKILL)
     process.wait()
     killed_at = load_checkpoint(run / "checkpoints" / "latest.safetensors").step
