@@ -66,10 +66,6 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
     assert first["stochastic"] is True and first["returns"] == second["returns"], "sampled play is seeded by --seed"
     # A policy this close to uniform (its entropy, checked above) samples other moves than its greedy ones.
     assert first["returns"] != out["returns"], "--stochastic samples; greedy play takes the likeliest move"
-    reseeded = json.loads(
-        pixelarena("eval", str(run), "--episodes", "6", "--stochastic", "--json", "--seed", "1").stdout
-    )
-    assert reseeded["returns"] != first["returns"], "another --seed samples other moves"
     bigger = pixelarena("eval", str(run), "--episodes", "3", "--env-kwargs", "size=16", "n_enemies=5", "--json")
     assert bigger.returncode == 0, bigger.stderr
     assert json.loads(bigger.stdout)["env_kwargs"] == {"view": "ego", "size": 16, "n_enemies": 5}
