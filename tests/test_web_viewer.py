@@ -157,6 +157,7 @@ def test_following_a_run_reloads_its_newer_checkpoint(tmp_path: Path) -> None:
     watcher = build_model(config, make_vec_env(config, 1, seed=1))
     follower = Follower(run, watcher.policy, 64, run.checkpoint_file)
     assert not follower.poll(now=0.0)  # what was on disk plays already
+    assert not follower.poll(now=0.5)  # within a second: not even looked at
     with torch.no_grad():
         for parameter in trainer.policy.parameters():
             parameter.add_(1.0)
@@ -167,6 +168,8 @@ def test_following_a_run_reloads_its_newer_checkpoint(tmp_path: Path) -> None:
     run.checkpoint_file.write_bytes(b"not a checkpoint")
     assert not follower.poll(now=20.0) and "not a readable pixelarena checkpoint" in (follower.problem or "")
     assert follower.step == 128
+    save_checkpoint(run.path / RunDir.MODEL, trainer.policy, None, 128, *spaces)  # the final policy, same step
+    assert follower.poll(now=30.0) and follower.describe() == "step 128 (model.safetensors)"
 
 
 # ------------------------------------------------------------------------------------------ the command line

@@ -67,8 +67,6 @@ class Follower:
         """Why the last changed file was not loaded, if it was not."""
         self._seen: dict[Path, tuple[int, int]] = {}
         self._next_poll = 0.0
-        for weights in FOLLOWED:  # what is on disk now is what plays: only later writes count as landing
-            self._changed(run.weights_file(weights))
 
     def _changed(self, path: Path) -> bool:
         try:
@@ -94,7 +92,8 @@ class Follower:
                 continue
             try:
                 checkpoint = load_checkpoint(path)
-                if checkpoint.step <= self.step:
+                final = weights == "final" and path != self.path  # the run's policy, at the last checkpoint's step
+                if checkpoint.step < self.step or (checkpoint.step == self.step and not final):
                     continue
                 check_spaces(checkpoint, self.policy.observation_space, self.policy.action_space, path)
                 load_policy_weights(self.policy, checkpoint)
