@@ -26,14 +26,14 @@ pytest.importorskip("aiohttp", reason="the web viewer needs the web extra: pip i
 
 from pixelarena.agents.bench.web_viewer import (  # noqa: E402
     cell_centre,
-    chase_agent_viewer,
+    chase_server,
     chromium_page,
     find_chromium,
     wait_until,
 )
 from pixelarena.agents.viewer.web.launch import game_server  # noqa: E402
 from pixelarena.agents.viewer.web.protocol import decode_frame, encode_frame, pygame_key  # noqa: E402
-from pixelarena.agents.viewer.web.server import WebViewer, free_port_after  # noqa: E402
+from pixelarena.agents.viewer.web.server import free_port_after  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
@@ -57,7 +57,7 @@ def test_in_headless_chromium_frames_change_keys_and_clicks_play_and_the_token_i
     if executable is None:
         pytest.skip("no Chromium installed (apt-get install chromium, or set PIXELARENA_CHROMIUM)")
     pytest.importorskip("playwright", reason="the browser test drives Chromium with Playwright (the dev extra)")
-    chase = WebViewer(chase_agent_viewer(overlay="saliency", speed=30.0), port=0)
+    chase = chase_server(overlay="saliency", speed=30.0)
     target = game_server("Target", port=0, seed=3)
     with chase.in_thread() as chase_url, target.in_thread() as target_url, chromium_page(executable) as page:
         refused = page.goto(_without_token(chase_url))
@@ -71,7 +71,7 @@ def test_in_headless_chromium_frames_change_keys_and_clicks_play_and_the_token_i
         page.keyboard.press("ArrowLeft")  # a game key takes over: the person's move is played
         stats = wait_until(page, lambda s: (s["facts"]["last_action"] or {}).get("by") == "you")
         assert stats["facts"]["last_action"]["name"] == "left" and stats["facts"]["human"]
-        assert "you play" in page.locator("#facts").inner_text()
+        assert "you play" in page.locator("#facts").inner_text() and "initial weights" in page.content()
         shot = page.locator("body").screenshot(path=str(tmp_path / "web-viewer.png"))
         assert shot[:8] == b"\x89PNG\r\n\x1a\n" and (tmp_path / "web-viewer.png").stat().st_size > 5000
 
@@ -103,9 +103,14 @@ def test_the_server_needs_its_token_for_the_page_the_status_and_the_socket() -> 
                     facts, frame = decode_frame(await ws.receive_bytes(timeout=20))
                     assert frame.shape == (facts["height"], facts["width"], 3) and frame.std() > 10
                     assert facts["step"] == 0 and facts["watchers"] == 1 and not facts["agent"]
-                    await ws.send_str(json.dumps({"type": "key", "key": "ArrowDown", "seq": 7}))
-                    while facts["input"] < 7:
-                        facts, _ = decode_frame(await ws.receive_bytes(timeout=20))
+                    async with session.ws_connect(base + "ws?token=secret-token") as other:  # a second tab
+                        await ws.send_str(json.dumps({"type": "key", "key": "ArrowDown", "seq": 7}))
+                        while facts["input"] < 7:
+                            facts, _ = decode_frame(await ws.receive_bytes(timeout=20))
+                        seen = {"input": 0}
+                        while seen["input"] < 7:  # the other tab sees the same game
+                            seen, _ = decode_frame(await other.receive_bytes(timeout=20))
+                        assert seen["step"] == facts["step"] and seen["watchers"] == 2
                     return facts
 
         facts = asyncio.run(play())

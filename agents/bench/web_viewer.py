@@ -83,8 +83,22 @@ def cell_centre(page: Any, facts: dict[str, Any], row: int, col: int) -> tuple[f
     return box["x"] + frame_x * box["width"] / facts["width"], box["y"] + frame_y * box["height"] / facts["height"]
 
 
-def chase_agent_viewer(run: Path | None = None, overlay: str = "none", speed: float = 8.0, scale: int = 24) -> Any:
-    """A viewer of an agent on 12x12 Chase: ``run``'s, or the chase-cnn preset's network with untrained weights."""
+UNTRAINED = "step 0 (the chase-cnn preset's network with its initial weights)"
+
+
+def chase_server(run: Path | None = None, overlay: str = "none", speed: float = 8.0, scale: int = 24) -> Any:
+    """A :class:`WebViewer` (port 0: a free one) of an agent on 12x12 Chase: ``run``'s, or the chase-cnn preset's
+    network with its initial weights (the same work per step)."""
+    from pixelarena.agents.viewer.web.server import WebViewer
+
+    viewer, weights = chase_agent_viewer(run, overlay, speed, scale)
+    return WebViewer(viewer, port=0, weights=weights)
+
+
+def chase_agent_viewer(
+    run: Path | None = None, overlay: str = "none", speed: float = 8.0, scale: int = 24
+) -> tuple[Any, str]:
+    """A viewer of an agent on 12x12 Chase (see :func:`chase_server`) and what its weights are."""
     import torch
 
     from pixelarena.agents.run.model import build_model, load_weights, make_vec_env
@@ -94,11 +108,14 @@ def chase_agent_viewer(run: Path | None = None, overlay: str = "none", speed: fl
 
     torch.set_num_threads(1)
     if run is not None:
-        config, model, _ = load_weights(run)
+        config, model, step = load_weights(run)
+        weights = f"step {step:,} (model.safetensors)"
     else:
         config = resolve(TrainArgs(env="Chase", n_envs=1, device="cpu", threads=1))
         model = build_model(config, make_vec_env(config, 1, seed=0))
-    return agent_viewer(model, config, seed=0, scale=scale, overlay=overlay, speed=speed, show_help=False)
+        weights = UNTRAINED
+    viewer = agent_viewer(model, config, seed=0, scale=scale, overlay=overlay, speed=speed, show_help=False)
+    return viewer, weights
 
 
 def encodings(frames: list[np.ndarray]) -> list[tuple[str, float, float]]:
@@ -131,14 +148,12 @@ def encodings(frames: list[np.ndarray]) -> list[tuple[str, float, float]]:
 
 def measure(run: Path | None, seconds: float, presses: int, speed: float, executable: str) -> dict[str, Any]:
     """Frames/s drawn by the page with the agent acting, then input-to-frame latencies of ``presses`` key presses."""
-    from pixelarena.agents.viewer.web.server import WebViewer
-
-    viewer = chase_agent_viewer(run, speed=speed)
+    server = chase_server(run, speed=speed)
+    viewer = server.hub.viewer
     frames = [viewer.frame()]
     for _ in range(59):
         viewer.advance()
         frames.append(viewer.frame())
-    server = WebViewer(viewer, port=0)
     with server.in_thread() as url, chromium_page(executable) as page:
         page.goto(url)
         wait_until(page, lambda stats: stats["frames"] >= 10)
