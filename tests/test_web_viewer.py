@@ -24,16 +24,16 @@ import pytest
 
 pytest.importorskip("aiohttp", reason="the web viewer needs the web extra: pip install 'pixelarena[web]'")
 
-from pixelarena.agents.bench.web_viewer import (  # noqa: E402
+from pixelarena.agents.bench.web_viewer import (
     cell_centre,
     chase_server,
     chromium_page,
     find_chromium,
     wait_until,
 )
-from pixelarena.agents.viewer.web.launch import game_server  # noqa: E402
-from pixelarena.agents.viewer.web.protocol import decode_frame, encode_frame, pygame_key  # noqa: E402
-from pixelarena.agents.viewer.web.server import free_port_after  # noqa: E402
+from pixelarena.agents.viewer.web.launch import game_server
+from pixelarena.agents.viewer.web.protocol import decode_frame, encode_frame, pygame_key
+from pixelarena.agents.viewer.web.server import free_port_after
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
@@ -77,7 +77,7 @@ def test_in_headless_chromium_frames_change_keys_and_clicks_play_and_the_token_i
 
         page.goto(target_url)
         facts = wait_until(page, lambda s: s["frames"] >= 1)["facts"]
-        rows, cols = facts["grid"]
+        _, cols = facts["grid"]
         page.mouse.click(*cell_centre(page, facts, 2, 3))
         facts = wait_until(page, lambda s: s["facts"]["last_action"] is not None)["facts"]
         assert facts["last_action"] == {"by": "you", "action": 2 * cols + 3, "name": None} and facts["step"] == 1
@@ -127,9 +127,9 @@ def test_a_taken_port_is_one_line_naming_the_next_free_one() -> None:
     first = game_server("Chase", port=0, seed=1)
     with first.in_thread():
         second = game_server("Chase", port=first.port, seed=1)
-        with pytest.raises(ValueError, match=rf"^port {first.port} on 127\.0\.0\.1 is in use: try --port \d+$"):
-            with second.in_thread():
-                pass
+        taken = rf"^port {first.port} on 127\.0\.0\.1 is in use: try --port \d+$"
+        with pytest.raises(ValueError, match=taken), second.in_thread():
+            pass
     assert free_port_after("127.0.0.1", first.port) is not None
 
 
@@ -207,13 +207,12 @@ def test_web_play_records_demonstrations_as_the_window_does(tmp_path: Path) -> N
     with server.in_thread() as url:
 
         async def play() -> None:
-            async with aiohttp.ClientSession() as session:
-                async with session.ws_connect(url.replace("/?", "/ws?")) as ws:
-                    for seq, key in enumerate(("ArrowUp", "ArrowLeft", "ArrowDown"), start=1):
-                        await ws.send_str(json.dumps({"type": "key", "key": key, "seq": seq}))
-                    facts = {"input": 0}
-                    while facts["input"] < 3:
-                        facts, _ = decode_frame(await ws.receive_bytes(timeout=20))
+            async with aiohttp.ClientSession() as session, session.ws_connect(url.replace("/?", "/ws?")) as ws:
+                for seq, key in enumerate(("ArrowUp", "ArrowLeft", "ArrowDown"), start=1):
+                    await ws.send_str(json.dumps({"type": "key", "key": key, "seq": seq}))
+                facts = {"input": 0}
+                while facts["input"] < 3:
+                    facts, _ = decode_frame(await ws.receive_bytes(timeout=20))
 
         asyncio.run(play())
     (path,) = (tmp_path / "demos").iterdir()
