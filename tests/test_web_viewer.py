@@ -235,3 +235,18 @@ def test_play_web_serves_with_its_token_and_ctrl_c_ends_it_in_one_line() -> None
     finally:
         process.kill()
     assert process.returncode == 130 and out.strip() == "Web viewer stopped." and err == ""
+
+
+def test_sampling_draws_each_entry_from_its_probabilities_and_never_a_masked_action() -> None:
+    from pixelarena.agents.viewer.controls import Controls, Key, ViewerState
+    from pixelarena.agents.viewer.introspect import Insight
+
+    probs = np.array([[0.7, 0.3, 0.0], [0.0, 0.0, 1.0]])
+    insight = Insight("cells", probs, probs > 0, np.array([0, 2]), 0.0)
+    rng = np.random.default_rng(0)
+    draws = np.array([insight.sample(rng) for _ in range(2000)])
+    assert draws.dtype == np.int64 and set(draws[:, 1]) == {2} and set(draws[:, 0]) == {0, 1}
+    assert abs((draws[:, 0] == 0).mean() - 0.7) < 0.05
+    flat = Insight("discrete", probs[:1], probs[:1] > 0, np.array([0]), 0.0)
+    assert isinstance(flat.sample(rng), int)
+    assert not Controls().handle(ViewerState(), Key("g")).greedy  # g switches the agent to sampling
