@@ -4,10 +4,13 @@ a person plays (``play.py --env GAME --human --web``), built as the window build
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pixelarena.agents.viewer.controls import DEFAULT_SPEED
-from pixelarena.agents.viewer.viewer import Viewer
-from pixelarena.agents.viewer.web.server import DEFAULT_HOST, DEFAULT_PORT, WebViewer
+from pixelarena.agents.viewer.web.protocol import DEFAULT_HOST, DEFAULT_PORT
+
+if TYPE_CHECKING:  # aiohttp is imported once it is known to be installed (check_web_installed)
+    from pixelarena.agents.viewer.web.server import WebViewer
 
 
 def check_web_installed() -> None:
@@ -51,6 +54,8 @@ def run_server(
     from pixelarena.agents.viewer.web.follow import Follower, wait_for_weights
 
     check_web_installed()
+    from pixelarena.agents.viewer.web.server import WebViewer
+
     run = RunDir(run_dir)
     if follow:
         run.read_config()  # not a run: one line now, not a wait for ever
@@ -87,6 +92,9 @@ def game_server(
     from pixelarena.agents.viewer.session import BuiltinSession
 
     check_web_installed()
+    from pixelarena.agents.viewer.viewer import Viewer
+    from pixelarena.agents.viewer.web.server import WebViewer
+
     spec = EnvSpec.parse(env)
     if spec.game is None:
         raise ValueError(f"--human --web plays pixelarena's games ({', '.join(envs.GAMES)}), not {env}")

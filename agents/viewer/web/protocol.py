@@ -15,6 +15,10 @@ from typing import Any
 
 import numpy as np
 
+DEFAULT_HOST = "127.0.0.1"
+"""Where the server listens unless ``--host`` says otherwise: this machine only."""
+DEFAULT_PORT = 8765
+
 ZLIB_LEVEL = 1
 """The fastest level: the frames are flat colours, so higher levels save little (measured) and cost more time."""
 

@@ -27,9 +27,8 @@ from aiohttp import WSMsgType, web
 from pixelarena.agents.viewer.viewer import Viewer
 from pixelarena.agents.viewer.web.follow import Follower
 from pixelarena.agents.viewer.web.hub import MAX_FPS, Hub
+from pixelarena.agents.viewer.web.protocol import DEFAULT_HOST, DEFAULT_PORT
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
 PAGE = Path(__file__).with_name("index.html")
 MAX_INPUT_BYTES = 4096
 """Input messages are a few dozen bytes: anything larger is refused (a page never sends one)."""
