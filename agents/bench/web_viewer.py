@@ -158,9 +158,11 @@ def measure(run: Path | None, seconds: float, presses: int, speed: float, execut
         page.goto(url)
         wait_until(page, lambda stats: stats["frames"] >= 10)
         page.wait_for_timeout(2000)  # warm up
-        start_frames, start = page_stats(page)["frames"], time.monotonic()
+        start_frames, start, start_made = page_stats(page)["frames"], time.monotonic(), server.hub.frames
         page.wait_for_timeout(seconds * 1000)
-        fps = (page_stats(page)["frames"] - start_frames) / (time.monotonic() - start)
+        elapsed = time.monotonic() - start
+        fps = (page_stats(page)["frames"] - start_frames) / elapsed
+        made = (server.hub.frames - start_made) / elapsed
         page.locator("#frame").focus()
         page.keyboard.press("h")  # the person plays: each arrow is one step of Chase, with its own frame
         for index in range(presses):
@@ -168,7 +170,7 @@ def measure(run: Path | None, seconds: float, presses: int, speed: float, execut
             wait_until(page, lambda stats, n=index + 1: len(stats["latencies"]) >= n + 1)  # the h press's too
             page.wait_for_timeout(100)
         latencies = page_stats(page)["latencies"][1:]
-    return {"fps": fps, "latencies": latencies, "encodings": encodings(frames), "frame": frames[0].shape}
+    return {"fps": fps, "made": made, "latencies": latencies, "encodings": encodings(frames), "frame": frames[0].shape}
 
 
 def main() -> None:
@@ -185,7 +187,8 @@ def main() -> None:
     latencies = sorted(result["latencies"])
     height, width = result["frame"][:2]
     print(f"frame {width}x{height} px; cores: {os.cpu_count()}")
-    print(f"frames/s drawn by the page, agent at {args.speed:g} steps/s asked: {result['fps']:.1f}")
+    print(f"frames/s drawn by the page, agent at {args.speed:g} steps/s asked: {result['fps']:.1f} (made by the "
+          f"server: {result['made']:.1f})")  # fmt: skip
     print(f"input to frame, {len(latencies)} presses: median {statistics.median(latencies):.1f} ms, "
           f"max {latencies[-1]:.1f} ms")  # fmt: skip
     print("| frame as | encode ms | kB per frame |\n|---|---:|---:|")
