@@ -123,6 +123,28 @@ def test_the_server_needs_its_token_for_the_page_the_status_and_the_socket() -> 
         assert json.loads(_get(base + "status?token=secret-token")[1])["frames"] == frames
 
 
+def test_a_key_takes_over_from_the_agent_which_takes_back_over_when_the_person_stops() -> None:
+    import aiohttp
+
+    server = chase_server(speed=30.0)
+    server.hub.takeover_idle = 0.5
+    with server.in_thread() as url:
+
+        async def play() -> list[dict]:
+            seen = []
+            async with aiohttp.ClientSession() as session, session.ws_connect(url.replace("/?", "/ws?")) as ws:
+                await ws.send_str(json.dumps({"type": "key", "key": "ArrowUp", "seq": 1}))
+                start = time.monotonic()
+                while time.monotonic() - start < 3 and not (seen and seen[-1]["input"] and not seen[-1]["human"]):
+                    seen.append(decode_frame(await ws.receive_bytes(timeout=20))[0])
+            return seen
+
+        seen = asyncio.run(play())
+    mine = [facts for facts in seen if facts["input"] == 1 and facts["human"]]
+    assert mine and mine[0]["last_action"] == {"by": "you", "action": 1, "name": "up"}
+    assert not seen[-1]["human"] and seen[-1]["status"].startswith("agent")  # the agent plays again
+
+
 def test_a_taken_port_is_one_line_naming_the_next_free_one() -> None:
     first = game_server("Chase", port=0, seed=1)
     with first.in_thread():

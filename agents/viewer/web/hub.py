@@ -54,6 +54,8 @@ class Hub:
         self.follower = follower
         self.weights = weights
         self.fps = fps
+        self.takeover_idle = TAKEOVER_IDLE_SECONDS
+        """Seconds without input after which a takeover begun by a game key or a click ends."""
         self.frames = 0
         """Frames made so far."""
         self._inputs: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -132,7 +134,7 @@ class Hub:
         if self.follower is not None and self.follower.poll(now):
             viewer.weights_changed()
             self._dirty = True
-        if self._auto_takeover and now - self._last_input > TAKEOVER_IDLE_SECONDS:
+        if self._auto_takeover and now - self._last_input > self.takeover_idle:
             self._auto_takeover = False
             if viewer.state.human:
                 viewer.set_state(human=False)  # the person stopped: the agent takes back over
