@@ -90,7 +90,10 @@ def game_view(viewer: Viewer, frame: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------- controls (pure)
 def test_help_line_lists_every_binding() -> None:
-    expected = "space pause  right step  +/- speed  o overlay  [ ] layer  h human  r reset  s screenshot  q/Esc quit"
+    expected = (
+        "space pause  right step  +/- speed  o overlay  [ ] layer  g greedy/sample  h human  r reset  s screenshot  "
+        "q/Esc quit"
+    )
     assert help_line() == expected
     keys = {key for binding in BINDINGS for key in binding.keys}
     assert keys >= {"space", "right", "+", "-", "o", "[", "]", "h", "r", "s", "q", "escape"}

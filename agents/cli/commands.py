@@ -200,8 +200,8 @@ def _check_record_demos(args: PlayArgs) -> None:
         from pixelarena import envs
 
         raise ValueError(f"--record-demos records pixelarena's games ({', '.join(envs.GAMES)}), not {args.env}")
-    if not has_display():
-        raise ValueError("--record-demos records your play in a window: no display was found")
+    if not has_display() and not args.web:
+        raise ValueError("--record-demos records your play in a window: no display was found (or add --web)")
 
 
 def run_play(args: PlayArgs) -> None:
@@ -216,6 +216,9 @@ def run_play(args: PlayArgs) -> None:
         check_video_path(args.record)  # before an episode is played, not after
     if args.record_demos is not None:
         _check_record_demos(args)
+    if args.web or args.follow:
+        _serve(args)
+        return
     if args.run is None:
         _play_game(args)
         return
@@ -237,6 +240,36 @@ def run_play(args: PlayArgs) -> None:
         record_demos=args.record_demos,
         weights=args.weights,
     )
+
+
+def _serve(args: PlayArgs) -> None:
+    """--web: the viewer in a browser tab (agents/viewer/web/)."""
+    from pixelarena.agents.viewer.web.launch import game_server, run_server, serve
+
+    if not args.web:
+        raise ValueError("--follow reloads a run's newest weights in the browser viewer: add --web")
+    if args.record is not None:
+        raise ValueError("--web serves the viewer to a browser and --record writes a video: choose one")
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be between 0 (any free port) and 65535, got {args.port}")
+    if args.run is None:
+        if args.follow:
+            raise ValueError("--follow follows a run's training: give its directory, python play.py runs/<run> "
+                             "--web --follow")  # fmt: skip
+        if not args.human:
+            raise ValueError("--web shows a run's agent (python play.py runs/<run> --web) or your play (--env GAME "
+                             "--human --web)")  # fmt: skip
+        if args.overlay != "none":
+            raise ValueError("--overlay needs a trained agent: python play.py runs/<run> --web --overlay ...")
+        server = game_server(args.env, args.host, args.port, args.seed, args.scale, args.size, args.record_demos)
+        serve(server, f"{args.env} for you to play")
+        return
+    if args.size is not None:
+        raise ValueError("--size is for --env games; a run plays on its training settings")
+    server = run_server(args.run, args.follow, args.weights, args.host, args.port, args.overlay, args.layer,
+                        0 if args.seed is None else args.seed, args.scale, args.speed, args.human, args.device,
+                        args.record_demos)  # fmt: skip
+    serve(server, f"{server.hub.viewer.title}" + (" (following its training)" if args.follow else ""))
 
 
 def _play_game(args: PlayArgs) -> None:

@@ -114,10 +114,11 @@ class DemosArgs:
 @dataclass
 class PlayArgs:
     """Watch a trained agent play in a window, with its value estimate, action probabilities and overlays
-    (action map, feature maps, saliency); record it to a video; or play a game yourself.
+    (action map, feature maps, saliency); record it to a video; or play a game yourself. With --web, the same in a
+    browser tab, for a machine without a display.
 
-    Keys in the window: space pause, right arrow single step, +/- speed, o overlay, [ ] layer, h human takeover,
-    r reset, s screenshot, q / Esc quit.
+    Keys in the window: space pause, right arrow single step, +/- speed, o overlay, [ ] layer, g greedy or sampling,
+    h human takeover, r reset, s screenshot, q / Esc quit.
     """
 
     run: tyro.conf.Positional[
@@ -159,6 +160,17 @@ class PlayArgs:
     record_demos: Annotated[Path | None, default("not recorded")] = None
     """Record the steps you play as demonstrations in this directory, one file per session, for train --demos: with
     --human the game you play; with RUN the steps you play in takeovers (h)."""
+    web: bool = False
+    """Show the viewer in a browser instead of a window (for machines without a display): serve it and print its
+    URL, with a token every request needs. Needs the web extra: pip install 'pixelarena[web]'."""
+    host: str = "127.0.0.1"
+    """With --web: the address to listen on. 127.0.0.1 keeps it on this machine; from a laptop,
+    ssh -L 8765:localhost:8765 HOST reaches it."""
+    port: int = 8765
+    """With --web: the port to listen on (in use: the next free one is suggested)."""
+    follow: bool = False
+    """With RUN and --web: play the run's newest weights (its last checkpoint, or its final policy) and reload them
+    whenever newer ones land, e.g. while it trains; waits for the first checkpoint."""
 
 
 # How --help groups each command's options: {group title: fields}, the main ones (MAIN) first, beside --help. tyro
@@ -200,6 +212,7 @@ HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
     PlayArgs: {
         MAIN: ("run", "weights", "record", "episodes", "seed", "human", "record_demos", "device"),
         "window": ("overlay", "layer", "scale", "speed"),
+        "browser": ("web", "host", "port", "follow"),
         "game": ("env", "policy", "size"),
     },
 }

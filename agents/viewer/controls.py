@@ -52,6 +52,7 @@ class ViewerState:
         paused: The agent does not step by itself.
         speed: Agent steps per second.
         human: Human takeover: keys or clicks drive the game while the agent's choice keeps showing.
+        greedy: The agent plays its most likely action; False: it samples from its probabilities (as in training).
         can_take_over: Whether ``h`` may switch human takeover (False while nobody but the person plays).
         quit: Leave the viewer.
         step_requests: Single steps asked for while paused.
@@ -68,6 +69,7 @@ class ViewerState:
     paused: bool = False
     speed: float = DEFAULT_SPEED
     human: bool = False
+    greedy: bool = True
     can_take_over: bool = True
     quit: bool = False
     step_requests: int = 0
@@ -123,13 +125,14 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(("o",), "o", "overlay", lambda s: dataclasses.replace(s, overlay=(s.overlay + 1) % len(s.overlays))),
     Binding(("]", "."), "[ ]", "layer", lambda s: _layer(s, +1)),
     Binding(("[", ","), "", "", lambda s: _layer(s, -1)),  # shown with ] above
+    Binding(("g",), "g", "greedy/sample", lambda s: dataclasses.replace(s, greedy=not s.greedy)),
     Binding(("h",), "h", "human", _take_over),
     Binding(("r",), "r", "reset", lambda s: dataclasses.replace(s, reset_requested=True)),
     Binding(("s",), "s", "screenshot", lambda s: dataclasses.replace(s, screenshot_requested=True)),
     Binding(("q", "escape"), "q/Esc", "quit", lambda s: dataclasses.replace(s, quit=True)),
 )
 """Every key of the viewer. During human takeover the game's own keys come first, except letters bound here
-and Esc, so that h, r, s, o and q keep working (and WASD's "s" takes a screenshot: use the arrows)."""
+and Esc, so that g, h, r, s, o and q keep working (and WASD's "s" takes a screenshot: use the arrows)."""
 
 _BY_KEY: dict[str, Binding] = {key: binding for binding in BINDINGS for key in binding.keys}
 _RESERVED = frozenset(key for key in _BY_KEY if key.isalpha() and len(key) == 1) | {"escape"}

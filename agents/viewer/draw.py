@@ -7,7 +7,6 @@ works with SDL's dummy video driver), so recording works on machines without one
 
 from __future__ import annotations
 
-import itertools
 from functools import lru_cache
 from typing import Any
 
@@ -95,16 +94,7 @@ def line(
     canvas: np.ndarray, start: tuple[float, float], end: tuple[float, float], color: Color, width: int = 1
 ) -> None:
     """A line from ``start`` to ``end`` (``(x, y)`` pixels), ``width`` pixels thick, clipped to the canvas."""
-    (x0, y0), (x1, y1) = start, end
-    n = int(max(abs(x1 - x0), abs(y1 - y0))) + 1
-    xs = np.rint(np.linspace(x0, x1, n)).astype(np.int64)
-    ys = np.rint(np.linspace(y0, y1, n)).astype(np.int64)
-    half = (width - 1) // 2
-    for dy in range(-half, width - half):
-        for dx in range(-half, width - half):
-            px, py = xs + dx, ys + dy
-            inside = (px >= 0) & (px < canvas.shape[1]) & (py >= 0) & (py < canvas.shape[0])
-            canvas[py[inside], px[inside]] = color
+    polyline(canvas, [start, end], color, width)
 
 
 def arrow(
@@ -126,9 +116,24 @@ def arrow(
 
 
 def polyline(canvas: np.ndarray, points: list[tuple[float, float]], color: Color, width: int = 1) -> None:
-    """Connected line segments through ``points``."""
-    for start, end in itertools.pairwise(points):
-        line(canvas, start, end, color, width)
+    """Connected line segments through ``points``, ``width`` pixels thick, clipped to the canvas.
+
+    All segments' pixels are worked out in one pass (the panel's value sparkline has ~120 segments per frame)."""
+    if len(points) < 2:
+        return
+    ends = np.asarray(points, dtype=np.float64)
+    start, stop = ends[:-1], ends[1:]
+    counts = np.abs(stop - start).max(axis=1).astype(np.int64) + 1  # one pixel per step along the longer axis
+    segment = np.repeat(np.arange(len(counts)), counts)
+    index = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    fraction = index / np.maximum(counts[segment] - 1, 1)
+    xy = np.rint(start[segment] + (stop[segment] - start[segment]) * fraction[:, None]).astype(np.int64)
+    half = (width - 1) // 2
+    for dy in range(-half, width - half):
+        for dx in range(-half, width - half):
+            px, py = xy[:, 0] + dx, xy[:, 1] + dy
+            inside = (px >= 0) & (px < canvas.shape[1]) & (py >= 0) & (py < canvas.shape[0])
+            canvas[py[inside], px[inside]] = color
 
 
 @lru_cache(maxsize=8)

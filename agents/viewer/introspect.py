@@ -61,6 +61,14 @@ class Insight:
         """The greedy action in the env's format: an int for Discrete, an int64 array for MultiDiscrete."""
         return int(self.action[0]) if self.kind in ("discrete", "click") else self.action.astype(np.int64)
 
+    def sample(self, rng: np.random.Generator) -> int | np.ndarray:
+        """An action drawn from the probabilities (each entry on its own), in the env's format like
+        :meth:`env_action`: the stochastic play of training rather than the greedy choice."""
+        cumulative = np.cumsum(self.probs, axis=1)
+        draws = rng.random(len(cumulative))[:, None] * cumulative[:, -1:]
+        action = np.minimum((cumulative <= draws).sum(axis=1), self.probs.shape[1] - 1)
+        return int(action[0]) if self.kind in ("discrete", "click") else action.astype(np.int64)
+
     def deciding(self) -> np.ndarray:
         """Indices of the entries with a real choice (more than one allowed action): Swarm's units."""
         return np.flatnonzero(self.allowed.sum(axis=1) > 1)

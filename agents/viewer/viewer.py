@@ -77,6 +77,9 @@ class Viewer:
         self._version = 0  # bumped whenever the observation changes, to know when the insight is stale
         self._cached: tuple[tuple[int, str, int], Insight] | None = None
         self._pending: int | np.ndarray | None = None  # a real-time game's next human action
+        self._rng = np.random.default_rng(0)  # the agent's draws when it samples (g) instead of playing greedily
+        self.last_played: tuple[bool, int | np.ndarray] | None = None
+        """The last action played and whether the person played it (True) or the agent (False)."""
 
     # ------------------------------------------------------------------------------------------------ input
     def handle(self, event: InputEvent) -> None:
@@ -130,7 +133,8 @@ class Viewer:
             if action is None:
                 return False
         else:
-            action = self.insight().env_action()
+            insight = self.insight()
+            action = insight.env_action() if self.state.greedy else insight.sample(self._rng)
         self._play(action)
         return True
 
@@ -141,6 +145,7 @@ class Viewer:
         self.session.recording = self.state.human  # a recorder (--record-demos) keeps the person's steps only
         starts_episode = self.session.done  # the session then starts the next episode instead of playing
         self.session.advance(action)
+        self.last_played = (self.state.human, action)
         if self.agent is not None:  # a recurrent policy's memory moves on with the game, or starts afresh
             if starts_episode:
                 self.agent.forget()
@@ -155,6 +160,10 @@ class Viewer:
 
     def _changed(self) -> None:
         self._version += 1
+
+    def weights_changed(self) -> None:
+        """The agent's weights were replaced (a newer checkpoint): what it thinks of the game is worked out anew."""
+        self._changed()
 
     def insight(self) -> Insight | None:
         """The agent on the current observation, with what the shown overlay needs (cached until it changes)."""
@@ -205,7 +214,9 @@ class Viewer:
         state = self.state
         if state.human:
             return "you play (agent's choice shown)" if self.agent is not None else "you play"
-        return "paused (right arrow steps)" if state.paused else f"agent, {state.speed:g} steps/s"
+        if state.paused:
+            return "paused (right arrow steps)"
+        return f"agent, {state.speed:g} steps/s" + ("" if state.greedy else ", sampling")
 
     def screenshot(self) -> Path:
         """Save the current frame as a PNG in ``screenshot_dir``; returns its path."""
