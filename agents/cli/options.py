@@ -175,7 +175,8 @@ HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
         "behaviour cloning": ("demos", "bc_epochs"),
         "memory": ("recurrent", "lstm_size"),
         "evaluation and checkpoint": _EVALUATION,
-        "logging": ("wandb", "wandb_project", "wandb_group", "wandb_tags"),
+        "logging": ("wandb", "wandb_project", "wandb_entity", "wandb_group", "wandb_tags", "wandb_artifacts",
+                    "tensorboard"),
     },
     CompareArgs: {
         MAIN: ("env", "encoders", "seeds", "steps", "jobs", "suite", "budget", "experiments"),
@@ -183,7 +184,7 @@ HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
         "each run's": _RUN,
         "PPO": _PPO,
         "evaluation and checkpoint": _EVALUATION,
-        "logging": ("wandb", "wandb_project"),
+        "logging": ("wandb", "wandb_project", "wandb_entity", "wandb_artifacts", "tensorboard"),
         "backend": ("backend", "address", "cpus_per_run", "gpus_per_run", "storage"),
     },
     SweepArgs: {

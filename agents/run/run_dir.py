@@ -127,6 +127,12 @@ class RunDir:
         return self.path.name
 
     @property
+    def events_dir(self) -> Path:
+        """Where TensorBoard's event files go (``train --tensorboard``): the run directory itself, so that
+        ``tensorboard --logdir runs/`` names each run by its folder."""
+        return self.path
+
+    @property
     def is_run(self) -> bool:
         """Whether a run was created here (it has a config.json)."""
         return self.config_file.is_file()
