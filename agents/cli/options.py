@@ -175,8 +175,15 @@ HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
         "behaviour cloning": ("demos", "bc_epochs"),
         "memory": ("recurrent", "lstm_size"),
         "evaluation and checkpoint": _EVALUATION,
-        "logging": ("wandb", "wandb_project", "wandb_entity", "wandb_group", "wandb_tags", "wandb_artifacts",
-                    "tensorboard"),
+        "logging": (
+            "wandb",
+            "wandb_project",
+            "wandb_entity",
+            "wandb_group",
+            "wandb_tags",
+            "wandb_artifacts",
+            "tensorboard",
+        ),
     },
     CompareArgs: {
         MAIN: ("env", "encoders", "seeds", "steps", "jobs", "suite", "budget", "experiments"),

@@ -137,7 +137,8 @@ def plan_grid(
         check_variants(config, variants)
         count = seeds_by_spec.pop(spec.text, seeds)
         # One W&B group per arm, so that W&B's grouping averages an arm's seeds into one line.
-        config = dataclasses.replace(config, comparison=comparison, wandb_group=f"{comparison}/{label}", wandb_tags=(label,))
+        group = f"{comparison}/{label}"
+        config = dataclasses.replace(config, comparison=comparison, wandb_group=group, wandb_tags=(label,))
         configs.append((config.rounded(), count))
     if seeds_by_spec:
         raise ValueError(f"seeds given for specs that are not compared: {', '.join(seeds_by_spec)}")

@@ -14,9 +14,9 @@ from pixelarena.agents.checks import check_keys, choose, keyword_names, parse_kw
 from pixelarena.agents.environments.env_spec import EnvProbe, EnvSpec
 from pixelarena.agents.run.config import SCHEDULES, VEC_ENVS, PPOSettings, RunConfig, round_up
 from pixelarena.agents.run.model import pick_device
-from pixelarena.agents.run.tensorboard_events import check_tensorboard
 from pixelarena.agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
 from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.run.tensorboard_events import check_tensorboard
 from pixelarena.agents.training.options import TrainArgs
 from pixelarena.envs.views import VIEW_MODES
 from pixelarena.nets import ENCODER_ALIASES, ENCODERS, encoder_class

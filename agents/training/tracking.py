@@ -37,6 +37,11 @@ def _has_wandb_key() -> bool:
     return bool(os.environ.get("WANDB_API_KEY")) or (netrc.exists() and "api.wandb.ai" in netrc.read_text())
 
 
+def wandb_mode() -> str:
+    """WANDB_MODE when set, else online with a W&B login and offline without one."""
+    return os.environ.get("WANDB_MODE") or ("online" if _has_wandb_key() else "offline")
+
+
 def start_wandb_run(project: str | None, entity: str | None, folder: Path, tags: tuple[str, ...] = (),
                     **kwargs: Any) -> Any:  # fmt: skip
     """``wandb.init`` as pixelarena calls it for a training run or a comparison: online with a login, else offline;
@@ -49,7 +54,7 @@ def start_wandb_run(project: str | None, entity: str | None, folder: Path, tags:
         entity=entity,  # None: WANDB_ENTITY, else the login's default
         tags=list(dict.fromkeys([*env_tags, *tags])) or None,  # wandb.init's tags would replace WANDB_TAGS
         dir=None if os.environ.get("WANDB_DIR") else str(folder),
-        mode=os.environ.get("WANDB_MODE") or ("online" if _has_wandb_key() else "offline"),
+        mode=wandb_mode(),
         settings=wandb.Settings(init_timeout=60),
         **kwargs,
     )
@@ -102,8 +107,9 @@ class Tracker:
     @property
     def identity(self) -> dict[str, str | None]:
         """What the checkpoint keeps so that a resume continues this W&B run."""
-        return {"wandb_id": None, "wandb_name": None} if self.run is None else {"wandb_id": self.run.id,
-                                                                                 "wandb_name": self.run.name}  # fmt: skip
+        if self.run is None:
+            return {"wandb_id": None, "wandb_name": None}
+        return {"wandb_id": self.run.id, "wandb_name": self.run.name}
 
     @classmethod
     def start(cls, config: RunConfig, run_dir: Path, facts: dict[str, Any], device: str,
@@ -113,8 +119,6 @@ class Tracker:
         if not config.wandb:
             return cls()
         try:
-            import wandb
-
             resume_id = (resume or {}).get("wandb_id")
             run = start_wandb_run(
                 config.wandb_project,
@@ -124,7 +128,7 @@ class Tracker:
                 group=config.wandb_group,  # None: WANDB_RUN_GROUP
                 job_type=JOB_TYPE,
                 name=(resume or {}).get("wandb_name") or run_title(run_dir.name),
-                id=resume_id or wandb.util.generate_id(),
+                id=resume_id,  # None: a new run, W&B draws its id
                 resume="allow" if resume_id else None,
                 config=wandb_config(config, facts, device),
             )
@@ -160,7 +164,8 @@ class Tracker:
         if line:
             print(line)
 
-    def finish_with(self, result: Any, model: Any, config: RunConfig, run: RunDir, best: tuple[int, float] | None) -> None:
+    def finish_with(self, result: Any, model: Any, config: RunConfig, run: RunDir,
+                    best: tuple[int, float] | None) -> None:  # fmt: skip
         """Log the evaluation, the best greedy return (``best``: its step and score, with --eval-every), a short
         video of the trained agent and, with --wandb-artifacts, the model; then close the run."""
         if self.run is None:
