@@ -29,8 +29,8 @@ class TensorBoardWriter:
         from torch.utils.tensorboard import SummaryWriter
 
         # A resumed run redoes the steps after its checkpoint: purge_step makes TensorBoard drop what the stopped
-        # process wrote from that step on (as metrics.jsonl is truncated there).
-        self.writer = SummaryWriter(log_dir=str(folder), purge_step=start_step or None)
+        # process wrote after it (from purge_step on), as metrics.jsonl keeps the rows up to the checkpoint's step.
+        self.writer = SummaryWriter(log_dir=str(folder), purge_step=start_step + 1 if start_step else None)
 
     def write(self, row: dict[str, Any]) -> None:
         for key, value in row.items():
