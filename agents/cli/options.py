@@ -79,10 +79,11 @@ class EvalArgs:
 @dataclass
 class ReportArgs:
     """Write report.md and PNG plots of a comparison folder from its run directories' files (compare does this
-    when it ends; run it again any time, e.g. while runs are still going)."""
+    when it ends; run it again any time, e.g. while runs are still going), or plot one run's curves."""
 
     dir: tyro.conf.Positional[Annotated[Path, tyro.conf.arg(metavar="DIR")]]
-    """A comparison folder (runs/<name>/), or a suite's folder (runs/claim-cpu/) for every comparison in it."""
+    """A comparison folder (runs/<name>/), a suite's folder (runs/claim-cpu/) for every comparison in it, or one run
+    directory (its curves.png)."""
     publish: Annotated[Path | None, default("not copied")] = None
     """Also copy the reports and plots (no weights, no logs) to this folder, e.g. docs/results/claim-cpu, headed
     by this command, the machine and the runs' dates."""

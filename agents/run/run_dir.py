@@ -93,6 +93,7 @@ class RunDir:
     CLONING = "cloning.json"
     LOG = "output.log"
     VIDEO = "agent.gif"
+    CURVES = "curves.png"
     SCREENSHOTS = "screenshots"
     LOCK = ".lock"
     LOCK_WAIT_SECONDS = 180.0
@@ -125,6 +126,11 @@ class RunDir:
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def curves_file(self) -> Path:
+        """The plot of this run's curves (`pixelarena report RUN`)."""
+        return self.path / self.CURVES
 
     @property
     def events_dir(self) -> Path:
