@@ -199,8 +199,8 @@ def test_wandb_offline_writes_a_run_with_the_agents_video(tmp_path: Path) -> Non
     assert not (run / "wandb").exists()
     (offline,) = (wandb_dir / "wandb").glob("offline-run-*")
     recorded = read_offline_run(offline)
-    line = f"W&B: offline run in {offline}; upload it with: wandb sync {offline.parent}/offline-run-*-{recorded.run.run_id}"
-    assert line in result.stdout
+    command = f"wandb sync {offline.parent}/offline-run-*-{recorded.run.run_id}"
+    assert f"W&B: offline run in {offline}; upload it with: {command}" in result.stdout
     assert (recorded.run.project, recorded.run.entity, recorded.run.run_group) == ("from-env", "team", "g")
     assert (recorded.run.job_type, list(recorded.run.tags)) == ("train", ["env-tag", "mine"])
     assert recorded.config["device"] == "cpu" and recorded.config["device_requested"] == "auto"
