@@ -18,7 +18,7 @@ import torch
 
 from pixelarena.agents.run.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from pixelarena.agents.run.metrics import read_metrics
-from tests.wandb_records import read_offline_run
+from tests.wandb_records import offline_runs, read_offline_run
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
 ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
@@ -82,7 +82,7 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
 
 def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    process = start("train", "--steps", "12k", "--run-dir", str(run), "--checkpoint-every", "1k", *TINY)
+    process = start("train", "--steps", "12k", "--run-dir", str(run), "--checkpoint-every", "1k", "--wandb", *TINY)
     wait_for_checkpoint(run, process, min_step=2048)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -98,6 +98,15 @@ def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:
     assert walls == sorted(walls)
     assert load_checkpoint(run / "model.safetensors").step == 12032
     assert load_checkpoint(run / "checkpoints" / "latest.safetensors").optimizer is not None
+    # W&B: the resume continues the killed process's run (same id, resumed); the steps it logged after the
+    # checkpoint are not logged again, so `wandb sync RUN/wandb` uploads one history in step order.
+    first, second = offline_runs(run / "wandb")
+    assert first.run.run_id == second.run.run_id and second.run.resume
+    assert first.run.display_name == second.run.display_name
+    assert second.steps[0] > max(first.steps[-1], killed_at) and second.steps[-1] == 12032
+    assert set(first.steps + second.steps) <= set(steps) and first.steps + second.steps == sorted(
+        set(first.steps + second.steps)
+    )
 
 
 def test_sigterm_saves_a_checkpoint_and_exits_130(tmp_path: Path) -> None:

@@ -35,6 +35,8 @@ def records(path: Path) -> Iterator[pb.Record]:
         if length == 0 and kind == 0:  # zero padding at the end of a block
             position += left
             continue
+        if position + 7 + length > len(data):  # the last record of a killed process, cut short
+            break
         pending += data[position + 7 : position + 7 + length]
         position += 7 + length
         if kind in (FULL, LAST):
