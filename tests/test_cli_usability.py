@@ -139,7 +139,7 @@ def test_wandb_does_not_advertise_llm_tracing(
     monkeypatch.delenv("WANDB_SILENT", raising=False)
     config = RunConfig(env="Chase", encoder="cnn", obs="pixels", steps=512, seed=0, n_envs=8, device="cpu",
                        wandb=True)  # fmt: skip
-    tracker = Tracker.start(config, tmp_path, {})
+    tracker = Tracker.start(config, tmp_path, {}, "cpu")
     assert tracker.run is not None
     tracker.finish()
     out, err = capfd.readouterr()

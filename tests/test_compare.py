@@ -11,9 +11,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from pixelarena.agents.cli.main import main
 from pixelarena.agents.experiments.grid import plan_grid, prepare_run_dirs
@@ -23,6 +23,7 @@ from pixelarena.agents.run.checkpoint import load_checkpoint
 from pixelarena.agents.run.metrics import read_metrics
 from pixelarena.agents.run.run_dir import RunDir
 from tests.test_report import is_a_plot
+from tests.wandb_records import offline_runs
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
 ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
@@ -32,7 +33,7 @@ TARGET = 6144  # 6k steps, a multiple of one rollout (8 envs x 32 steps)
 def grid_args(run_dir: Path) -> list[str]:
     return ["compare", "--env", "Chase", "--encoders", "mlp:vector,cnn:grid", "--seeds", "2", "--steps", "6k",
             "--jobs", "2", "--checkpoint-every", "512", "--eval-env-kwargs", "size=8", "n_enemies=5",
-            "--run-dir", str(run_dir), *TINY]  # fmt: skip
+            "--run-dir", str(run_dir), "--wandb", "--wandb-artifacts", "--tensorboard", *TINY]  # fmt: skip
 
 
 def pixelarena(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -118,9 +119,9 @@ def test_interrupted_grid_resumes_without_redoing_finished_runs(interrupted: Int
         assert load_checkpoint(run_dir / "model.safetensors").step == TARGET
         config = json.loads((run_dir / "config.json").read_text())
         assert config["threads"] == 1, "two jobs: one torch thread each"
-        assert config["wandb_group"] == "grid" and config["wandb_tags"][0].startswith(
-            f"{config['encoder']}:{config['obs']}"
-        )
+        label = config["wandb_tags"][0]
+        assert label.startswith(f"{config['encoder']}:{config['obs']}") and config["comparison"] == "grid"
+        assert config["wandb_group"] == f"grid/{label}", "one W&B group per arm: its seeds average into one line"
 
 
 def test_compare_report_has_a_row_per_encoder_plots_and_the_transfer_table(interrupted: Interrupted) -> None:
@@ -221,27 +222,55 @@ def test_encoder_specs_carry_arguments_and_their_own_seed_counts(tmp_path: Path)
         plan_grid(CompareArgs(), "Chase", ["cnn+stem=rgb:pixels", "cnn+stem=rgb"], "1k", 1, tmp_path, "g")
 
 
-def test_wandb_runs_share_the_comparison_group_and_carry_the_encoder_facts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What each run hands wandb.init (train calls Tracker.start with the run's facts.json contents)."""
-    import wandb
-
-    from pixelarena.agents.training.tracking import Tracker
-
-    calls: list[dict] = []
-    monkeypatch.setattr(wandb, "init", lambda **kwargs: calls.append(kwargs) or SimpleNamespace(id="x"))
-    options = CompareArgs(wandb=True, n_envs=8, n_steps=32, batch_size=128)
-    grid = plan_grid(options, "Chase", ["mlp:vector", "cnn"], "1k", 2, tmp_path / "chase-1k", "chase-1k", jobs=2)
-    facts = {"params": 58150, "receptive_field": 9}
-    for config in grid.runs:
-        Tracker.start(config, grid.run_dir(config), facts)
-    assert [call["group"] for call in calls] == ["chase-1k"] * 4
-    assert [(c["config"]["encoder"], c["config"]["obs"], c["config"]["seed"]) for c in calls] == [
-        ("mlp", "vector", 0), ("cnn", "pixels", 0), ("mlp", "vector", 1), ("cnn", "pixels", 1),
-    ]  # fmt: skip
-    assert all(c["config"]["params"] == 58150 and c["config"]["receptive_field"] == 9 for c in calls)
-    assert calls[1]["name"] == "Chase__cnn__pixels@ego__s0" and calls[1]["tags"] == ["cnn:pixels@ego"]
+def test_wandb_has_a_group_per_arm_whole_resumed_runs_and_the_comparisons_tables(interrupted: Interrupted) -> None:
+    """The W&B files of the interrupted and resumed grid, read back as `wandb sync` uploads them."""
+    arms = ["mlp:vector", "cnn:grid@ego"]
+    names, params = set(), {}
+    for run_dir in sorted(interrupted.root.glob("Chase__*")):
+        parts = offline_runs(run_dir / "wandb")
+        last = parts[-1].run
+        parts = [part for part in parts if part.run.run_id == last.run_id]  # a run stopped in W&B's start has none
+        config, rows = parts[0].config, read_metrics(run_dir / "metrics.jsonl")
+        assert config["arm"] in arms and last.run_group == f"grid/{config['arm']}" and last.job_type == "train"
+        assert config["comparison"] == "grid" and config["device"] == "cpu" and config["params"] > 0
+        assert not {"wandb", "wandb_group", "wandb_tags", "tensorboard"} & set(config)
+        assert all((part.run.display_name, part.run.run_group) == (last.display_name, last.run_group) for part in parts)
+        names.add(last.display_name)
+        params[config["arm"]] = config["params"]
+        # One run with its whole history: each part continues the last (resume), no step logged twice, every
+        # metrics.jsonl key in W&B.
+        steps = [step for part in parts for step in part.steps]
+        assert steps == [row["step"] for row in rows], run_dir.name
+        assert all(part.run.resume for part in parts[1:])
+        assert len(parts) == 1 + (run_dir.name in interrupted.stopped and interrupted.stopped[run_dir.name] > 0)
+        keys = {key for part in parts for row in part.history for key in row}
+        assert {key for row in rows for key in row} - {"step"} <= keys
+        if run_dir.name not in interrupted.finished:  # (a finished run may have been stopped in its W&B upload)
+            assert [a.type for a in parts[-1].artifacts] == ["model"], "--wandb-artifacts: the run's model"
+        # TensorBoard: the same scalars, the stopped part's steps after the checkpoint purged.
+        accumulator = EventAccumulator(str(run_dir))
+        accumulator.Reload()
+        assert [event.step for event in accumulator.Scalars("losses/entropy")] == [
+            row["step"] for row in rows if "losses/entropy" in row
+        ]
+    assert len(names) == 4, "unique run names"
+    comparisons = offline_runs(interrupted.root / "wandb")  # one per compare command that reached its report
+    assert comparisons and all((run.run.job_type, run.run.run_group) == ("compare", "grid") for run in comparisons)
+    comparison = comparisons[-1]
+    assert comparison.config["comparison"] == "grid" and comparison.config["arms"] == arms
+    table = json.loads(next((comparison.folder / "files").rglob("scores_*.table.json")).read_text())
+    assert table["columns"][:8] == ["arm", "encoder", "obs", "seeds done", "seeds", "IQM", "CI low", "CI high"]
+    assert {"params", "receptive field", "FLOPs", "SPS"} <= set(table["columns"])
+    assert [row[0] for row in table["data"]] == arms
+    assert {row[0]: row[table["columns"].index("params")] for row in table["data"]} == params
+    logged = {key.split("/")[1] for row in comparison.history for key in row if key.startswith("tables/")}
+    assert logged == {"scores", "improvement", "equal_seconds", "transfer"}
+    assert {key.split("/")[1] for key in comparison.history[0] if key.startswith("plots/")} == {
+        "final_scores", "curves_steps", "curves_wall"}  # fmt: skip
+    report = next(a for a in comparison.artifacts if a.type == "report")
+    assert {entry.path for entry in report.manifest.contents} == {"report.md", "final_scores.png", "curves_steps.png",
+                                                                  "curves_wall.png"}  # fmt: skip
+    assert f"wandb sync {interrupted.root}/*/wandb {interrupted.root}/wandb" in interrupted.rerun.stdout
 
 
 @pytest.mark.slow

@@ -305,13 +305,18 @@ def error_lines(stderr: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fails", ["init", "log"])
-def test_wandb_failing_never_stops_training(fails: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wandb_failing_never_stops_training(
+    fails: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import wandb
 
     class Broken:
-        id = "broken"
-        dir = str(tmp_path)
+        id, name, project, offline = "broken", "run", "pixelarena", True
+        dir = str(tmp_path / "files")
         summary: dict = {}
+
+        def define_metric(self, *args: object, **kwargs: object) -> None:
+            pass
 
         def log(self, *args: object, **kwargs: object) -> None:
             raise ConnectionError("the W&B service crashed")
@@ -327,6 +332,7 @@ def test_wandb_failing_never_stops_training(fails: str, tmp_path: Path, monkeypa
     monkeypatch.setattr(wandb, "init", init)
     run = train(tiny_config(wandb=True), tmp_path / "run")
     assert RunDir(run).finished
+    assert ("W&B: not tracking this run" if fails == "init" else "W&B: log failed") in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------------------------ untrusted files

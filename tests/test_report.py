@@ -215,3 +215,33 @@ def test_suite_report_sets_the_claim_arm_against_the_strongest_state_arm(tmp_pat
     # At equal seconds the entity MLP's timed runs (+7) are the strongest, and every one beats the cnn.
     assert "| mlp:entities | 4 | +2.00 (+2.00 .. +2.00) | - | +7.00 (+7.00 .. +7.00) | - | 8,192 |" in summary
     assert "the claim does not hold: mlp:entities wins." in summary
+
+
+def test_report_of_one_run_plots_its_curves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pixelarena.agents.cli.main import main
+
+    run_dir = make_run(tmp_path, "cnn", "grid", 0, 1.0)
+    rows = [{**json.loads(line), "losses/entropy": 1.5, "losses/approx_kl": 0.01}
+            for line in (run_dir / "metrics.jsonl").read_text().splitlines()]  # fmt: skip
+    (run_dir / "metrics.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["report", str(run_dir)]) == 0
+    assert f"report: {run_dir / 'curves.png'}" in capsys.readouterr().out
+    assert is_a_plot(run_dir / "curves.png") and not (run_dir / "report.md").exists()
+    (run_dir / "metrics.jsonl").write_text("")
+    assert main(["report", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "has no metrics yet" in err, err
+
+
+def test_reference_scores_are_the_games_at_its_default_settings() -> None:
+    from pixelarena.agents.reporting.references import reference_scores
+    from pixelarena.envs import GAMES
+
+    def config(env: str = "Chase", **env_kwargs: object) -> RunConfig:
+        return RunConfig(env=env, encoder="cnn", obs="pixels", steps=256, seed=0, n_envs=8, device="cpu",
+                         env_kwargs=env_kwargs)  # fmt: skip
+
+    chase = {"random": GAMES["Chase"].RANDOM_SCORE, "scripted": GAMES["Chase"].SOLVED_SCORE}
+    assert reference_scores([config(), config(view="ego", view_radius=5)]) == chase == {"random": -0.9, "scripted": 9.8}
+    assert reference_scores([config(size=20)]) == {}, "the scores are measured at the default map"
+    assert reference_scores([config(), config("Snake")]) == {} and reference_scores([config("CartPole-v1")]) == {}

@@ -19,6 +19,7 @@ import torch
 from pixelarena.agents.run.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from pixelarena.agents.run.metrics import read_metrics
 from tests.stopping import wait_for_checkpoint
+from tests.wandb_records import offline_runs, read_offline_run
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
 ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
@@ -73,7 +74,7 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
 
 def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    process = start("train", "--steps", "12k", "--run-dir", str(run), "--checkpoint-every", "1k", *TINY)
+    process = start("train", "--steps", "12k", "--run-dir", str(run), "--checkpoint-every", "1k", "--wandb", *TINY)
     wait_for_checkpoint(run, process, 2048)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -89,6 +90,15 @@ def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:
     assert walls == sorted(walls)
     assert load_checkpoint(run / "model.safetensors").step == 12032
     assert load_checkpoint(run / "checkpoints" / "latest.safetensors").optimizer is not None
+    # W&B: the resume continues the killed process's run (same id, resumed); the steps it logged after the
+    # checkpoint are not logged again, so `wandb sync RUN/wandb` uploads one history in step order.
+    first, second = offline_runs(run / "wandb")
+    assert first.run.run_id == second.run.run_id and second.run.resume
+    assert first.run.display_name == second.run.display_name
+    assert second.steps[0] > max(first.steps[-1], killed_at) and second.steps[-1] == 12032
+    assert set(first.steps + second.steps) <= set(steps) and first.steps + second.steps == sorted(
+        set(first.steps + second.steps)
+    )
 
 
 def test_sigterm_saves_a_checkpoint_and_exits_130(tmp_path: Path) -> None:
@@ -176,16 +186,38 @@ def test_bad_input_is_one_line_with_exit_code_2(args: list[str], message: str, t
 
 
 def test_wandb_offline_writes_a_run_with_the_agents_video(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    result = pixelarena("train", "--steps", "512", "--run-dir", str(run), "--wandb", "--wandb-group", "g", *TINY)
+    """W&B's environment variables hold where no option says otherwise (WANDB_DIR, WANDB_PROJECT; WANDB_TAGS
+    joined by --wandb-tags), the offline run's folder and its `wandb sync` command are printed, the summary holds
+    the best greedy return, and the config the device used, without the logging options."""
+    run, wandb_dir = tmp_path / "run", tmp_path / "wandb-dir"
+    env = {**ENV, "WANDB_DIR": str(wandb_dir), "WANDB_PROJECT": "from-env", "WANDB_TAGS": "env-tag"}
+    result = subprocess.run([sys.executable, "-m", "pixelarena", "train", "--env", "Chase", "--encoder", "mlp", "--obs",
+                             "vector", "--steps", "768", "--eval-every", "256", "--run-dir", str(run), "--wandb",
+                             "--wandb-group", "g", "--wandb-tags", "mine", "--wandb-entity", "team", *TINY],
+                            capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "W&B:" not in result.stderr, "no W&B call failed (each failure is reported once and stops tracking)"
-    offline = list((run / "wandb").glob("offline-run-*"))
-    assert len(offline) == 1 and any(offline[0].glob("*.wandb"))
+    assert not (run / "wandb").exists()
+    (offline,) = (wandb_dir / "wandb").glob("offline-run-*")
+    recorded = read_offline_run(offline)
+    command = f"wandb sync {offline.parent}/offline-run-*-{recorded.run.run_id}"
+    assert f"W&B: offline run in {offline}; upload it with: {command}" in result.stdout
+    assert (recorded.run.project, recorded.run.entity, recorded.run.run_group) == ("from-env", "team", "g")
+    assert (recorded.run.job_type, list(recorded.run.tags)) == ("train", ["env-tag", "mine"])
+    assert recorded.config["device"] == "cpu" and recorded.config["device_requested"] == "auto"
+    assert recorded.config["arm"] == "mlp:vector" and "comparison" not in recorded.config
+    assert not {"wandb", "wandb_project", "wandb_tags", "wandb_group", "threads"} & set(recorded.config)
+    greedy = [
+        row["charts/greedy_return"] for row in read_metrics(run / "metrics.jsonl") if "charts/greedy_return" in row
+    ]
+    assert recorded.metrics["charts/greedy_return"].summary.max
+    assert recorded.summary["best/greedy_return"] == max(greedy) and recorded.summary["charts/greedy_return"] == {
+        "max": max(greedy)
+    }
     # The video logged at the end (media/agent): wandb copies the file into the run's media.
-    videos = list((offline[0] / "files" / "media" / "videos").rglob("agent_*.gif"))
+    videos = list((offline / "files" / "media" / "videos").rglob("agent_*.gif"))
     assert len(videos) == 1 and videos[0].read_bytes()[:6] in (b"GIF87a", b"GIF89a"), videos
-    assert b"media/agent" in next(offline[0].glob("*.wandb")).read_bytes()
+    assert recorded.history[-1]["media/agent/_type"] == "video-file"
 
 
 @pytest.mark.parametrize("env", ["tests.user_envs:ChannelsLastEnv", "tests.user_envs:ChannelsFirstEnv"])

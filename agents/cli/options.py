@@ -79,10 +79,11 @@ class EvalArgs:
 @dataclass
 class ReportArgs:
     """Write report.md and PNG plots of a comparison folder from its run directories' files (compare does this
-    when it ends; run it again any time, e.g. while runs are still going)."""
+    when it ends; run it again any time, e.g. while runs are still going), or plot one run's curves."""
 
     dir: tyro.conf.Positional[Annotated[Path, tyro.conf.arg(metavar="DIR")]]
-    """A comparison folder (runs/<name>/), or a suite's folder (runs/claim-cpu/) for every comparison in it."""
+    """A comparison folder (runs/<name>/), a suite's folder (runs/claim-cpu/) for every comparison in it, or one run
+    directory (its curves.png)."""
     publish: Annotated[Path | None, default("not copied")] = None
     """Also copy the reports and plots (no weights, no logs) to this folder, e.g. docs/results/claim-cpu, headed
     by this command, the machine and the runs' dates."""
@@ -187,7 +188,15 @@ HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
         "behaviour cloning": ("demos", "bc_epochs"),
         "memory": ("recurrent", "lstm_size"),
         "evaluation and checkpoint": _EVALUATION,
-        "logging": ("wandb", "wandb_project", "wandb_group", "wandb_tags"),
+        "logging": (
+            "wandb",
+            "wandb_project",
+            "wandb_entity",
+            "wandb_group",
+            "wandb_tags",
+            "wandb_artifacts",
+            "tensorboard",
+        ),
     },
     CompareArgs: {
         MAIN: ("env", "encoders", "seeds", "steps", "jobs", "suite", "budget", "experiments"),
@@ -195,7 +204,7 @@ HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
         "each run's": _RUN,
         "PPO": _PPO,
         "evaluation and checkpoint": _EVALUATION,
-        "logging": ("wandb", "wandb_project"),
+        "logging": ("wandb", "wandb_project", "wandb_entity", "wandb_artifacts", "tensorboard"),
         "backend": ("backend", "address", "cpus_per_run", "gpus_per_run", "storage"),
     },
     SweepArgs: {

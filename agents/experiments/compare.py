@@ -20,6 +20,7 @@ from pixelarena.agents.experiments.ray_backend import RayResources, import_ray, 
 from pixelarena.agents.experiments.scheduler import RunsFailed, run_grids
 from pixelarena.agents.experiments.suite_report import write_report
 from pixelarena.agents.experiments.suites import SUITES, Experiment, Suite
+from pixelarena.agents.experiments.wandb_report import comparison_folders, log_comparison, sync_hint
 from pixelarena.agents.reporting.publish import check_destination, publish
 from pixelarena.agents.run.naming import spec_label
 from pixelarena.agents.run.run_dir import RunDir
@@ -50,7 +51,7 @@ def compare(args: CompareArgs) -> None:
     if args.publish is not None:
         check_destination(root, args.publish)  # before the training, not after it
     failures = train_grids([grid], args)
-    report_and_publish(root, args.publish)
+    report_and_publish(root, args)
     if failures:
         raise RunsFailed(failures, len(grid.runs))
 
@@ -66,11 +67,18 @@ def train_grids(grids: list[Grid], args: CompareArgs) -> list[str]:
     return run_grids(grids, args.jobs, job_threads(args, args.jobs))
 
 
-def report_and_publish(root: Path, dest: Path | None) -> None:
-    """Write the comparison's report; with ``dest``, copy reports and plots there too."""
+def report_and_publish(root: Path, args: CompareArgs) -> None:
+    """Write the comparison's report; with --publish, copy reports and plots there too; with --wandb, log each
+    comparison's report as a W&B run of its own and say how to upload offline runs."""
     print(f"compare: report in {write_report(root)}")
-    if dest is not None:
-        print(f"compare: published to {publish(root, dest)}")
+    if args.publish is not None:
+        print(f"compare: published to {publish(root, args.publish)}")
+    if args.wandb:
+        for folder in comparison_folders(root):
+            log_comparison(folder, args)
+        hint = sync_hint(root)
+        if hint:
+            print(hint)
 
 
 def equal_seconds(root: Path, suite: Suite, experiment: Experiment, budget: str) -> float:
@@ -152,6 +160,6 @@ def run_suite(args: CompareArgs) -> None:
     timed = [grid for experiment in chosen if experiment.seconds_of for grid in plan(experiment)]
     failures += train_grids(timed, args) if timed else []
     grids = first + timed
-    report_and_publish(root, args.publish)
+    report_and_publish(root, args)
     if failures:
         raise RunsFailed(failures, sum(len(grid.runs) for grid in grids))

@@ -23,7 +23,8 @@ from pixelarena.agents.training.options import RunOptions, TrainArgs
 from pixelarena.agents.training.resolve import resolve
 
 # Settings that change how a run is executed, not what it learns: a re-run may change them.
-RUNTIME_FIELDS = ("threads", "device", "wandb", "wandb_project", "wandb_group", "wandb_tags", "checkpoint_every")
+RUNTIME_FIELDS = ("threads", "device", "wandb", "wandb_project", "wandb_entity", "wandb_group", "wandb_tags",
+                  "wandb_artifacts", "tensorboard", "comparison", "checkpoint_every")  # fmt: skip
 DEFAULT_SEEDS = 5
 
 
@@ -95,13 +96,14 @@ def plan_grid(
     steps: str,
     seeds: int,
     root: Path,
-    group: str,
+    comparison: str,
     eval_env_kwargs: Sequence[str] = (),
     jobs: int = 1,
     seeds_by_spec: Mapping[str, int] | None = None,
 ) -> Grid:
     """Resolve and validate every run of a comparison (as train would), before anything trains.
 
+    ``comparison`` names the comparison (its runs' config and W&B groups: ``<comparison>/<encoder spec>``);
     ``seeds_by_spec`` gives some specs (by their text) another number of seeds than ``seeds`` (a suite's slow
     encoders).
 
@@ -123,7 +125,7 @@ def plan_grid(
     for spec in parse_specs(encoders):
         args = TrainArgs(**{**shared, "encoder_kwargs": (*options.encoder_kwargs, *spec.encoder_kwargs),
                             "env_kwargs": (*options.env_kwargs, *spec.env_kwargs)},
-                         env=env, encoder=spec.encoder, obs=spec.obs, steps=steps, wandb_group=group)  # fmt: skip
+                         env=env, encoder=spec.encoder, obs=spec.obs, steps=steps)  # fmt: skip
         try:
             config = resolve(args)  # all of train's validation, once per spec
         except ValueError as error:
@@ -134,7 +136,10 @@ def plan_grid(
         by_label[label] = spec.text
         check_variants(config, variants)
         count = seeds_by_spec.pop(spec.text, seeds)
-        configs.append((dataclasses.replace(config, wandb_tags=(label,)).rounded(), count))
+        # One W&B group per arm, so that W&B's grouping averages an arm's seeds into one line.
+        group = f"{comparison}/{label}"
+        config = dataclasses.replace(config, comparison=comparison, wandb_group=group, wandb_tags=(label,))
+        configs.append((config.rounded(), count))
     if seeds_by_spec:
         raise ValueError(f"seeds given for specs that are not compared: {', '.join(seeds_by_spec)}")
     most = max(count for _, count in configs)

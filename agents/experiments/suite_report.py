@@ -18,12 +18,13 @@ from pixelarena.agents.reporting.report import (
     build_report,
     describe,
 )
+from pixelarena.agents.reporting.run_report import write_run_report
 from pixelarena.agents.run.run_dir import RunDir
 
 
 def write_report(folder: Path) -> Path:
     """Write report.md (and the plots) of a comparison folder, or of every comparison of a suite folder and the
-    suite's combined report; returns the top report's path.
+    suite's combined report, or the curves of one run directory; returns the top report's (or plot's) path.
 
     Raises:
         ValueError: When the folder holds no runs (nor folders of runs).
@@ -31,6 +32,8 @@ def write_report(folder: Path) -> Path:
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"{folder} does not exist")
+    if RunDir(folder).is_run:
+        return write_run_report(RunDir(folder))
     if run_dirs(folder):
         report = build_report(folder)
         (folder / REPORT_FILE).write_text(report.markdown())

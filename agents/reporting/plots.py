@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -53,8 +54,23 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def plot_curves(curves: list[Curve], xlabel: str, path: Path, title: str, labels: list[str]) -> Path:
-    """Mean return against ``xlabel`` (env steps or wall-clock seconds) per encoder, with shaded 95% bands."""
+REFERENCE_STYLE = {"random": ("grey", "--"), "scripted": ("black", ":")}
+"""How each reference score is drawn (agents/reporting/references.py)."""
+
+
+def draw_references(axes: Any, references: dict[str, float], vertical: bool = False) -> None:
+    """The game's random and scripted scores as labelled lines across the plot (vertical on a score axis that runs
+    left to right)."""
+    for name, score in references.items():
+        color, style = REFERENCE_STYLE[name]
+        line = axes.axvline if vertical else axes.axhline
+        line(score, color=color, linestyle=style, linewidth=1, label=f"{name} {score:+.2f}", zorder=1)
+
+
+def plot_curves(curves: list[Curve], xlabel: str, path: Path, title: str, labels: list[str],
+                references: dict[str, float] | None = None) -> Path:  # fmt: skip
+    """Mean return against ``xlabel`` (env steps or wall-clock seconds) per encoder, with shaded 95% bands, and the
+    game's reference scores."""
     colors = _colors(labels)
     figure = Figure(figsize=(7, 4.2))
     axes = figure.add_subplot()
@@ -63,6 +79,7 @@ def plot_curves(curves: list[Curve], xlabel: str, path: Path, title: str, labels
         x = curve.x / 60 if minutes else curve.x
         axes.plot(x, curve.mean, color=colors[curve.label], label=curve.label, linewidth=1.8)
         axes.fill_between(x, curve.low, curve.high, color=colors[curve.label], alpha=0.2, linewidth=0)
+    draw_references(axes, references or {})
     if xlabel.endswith("wall-clock"):
         axes.set_xlabel(f"{xlabel} ({'minutes' if minutes else 'seconds'})")
     else:
@@ -78,8 +95,9 @@ def plot_curves(curves: list[Curve], xlabel: str, path: Path, title: str, labels
     return _save(figure, path)
 
 
-def plot_final_scores(rows: list[Scores], path: Path, title: str) -> Path:
-    """Per encoder: each seed's final score (dots) and the IQM with its 95% CI (bar with whiskers)."""
+def plot_final_scores(rows: list[Scores], path: Path, title: str, references: dict[str, float] | None = None) -> Path:
+    """Per encoder: each seed's final score (dots) and the IQM with its 95% CI (bar with whiskers); the game's
+    reference scores as vertical lines."""
     colors = _colors([row.label for row in rows])
     figure = Figure(figsize=(7, 0.9 + 0.55 * max(len(rows), 1)))
     axes = figure.add_subplot()
@@ -91,9 +109,48 @@ def plot_final_scores(rows: list[Scores], path: Path, title: str) -> Path:
             axes.scatter(row.values, i + jitter, color=colors[row.label], alpha=0.5, s=18, zorder=3)
         else:
             axes.text(0, i, "no finished run", va="center", fontsize="small")
+    draw_references(axes, references or {}, vertical=True)
+    if references:
+        axes.legend(loc="best", fontsize="small")
     axes.set_yticks(range(len(rows)), [row.label for row in rows])
     axes.invert_yaxis()
     axes.set_xlabel("final greedy return: IQM over seeds (95% CI); dots: seeds")
     axes.set_title(title)
     axes.grid(alpha=0.3, axis="x")
+    return _save(figure, path)
+
+
+RUN_PANELS = ("losses/entropy", "losses/approx_kl", "losses/clip_fraction", "losses/value_loss", "losses/policy_loss",
+              "losses/explained_variance", "charts/learning_rate", "charts/sps")  # fmt: skip
+"""The panels of one run's plot after its returns, where its metrics have them."""
+
+
+def plot_run(rows: list[dict[str, Any]], path: Path, title: str, references: dict[str, float]) -> Path:
+    """One run's metrics against env steps: the training return (and the greedy evaluations) with the game's
+    reference scores, then one panel per PPO statistic."""
+    panels = [key for key in RUN_PANELS if any(key in row for row in rows)]
+    columns = 3
+    grid_rows = 1 + -(-len(panels) // columns)
+    figure = Figure(figsize=(11, 3.2 * grid_rows))
+    axes = figure.add_subplot(grid_rows, 1, 1)
+    for key, label, style in (("charts/episode_return", "training return (last 100 episodes)", "-"),
+                              ("charts/greedy_return", "greedy evaluation", "o-")):  # fmt: skip
+        points = [(row["step"], row[key]) for row in rows if key in row]
+        if points:
+            axes.plot(*zip(*points), style, label=label, linewidth=1.6, markersize=4)
+    draw_references(axes, references)
+    axes.set_ylabel("return")
+    axes.set_title(title)
+    axes.legend(loc="best", fontsize="small")
+    for i, key in enumerate(panels):
+        panel = figure.add_subplot(grid_rows, columns, columns + i + 1)
+        points = [(row["step"], row[key]) for row in rows if key in row]
+        panel.plot(*zip(*points), ".-", linewidth=1.2, markersize=3)
+        panel.set_title(key, fontsize="small")
+        panel.tick_params(labelsize="x-small")
+    for panel in figure.axes:
+        panel.xaxis.set_major_formatter(EngFormatter(sep=""))
+        panel.grid(alpha=0.3)
+    figure.supxlabel("env steps")
+    figure.tight_layout()
     return _save(figure, path)

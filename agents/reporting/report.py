@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from pixelarena.agents.reporting.records import Group, group_runs, iqm_with_ci, load_run, mean_curve, run_dirs
+from pixelarena.agents.reporting.references import reference_scores
 from pixelarena.agents.reporting.tables import (
     describe,
     equal_time_table,
@@ -45,7 +46,8 @@ CURVE_NOTE = (
     "Training return (`charts/episode_return` in metrics.jsonl: the mean return of the last 100 training "
     "episodes, stochastic policy) of every run, interpolated onto a common grid; line: mean over seeds; band: "
     "95% bootstrap CI over seeds. Curves are drawn from finished runs (from the runs so far while none has "
-    "finished) and end where the shortest of them ends."
+    "finished) and end where the shortest of them ends. Dashed and dotted lines: the mean return of a uniformly "
+    "random policy and of the game's scripted policy at its default settings (drawn when every run plays them)."
 )
 IMPROVEMENT_NOTE = (
     "Probability of improvement over the strongest state-based arm (the vector or entity-row encoder with the "
@@ -113,14 +115,15 @@ def build_report(folder: Path) -> ExperimentReport:
 
     groups = group_runs([load_run(run_dir) for run_dir in run_dirs(folder)])
     labels = [group.label for group in groups]
+    references = reference_scores(run.config for group in groups for run in group.runs)
     rows = []
     for group in groups:
         scores = group.scores
         rows.append(plots.Scores(group.label, scores, *(iqm_with_ci(scores) if scores else (np.nan,) * 3)))
-    plots.plot_final_scores(rows, folder / PLOTS["scores"], folder.name)
+    plots.plot_final_scores(rows, folder / PLOTS["scores"], folder.name, references)
     for x_key, xlabel in (("step", "env steps"), ("wall_time", "training wall-clock")):
         # Finished runs only (a run still going would cut its encoder's curve short), all while none finished.
         curves = [plots.Curve(group.label, *curve) for group in groups
                   if (curve := mean_curve(group.finished or group.runs, x_key))]  # fmt: skip
-        plots.plot_curves(curves, xlabel, folder / PLOTS[x_key], folder.name, labels)
+        plots.plot_curves(curves, xlabel, folder / PLOTS[x_key], folder.name, labels, references)
     return ExperimentReport(folder, groups)

@@ -79,9 +79,18 @@ class RunConfig:
     preset: str = ""
     threads: int | None = None
     wandb: bool = False
-    wandb_project: str = "pixelarena"
+    wandb_project: str | None = None
+    """None: W&B's WANDB_PROJECT, else ``pixelarena`` (agents/training/tracking.py)."""
+    wandb_entity: str | None = None
+    """None: W&B's WANDB_ENTITY, else the login's default entity."""
     wandb_group: str | None = None
     wandb_tags: tuple[str, ...] = ()
+    wandb_artifacts: bool = False
+    """Upload the run's model (the best greedy policy with ``eval_every``) as a W&B model artifact."""
+    tensorboard: bool = False
+    """Also write metrics.jsonl's rows as TensorBoard event files in the run directory."""
+    comparison: str = ""
+    """The comparison this run is an arm's seed of (its folder's name; "": a run of its own)."""
     demos: str = ""
     """Demonstrations the policy was cloned from before PPO: a directory of recordings or one file ("": none;
     agents/demos/). With ``steps`` 0 the run is behaviour cloning alone."""

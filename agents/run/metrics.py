@@ -1,8 +1,10 @@
 """The run's metrics file (JSONL, one row per PPO iteration) fed from stable-baselines3's logger.
 
-Rows hold ``step``, ``wall_time`` (seconds of training, continued across resumes) and CleanRL-style names:
-``charts/episode_return``, ``charts/episode_length``, ``charts/sps``, ``charts/learning_rate``,
-``charts/greedy_return`` (with ``--eval-every``) and ``losses/*``. Reports and plots are rebuilt from this file alone.
+Rows hold ``step``, ``wall_time`` (seconds of training, continued across resumes), CleanRL-style names for what
+CleanRL logs (``charts/episode_return``, ``charts/episode_length``, ``charts/sps``, ``charts/learning_rate``,
+``charts/greedy_return`` with ``--eval-every``, ``losses/*``), and every other number stable-baselines3 logs under
+its own name (``train/clip_range``, ``train/n_updates``, ``time/iterations``, ...). The same rows go to W&B and
+TensorBoard. Reports and plots are rebuilt from this file alone.
 """
 
 from __future__ import annotations
@@ -77,6 +79,20 @@ def _row_problem(row: Any) -> str | None:
     return None
 
 
+def metrics_row(key_values: dict[str, Any], step: int, wall_time: float) -> dict[str, Any]:
+    """One row of the metrics file from one dump of stable-baselines3's logger: every finite number in it, under
+    its CleanRL name where :data:`RENAMES` has one (with the sign of that name's meaning), else under SB3's own."""
+    row: dict[str, Any] = {"step": int(step), "wall_time": round(wall_time, 3)}
+    for key, value in key_values.items():
+        # numpy scalars count (SB3 hands approx_kl as numpy.float32). Non-finite values (SB3's explained
+        # variance of constant returns is NaN) are left out: JSON has none. Strings, videos, figures are not rows.
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
+            name = RENAMES.get(key, key)
+            if name not in ("step", "wall_time"):
+                row[name] = -float(value) if key in NEGATED else float(value)
+    return row
+
+
 class MetricsWriter(KVWriter):
     """An SB3 logger output that appends each dump as one JSONL row (and hands it to ``on_row``)."""
 
@@ -88,13 +104,7 @@ class MetricsWriter(KVWriter):
         self._file = open(path, "a")  # noqa: SIM115 - kept open for the run, closed by close()
 
     def write(self, key_values: dict[str, Any], key_excluded: dict[str, Any], step: int = 0) -> None:
-        row: dict[str, Any] = {"step": int(step), "wall_time": round(self.offset + time.perf_counter() - self.start, 3)}
-        for key, value in key_values.items():
-            # numpy scalars count (SB3 hands approx_kl as numpy.float32). Non-finite values (SB3's explained
-            # variance of constant returns is NaN) are left out: JSON has none.
-            number = isinstance(value, numbers.Real) and not isinstance(value, bool)
-            if key in RENAMES and number and math.isfinite(value):
-                row[RENAMES[key]] = -float(value) if key in NEGATED else float(value)
+        row = metrics_row(key_values, step, self.offset + time.perf_counter() - self.start)
         self._file.write(json.dumps(row) + "\n")
         self._file.flush()
         if self.on_row is not None:

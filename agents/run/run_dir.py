@@ -114,6 +114,7 @@ class RunDir:
     CLONING = "cloning.json"
     LOG = "output.log"
     VIDEO = "agent.gif"
+    CURVES = "curves.png"
     SCREENSHOTS = "screenshots"
     LOCK = ".lock"
     LOCK_WAIT_SECONDS = 180.0
@@ -146,6 +147,17 @@ class RunDir:
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def curves_file(self) -> Path:
+        """The plot of this run's curves (`pixelarena report RUN`)."""
+        return self.path / self.CURVES
+
+    @property
+    def events_dir(self) -> Path:
+        """Where TensorBoard's event files go (``train --tensorboard``): the run directory itself, so that
+        ``tensorboard --logdir runs/`` names each run by its folder."""
+        return self.path
 
     @property
     def is_run(self) -> bool:

@@ -71,8 +71,15 @@ class RunOptions:
     the step target as a cap; linear schedules then anneal over the seconds. For comparisons at equal wall-clock."""
     wandb: bool = False
     """Log to Weights & Biases (offline by itself when there is no login or network)."""
-    wandb_project: str = "pixelarena"
+    wandb_project: Annotated[str | None, default("WANDB_PROJECT, else pixelarena")] = None
     """The W&B project to log to."""
+    wandb_entity: Annotated[str | None, default("WANDB_ENTITY, else your W&B default")] = None
+    """The W&B entity (user or team) to log to."""
+    wandb_artifacts: bool = False
+    """With --wandb: upload each run's model (the best greedy policy with --eval-every) and config.json as a W&B
+    model artifact."""
+    tensorboard: bool = False
+    """Also write the metrics as TensorBoard event files into the run directory (tensorboard --logdir runs/)."""
 
 
 @dataclass
@@ -99,9 +106,9 @@ class TrainArgs(RunOptions):
     resume: Annotated[Path | None, default("a new run")] = None
     """Continue the run in this directory from its last checkpoint, with its own settings; --steps N raises its
     step target, which also extends a finished run."""
-    wandb_group: Annotated[str | None, default("none; compare uses the comparison's name")] = None
+    wandb_group: Annotated[str | None, default("WANDB_RUN_GROUP; compare: <comparison>/<encoder spec>")] = None
     """The W&B group of the run."""
-    wandb_tags: Annotated[tuple[str, ...], default("none")] = ()
+    wandb_tags: Annotated[tuple[str, ...], default("WANDB_TAGS")] = ()
     """W&B tags of the run."""
     show: bool = False
     """After training, show the agent playing (a window, or a video file when there is no display)."""

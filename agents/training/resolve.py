@@ -16,6 +16,7 @@ from pixelarena.agents.run.config import SCHEDULES, VEC_ENVS, PPOSettings, RunCo
 from pixelarena.agents.run.model import pick_device
 from pixelarena.agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
 from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.run.tensorboard_events import check_tensorboard
 from pixelarena.agents.training.options import TrainArgs
 from pixelarena.envs.views import VIEW_MODES
 from pixelarena.nets import ENCODER_ALIASES, ENCODERS, encoder_class
@@ -70,6 +71,10 @@ def _check_options(args: TrainArgs) -> None:
         if getattr(args, name) is not None:
             choose(f"--{name.replace('_', '-')}", getattr(args, name), list(SCHEDULES))
     pick_device(args.device)  # fails now rather than after the run directory exists
+    if args.wandb_artifacts and not args.wandb:
+        raise ValueError("--wandb-artifacts uploads the model to W&B: add --wandb")
+    if args.tensorboard:
+        check_tensorboard()
 
 
 def resolve(args: TrainArgs) -> RunConfig:
@@ -116,8 +121,11 @@ def resolve(args: TrainArgs) -> RunConfig:
         threads=args.threads,
         wandb=args.wandb,
         wandb_project=args.wandb_project,
+        wandb_entity=args.wandb_entity,
         wandb_group=args.wandb_group,
         wandb_tags=tuple(args.wandb_tags),
+        wandb_artifacts=args.wandb_artifacts,
+        tensorboard=args.tensorboard,
     )
     config = _fit_minibatch(config, args, preset)
     config = _with_demos(config, args)

@@ -24,6 +24,7 @@ from pixelarena.agents.run.model import build_model, make_vec_env
 from pixelarena.agents.run.naming import default_run_dir
 from pixelarena.agents.run.results import RunFacts
 from pixelarena.agents.run.run_dir import RunDir
+from pixelarena.agents.run.tensorboard_events import TensorBoardWriter
 from pixelarena.agents.training.best_policy import BestPolicy
 from pixelarena.agents.training.callbacks import Checkpointer, ProgressBar
 from pixelarena.agents.training.pretrain import pretrain
@@ -84,7 +85,7 @@ def train(config: RunConfig, run_dir: Path | None = None, resume: bool = False) 
 def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     vec_env = make_vec_env(config, config.n_envs, seed=config.seed)
     model = build_model(config, vec_env)
-    start_step, wall_offset, tracker_id, resume_state = 0, 0.0, None, None
+    start_step, wall_offset, identity, resume_state, logged_until = 0, 0.0, None, None, -1
     if resume and run.checkpoint_file.exists():
         checkpoint = load_checkpoint(run.checkpoint_file)
         check_spaces(checkpoint, model.observation_space, model.action_space, run.checkpoint_file)
@@ -92,14 +93,16 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
         model.policy.optimizer.load_state_dict(checkpoint.optimizer)
         start_step = checkpoint.step
         model.num_timesteps = start_step
-        tracker_id = checkpoint.header.get("wandb_id")
+        identity = {key: checkpoint.header.get(key) for key in ("wandb_id", "wandb_name")}
         resume_state = read_resume_state(checkpoint, run.checkpoint_file)
     raised_target = resume and config.steps != run.read_config().steps
     if resume:
+        logged = run.read_metrics()  # what the stopped process logged (to W&B too) before the resume truncates it
+        logged_until = logged[-1]["step"] if logged else -1
         wall_offset = run.truncate_metrics(start_step)
     facts = architecture_summary(config, model)
     run.write_facts(facts)
-    tracker = Tracker.start(config, run.path, facts.to_json(), resume_id=tracker_id)
+    tracker = Tracker.start(config, run.path, facts.to_json(), str(model.device), identity, logged_until)
     print(f"Run directory: {run}")
     resuming = f", resuming at step {start_step:,}" if start_step else ""
     rollout, batch = config.rollout_steps, config.ppo.batch_size
@@ -127,7 +130,7 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
     run.write_eval(result)
     print(f"Evaluation over {result.episodes} episodes: mean return {result.summary()} "
           f"in {time.perf_counter() - started:.1f}s")  # fmt: skip
-    tracker.finish_with(result, model, config)
+    tracker.finish_with(result, model, config, run, (policy_step, best.best_score) if best is not None else None)
     return run.path
 
 
@@ -135,12 +138,19 @@ def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_s
            best: BestPolicy | None, resume_state: ResumeState | None, raised_target: bool) -> Checkpointer:  # fmt: skip
     """PPO's learn() up to the step target, with progress, metrics and checkpoints; each way it can end early
     leaves the run resumable from its last good checkpoint."""
-    writer = MetricsWriter(run.metrics_file, wall_offset, on_row=tracker.log)
+    events = TensorBoardWriter(run.events_dir, start_step) if config.tensorboard else None
+
+    def on_row(row: dict[str, Any]) -> None:  # the same rows in metrics.jsonl, W&B and TensorBoard
+        tracker.log(row)
+        if events is not None:
+            events.write(row)
+
+    writer = MetricsWriter(run.metrics_file, wall_offset, on_row=on_row)
     model.set_logger(Logger(folder=None, output_formats=[writer]))
     if resume_state is not None:
         restore_logger(model.logger, resume_state)
     with StopOnSignal() as stop:
-        checkpointer = Checkpointer(model, run, config.checkpoint_every, stop, {"wandb_id": tracker.run_id}, best,
+        checkpointer = Checkpointer(model, run, config.checkpoint_every, stop, tracker.identity, best,
                                     config if raised_target else None)  # fmt: skip
         budget = [TimeBudget(model, config.seconds, wall_offset)] if config.seconds else []
         callbacks = CallbackList([ProgressBar(config.steps, start_step), checkpointer, *([best] if best else []),
@@ -160,6 +170,8 @@ def _learn(config: RunConfig, run: RunDir, model: Any, tracker: Tracker, start_s
             raise EnvFailed(config.env, model.num_timesteps, checkpointer.saved_step, run.path, error) from error
         finally:
             writer.close()  # on a crash the last good checkpoint stays as it is; nothing half-done is written
+            if events is not None:
+                events.close()
         if stop.requested:
             checkpointer.save()  # the weights have not changed since the last rollout boundary
             tracker.finish()
