@@ -242,8 +242,8 @@ class RunDir:
             if run.config_file.is_file():
                 inside = self.path.relative_to(run.path).as_posix()
                 weights = next((name for name, file in self.WEIGHTS.items() if file == inside), None)
-                reads = "" if weights is None else f" (--weights {weights} reads this file" + (
-                    ", and is the default)" if weights == "final" else ")")
+                default = ", the default," if weights == "final" else ""
+                reads = "" if weights is None else f" (--weights {weights}{default} reads this file)"
                 return f"{self.path} is a file of the run {run.path}: give the run directory, {run.path}{reads}"
         return f"{self.path} is a file, not a run directory (a directory with {self.CONFIG})"
 
