@@ -49,7 +49,10 @@ def one_line_error(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pyt
         ("train --eval-freq 10000", "--eval-freq is rl-zoo3's: pixelarena train calls it --eval-every"),
         ("train --save-freq 10000", "--save-freq is rl-zoo3's: pixelarena train calls it --checkpoint-every"),
         ("train --track", "--track is CleanRL's: pixelarena train calls it --wandb"),
-        ("train --wandb-project-name x", "--wandb-project-name is CleanRL's: pixelarena train calls it --wandb-project"),
+        (
+            "train --wandb-project-name x",
+            "--wandb-project-name is CleanRL's: pixelarena train calls it --wandb-project",
+        ),
         ("train --algo ppo", "--algo is rl-zoo3's; pixelarena trains PPO alone"),
         ("train -i runs/x", "-i is rl-zoo3's: pixelarena train calls it --init-from"),
         (
