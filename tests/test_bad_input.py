@@ -86,7 +86,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --checkpoint-every 0", 2, "--checkpoint-every must be positive"),
     ("train --frame-stack 0", 2, "--frame-stack must be positive"),
     ("train --checkpoint-every 5q", 2, "--checkpoint-every must be a count"),
-    ("train --bogus", 2, "Unrecognized options: --bogus"),
+    ("train --bogus", 2, "pixelarena train has no option --bogus"),
     # train: game and encoder arguments
     ("train --env-kwargs size=3", 2, "size must be between"),
     ("train --env-kwargs size=0", 2, "size must be between"),
