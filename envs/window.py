@@ -23,14 +23,19 @@ class Window:
         pygame.display.set_caption(title)
         self._size = size
         self._surface: Any = None
+        self._shape: tuple[int, int] = (0, 0)
         self._clock = pygame.time.Clock()
 
     def show(self, frame: np.ndarray, fps: float | None = None) -> None:
         """Draw ``frame`` (scaled to fit, nearest-neighbour) and keep the window responsive."""
         pg = self._pg
+        h, w = frame.shape[:2]
         if self._surface is None:
-            h, w = frame.shape[:2]
             self._surface = pg.display.set_mode(self._size or (w, h), pg.RESIZABLE)
+        elif (h, w) != self._shape:  # a frame of another shape (an overlay drawn beside the game): same scale
+            scale = self._surface.get_height() / self._shape[0]
+            self._surface = pg.display.set_mode((round(w * scale), round(h * scale)), pg.RESIZABLE)
+        self._shape = (h, w)
         pg.event.pump()
         image = pg.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2)))
         target = self._surface.get_size()

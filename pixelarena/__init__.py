@@ -78,13 +78,21 @@ def train(
     ``resume=run_dir`` continues a stopped run (``steps`` then raises its step target).
 
     Raises:
-        TypeError: An option that ``pixelarena train`` does not have.
+        TypeError: An option that ``pixelarena train`` does not have (the message names the nearest one, or
+            what pixelarena calls another tool's name, e.g. ``total_timesteps``: ``steps``).
         ValueError: A bad value (unknown game or encoder, a count that is not positive, ...), in one line.
     """
+    import dataclasses
+
+    from pixelarena.agents.cli.habits import unknown_keyword
     from pixelarena.agents.training.options import TrainArgs
     from pixelarena.agents.training.resolve import resolve, resume_config
     from pixelarena.agents.training.train import train as train_run
 
+    valid = [field.name for field in dataclasses.fields(TrainArgs)]
+    for key in options:
+        if key not in valid:  # Python would name TrainArgs.__init__, an internal: say it in this function's words
+            raise TypeError(unknown_keyword(key, valid, "train"))
     args = TrainArgs(env=env, encoder=encoder, obs=obs, preset=preset, seed=seed,
                      steps=None if steps is None else str(steps),
                      run_dir=None if run_dir is None else Path(run_dir),

@@ -86,7 +86,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --checkpoint-every 0", 2, "--checkpoint-every must be positive"),
     ("train --frame-stack 0", 2, "--frame-stack must be positive"),
     ("train --checkpoint-every 5q", 2, "--checkpoint-every must be a count"),
-    ("train --bogus", 2, "Unrecognized options: --bogus"),
+    ("train --bogus", 2, "pixelarena train has no option --bogus"),
     # train: game and encoder arguments
     ("train --env-kwargs size=3", 2, "size must be between"),
     ("train --env-kwargs size=0", 2, "size must be between"),
@@ -127,21 +127,45 @@ ROWS: list[tuple[str, int, str]] = [
     ("train --encoder cnn --obs vector", 2, "cnn on Chase (vector obs)"),
     # train: paths
     ("train --resume /nonexistent/run", 2, "does not exist"),
-    ("train --resume FILE", 2, "does not exist"),
+    ("train --resume FILE", 2, "is a file, not a run directory (a directory with config.json)"),
+    ("train --resume RUN/config.json", 2, "config.json is a file of the run"),
     ("train --resume EMPTY", 2, "is not a pixelarena run"),
     ("train --run-dir FILE", 2, "is a file, not a directory"),
     ("train --run-dir FILE/sub", 2, "is a file, not a directory"),
     ("train --run-dir RUN", 2, "already holds a run"),
-    ("train --resume RUN --learning-rate 0.001", 2, "drop --learning-rate"),
+    (
+        "train --resume RUN --learning-rate 0.001",
+        2,
+        "drop --learning-rate, or start a new run from its weights under new settings: --init-from",
+    ),
+    ("train --resume RUN --init-from RUN", 2, "drop --init-from"),
+    ("train --init-from RUN --encoder impala", 2, "its encoder is 'cnn', this run's is 'impala': weights carry over"),
+    ("train --init-from RUN --obs grid", 2, "its obs is 'pixels', this run's is 'grid'"),
+    ("train --init-from RUN --env Snake", 2, "its weights do not fit this run's policy (checkpoint tensor action_net"),
+    ("train --init-from NOWEIGHTS", 2, "has not finished, so it has no final policy yet: --init-from"),
+    ("train --init-from RUN/eval.json", 2, "give a run directory, or one of its weights files"),
+    ("train --init-from EMPTY", 2, "is not a pixelarena run"),
     ("train --resume RUN --env Snake", 2, "drop --env"),
     ("train --resume RUN --n-envs 4", 2, "drop --n-envs"),
     # eval
     ("eval /nonexistent/run", 2, "does not exist"),
-    ("eval FILE", 2, "does not exist"),
+    ("eval FILE", 2, "is a file, not a run directory"),
+    ("eval RUN/model.safetensors", 2, "model.safetensors is a file of the run"),
+    ("eval RUN/config.json", 2, "config.json is a file of the run"),
     ("eval EMPTY", 2, "is not a pixelarena run"),
     ("eval NOWEIGHTS", 2, "has not finished (trained to step 0 of 256), so it has no final policy yet"),
-    ("eval NOWEIGHTS --weights latest", 2, "checkpoints/latest.safetensors is missing"),
-    ("eval NOWEIGHTS --weights best", 2, "checkpoints/best.safetensors is missing"),
+    (
+        "eval NOWEIGHTS --weights latest",
+        2,
+        "checkpoints/latest.safetensors is missing (the first checkpoint writes it, at step 256 or when the training "
+        "stops; the run has trained 0 steps)",
+    ),
+    (
+        "eval NOWEIGHTS --weights best",
+        2,
+        "checkpoints/best.safetensors is missing (the first evaluation writes it, at step 256; the run has trained 0 "
+        "steps and is not training now)",
+    ),
     ("eval RUN --weights newest", 2, "--weights"),
     ("eval RUN --episodes 0", 2, "--episodes must be positive"),
     ("eval RUN --episodes abc", 2, "--episodes"),
@@ -160,6 +184,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("play --policy expert", 2, "Expected one of ('random', 'scripted')"),
     ("play --env Chase --record out.avi", 2, "must end in .mp4 or .gif"),
     ("play EMPTY", 2, "is not a pixelarena run"),
+    ("play RUN/model.safetensors", 2, "model.safetensors is a file of the run"),
     ("play NOWEIGHTS --record out.gif", 2, "so it has no final policy yet: --weights latest uses its last checkpoint"),
     ("play RUN --size 8", 2, "--size is for --env games"),
     ("play RUN --overlay bogus", 2, "overlay"),
@@ -211,6 +236,7 @@ ROWS: list[tuple[str, int, str]] = [
     ("bench --baseline --baseline-minutes=-1", 2, "must be 0 or more"),
     ("export RUN --onnx out.txt", 2, "must end in .onnx"),
     ("export EMPTY --onnx out.onnx", 2, "is not a pixelarena run"),
+    ("export RUN/model.safetensors --onnx out.onnx", 2, "model.safetensors is a file of the run"),
     ("export NOWEIGHTS --onnx out.onnx", 2, "has not finished"),
     ("export RUN --onnx out.onnx --weights last", 2, "--weights"),
     ("bench --nets --device tpu", 2, "device"),
@@ -249,6 +275,7 @@ def test_bad_input_gives_a_short_message_and_leaves_nothing(
 ) -> None:  # fmt: skip
     argv = [str(places[word]) if word in places else word for word in line.split()]
     argv = [arg.replace("FILE/", f"{places['FILE']}/").replace("RUNS/", f"{places['RUNS']}/") for arg in argv]
+    argv = [arg.replace("RUN/", f"{places['RUN']}/") for arg in argv]
     monkeypatch.chdir(tmp_path)  # anything a command wrongly writes to the working directory shows up here
 
     def must_not_run(*args: object, **kwargs: object) -> None:

@@ -101,8 +101,9 @@ def test_a_finished_run_resumes_to_nothing_and_extends_with_steps(finished: Path
 
 
 def test_a_second_trainer_of_the_same_run_is_refused(tmp_path: Path) -> None:
-    """Two real trainers of one run: the second waits for the lock (here 1 s, not 3 minutes), then gives up in one
-    line; the first trains on. Removing the lock from training would let the second train."""
+    """Two real trainers of one run: the second says that it waits for the lock (here 1 s, not 3 minutes), then
+    gives up in one line naming the first; the first trains on. Removing the lock from training would let the second
+    train. Meanwhile eval says that the run is being trained, by whom, and which weights it has."""
     run = tmp_path / "run"
     first = subprocess.Popen([sys.executable, "-m", "pixelarena", "train", "--run-dir", str(run), "--steps", "1m",
                               "--env-kwargs", "size=8", "--checkpoint-every", "256", "--threads", "1", *TINY],
@@ -113,12 +114,25 @@ def test_a_second_trainer_of_the_same_run_is_refused(tmp_path: Path) -> None:
             assert first.poll() is None, f"the first trainer exited with {first.returncode}"
             assert time.monotonic() < deadline, "the first trainer never took the run's lock"
             time.sleep(0.1)
-        code = "import sys; from agents.run.run_dir import RunDir; RunDir.LOCK_WAIT_SECONDS = 1.0; " \
-               "from agents.cli.main import main; sys.exit(main(sys.argv[1:]))"  # fmt: skip
+        while not (run / "metrics.jsonl").exists():
+            assert first.poll() is None and time.monotonic() < deadline, "the first trainer wrote no metrics"
+            time.sleep(0.1)
+        code = "import sys; from pixelarena.agents.run.run_dir import RunDir; RunDir.LOCK_WAIT_SECONDS = 1.0; " \
+               "from pixelarena.agents.cli.main import main; sys.exit(main(sys.argv[1:]))"  # fmt: skip
         second = subprocess.run([sys.executable, "-c", code, "train", "--resume", str(run)], capture_output=True,
                                 text=True, timeout=300, env=ENV)  # fmt: skip
         assert second.returncode == 2, second.stderr
-        assert second.stderr.strip().splitlines() == [f"pixelarena: error: {run} is being trained by another process"]
+        who = rf"process {first.pid}, at step [\d,]+"
+        assert re.fullmatch(rf"{re.escape(str(run))} is being trained by {who}: waiting up to 1s for it to stop\n",
+                            second.stdout), second.stdout  # fmt: skip
+        assert re.fullmatch(rf"pixelarena: error: {re.escape(str(run))} is being trained by {who}; it is still "
+                            r"training after 1s of waiting\n", second.stderr), second.stderr  # fmt: skip
+        evaluation = subprocess.run([sys.executable, "-m", "pixelarena", "eval", str(run)], capture_output=True,
+                                    text=True, timeout=300, env=ENV)  # fmt: skip
+        assert evaluation.returncode == 2, evaluation.stderr
+        assert re.fullmatch(rf"pixelarena: error: {re.escape(str(run))} is being trained now \({who} of [\d,]+\), "
+                            r"so it has no final policy yet: --weights latest uses its last checkpoint\n",
+                            evaluation.stderr), evaluation.stderr  # fmt: skip
         assert first.poll() is None, "the first trainer goes on"
     finally:
         first.kill()  # a million steps: not to be left running

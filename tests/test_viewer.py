@@ -22,6 +22,7 @@ from pixelarena.agents.run.config import PPOSettings, RunConfig
 from pixelarena.agents.run.model import build_model, make_vec_env
 from pixelarena.agents.viewer.controls import BINDINGS, SPEEDS, Click, Controls, Key, Quit, ViewerState, help_line
 from pixelarena.agents.viewer.loop import agent_viewer, play_frames, record_video, run_window
+from pixelarena.agents.viewer.overlays import features_width
 from pixelarena.agents.viewer.panel import view_origin
 from pixelarena.agents.viewer.viewer import Viewer
 
@@ -167,8 +168,15 @@ def test_each_overlay_draws_over_the_game(agents_by_head: dict, head: str) -> No
     for index, name in enumerate(viewer.state.overlays[1:], start=1):
         viewer.set_state(overlay=index)
         frame = viewer.frame()
-        assert frame.shape == plain.shape
         changed = np.any(game_view(viewer, frame) != game_view(viewer, plain), axis=2)
+        if name == "features":  # beside the game, which stays as it is
+            height = viewer.session.frame().shape[0]
+            assert frame.shape[1] - plain.shape[1] in (features_width(height), features_width(height) + 1)
+            assert not changed.any()
+            beside = frame[: plain.shape[0], viewer.session.frame().shape[1] + 6 : -240]
+            assert beside.std() > 0, "the feature maps are drawn beside the game"
+            continue
+        assert frame.shape == plain.shape
         if head == "cells" and name == "actions":  # an arrow (or a "stay" box) on each unit's cell, nothing else
             units = viewer.insight().deciding()
             assert len(units) == 5  # Swarm's five units; every other cell is masked to "stay"

@@ -277,7 +277,7 @@ def _play_game(args: PlayArgs) -> None:
     from pixelarena.envs.human import play_human
 
     if args.overlay != "none":
-        raise ValueError("--overlay needs a trained agent: python play.py runs/<run> --overlay ...")
+        raise ValueError("--overlay needs a trained agent: pixelarena play runs/<run> --overlay ...")
     kwargs = {} if args.size is None else {"size": args.size}
     if args.human:
         check_human_window(args.record)

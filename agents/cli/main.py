@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     classes = {name: view(cls, HELP_GROUPS.get(cls)) for name, (cls, _) in COMMANDS.items()}
     args = flat(parse_arguments(lambda: tyro.extras.subcommand_cli_from_dict(classes, args=argv, prog="pixelarena",
                                                                              description=DESCRIPTION),
-                                "pixelarena", argv, list(COMMANDS)))  # fmt: skip
+                                "pixelarena", argv, {name: cls for name, (cls, _) in COMMANDS.items()}))  # fmt: skip
     runner = {cls: run for cls, run in COMMANDS.values()}[type(args)]
     from pixelarena.agents.training.signals import interrupts_raise
 

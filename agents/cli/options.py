@@ -183,7 +183,7 @@ _EVALUATION = ("eval_every", "eval_episodes", "checkpoint_every")
 HELP_GROUPS: dict[type, dict[str, tuple[str, ...]]] = {
     TrainArgs: {
         MAIN: ("env", "encoder", "obs", "preset", "steps", "seed"),
-        "run": ("run_dir", "resume", "show", *_RUN),
+        "run": ("run_dir", "resume", "init_from", "show", *_RUN),
         "PPO": _PPO,
         "behaviour cloning": ("demos", "bc_epochs"),
         "memory": ("recurrent", "lstm_size"),

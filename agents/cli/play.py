@@ -16,7 +16,7 @@ from pixelarena.agents.training.signals import interrupts_raise
 def main(argv: list[str] | None = None, prog: str = "play.py") -> int:
     """Entry point of play.py: parse, run, and turn bad input into one line on stderr and exit code 2."""
     parser = view(PlayArgs, HELP_GROUPS[PlayArgs])  # the options in help groups, parsed back into PlayArgs
-    args = flat(parse_arguments(lambda: tyro.cli(parser, args=argv, prog=prog), prog, argv))
+    args = flat(parse_arguments(lambda: tyro.cli(parser, args=argv, prog=prog), prog, argv, {"": PlayArgs}))
     with interrupts_raise():  # SIGINT (also when started ignored) and SIGTERM, until the outcome is reported
         try:
             run_play(args)

@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
+
+from pixelarena.agents.cli.habits import unknown_options
 
 T = TypeVar("T")
 _BOX = "╭╮╰╯│─"
@@ -61,8 +63,9 @@ def compact(box: str, help_command: str) -> str:
     return f"error: {problem}\n  " + ". ".join(detail.rstrip(".") for detail in details)
 
 
-def parse(parser: Callable[[], T], prog: str, argv: Sequence[str] | None, commands: Sequence[str] = ()) -> T:
-    """Run tyro's ``parser``; on a usage error print two lines to stderr and exit with code 2."""
+def parse(parser: Callable[[], T], prog: str, argv: Sequence[str] | None, commands: Mapping[str, type]) -> T:
+    """Run tyro's ``parser``; on a usage error print two lines to stderr (one for an unknown option) and exit with
+    code 2. ``commands``: each subcommand's own dataclass, or ``{"": cls}`` for a program of one command."""
     argv = list(sys.argv[1:] if argv is None else argv)
     captured = io.StringIO()
     try:
@@ -72,7 +75,14 @@ def parse(parser: Callable[[], T], prog: str, argv: Sequence[str] | None, comman
         if exit_.code in (0, None):
             sys.stderr.write(captured.getvalue())
             raise
-        command = next((arg for arg in argv if arg in commands), None)
-        help_command = " ".join([prog, *([command] if command else []), "--help"])
-        print(f"{prog}: {compact(captured.getvalue(), help_command)}", file=sys.stderr)
+        command = next((arg for arg in argv if arg in commands), "" if "" in commands else None)
+        name = " ".join([prog, *([command] if command else [])])
+        unknown = None
+        if command is not None and "Unrecognized options" in captured.getvalue():
+            # tyro's suggestions come from every command and run to hundreds of characters: ours from this one's.
+            unknown = unknown_options(argv[argv.index(command) + 1 :] if command else argv, commands[command], name)
+        if unknown is not None:
+            print(f"{prog}: error: {unknown} (full help: {name} --help)", file=sys.stderr)
+        else:
+            print(f"{prog}: {compact(captured.getvalue(), f'{name} --help')}", file=sys.stderr)
         raise SystemExit(2) from None

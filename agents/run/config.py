@@ -100,6 +100,9 @@ class RunConfig:
     """An LSTM between the encoder and the heads, trained by sb3-contrib's RecurrentPPO (nets/recurrent.py)."""
     lstm_size: int = 128
     """Hidden units of the LSTM of a recurrent run (CleanRL's ppo_atari_lstm width; sb3-contrib's default is 256)."""
+    init_from: str = ""
+    """The weights file the policy started from (``train --init-from``: another run's weights under new settings;
+    "": a fresh initialisation). Read with safetensors only."""
 
     @property
     def rollout_steps(self) -> int:

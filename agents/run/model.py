@@ -22,7 +22,7 @@ from pixelarena.agents.run.checkpoint import (
     load_checkpoint,
     load_policy_weights,
 )
-from pixelarena.agents.run.config import RunConfig, scheduled
+from pixelarena.agents.run.config import RunConfig, round_up, scheduled
 from pixelarena.agents.run.device_buffer import DeviceRolloutBuffer
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.nets import MaskablePixelPolicy, PixelPolicy, RecurrentPixelPolicy, recurrent_problem
@@ -150,13 +150,17 @@ def checked_weights(run: RunDir, config: RunConfig, weights: Weights) -> tuple[P
     """
     path = run.weights_file(weights)
     if weights == "final" and not run.finished:
+        trainer = run.trainer()
+        if trainer is not None:
+            raise WeightsError(f"{run} is being trained now ({trainer} of {config.steps:,}), so it has no final "
+                               f"policy yet: --weights latest uses its last checkpoint")  # fmt: skip
         trained = run.trained_steps()
         raise WeightsError(
             f"{run} has not finished (trained to step {trained:,} of {config.steps:,}), so it has no final policy "
             f"yet: --weights latest uses its last checkpoint; pixelarena train --resume {run} finishes it"
         )
     if not path.is_file():
-        raise WeightsError(f"{path} is missing{_why_missing(config, weights)}{_instead(run, weights)}")
+        raise WeightsError(f"{path} is missing{_why_missing(run, config, weights)}{_instead(run, weights)}")
     checkpoint = _read(path, run, weights)
     wrong = _wrong_step(run, config, weights, checkpoint.step)
     if wrong:
@@ -204,9 +208,20 @@ def _wrong_step(run: RunDir, config: RunConfig, weights: Weights, step: int) -> 
     return ""
 
 
-def _why_missing(config: RunConfig, weights: Weights) -> str:
+def _why_missing(run: RunDir, config: RunConfig, weights: Weights) -> str:
     if weights == "best" and not config.eval_every:
         return " (a best policy is kept only by runs trained with --eval-every)"
+    trained = run.trained_steps()
+    if weights == "best" and not run.finished:
+        # Evaluations come at rollout boundaries, and one at the end.
+        first = min(round_up(config.eval_every, config.rollout_steps), config.steps)
+        if trained < first:
+            return (f" (the first evaluation writes it, at step {first:,}; the run has trained {trained:,} steps"
+                    f"{'' if run.trainer() else ' and is not training now'})")  # fmt: skip
+    if weights == "latest" and not run.finished:
+        first = min(round_up(config.checkpoint_every, config.rollout_steps), config.steps)
+        return (f" (the first checkpoint writes it, at step {first:,} or when the training stops; the run has "
+                f"trained {trained:,} steps)")  # fmt: skip
     return ""
 
 

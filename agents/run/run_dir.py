@@ -196,33 +196,73 @@ class RunDir:
 
     @contextlib.contextmanager
     def lock(self, wait_seconds: float | None = None) -> Iterator[None]:
-        """Hold the run's lock while training it: one process trains a run at a time.
+        """Hold the run's lock while training it: one process trains a run at a time; the lock file holds the
+        trainer's process id, so that other commands can say who trains the run (:meth:`trainer`).
 
-        A second trainer waits up to ``wait_seconds`` (default :attr:`LOCK_WAIT_SECONDS`: a stopped training may
-        still be saving its checkpoint, e.g. after its comparison was killed), then gives up with a one-line
-        ValueError.
+        A second trainer says that it waits, and waits up to ``wait_seconds`` (default :attr:`LOCK_WAIT_SECONDS`: a
+        stopped training may still be saving its checkpoint, e.g. after its comparison was killed), then gives up
+        with a one-line ValueError.
         """
+        wait = self.LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
         try:
-            handle = open(self.path / self.LOCK, "a")  # noqa: SIM115 (the ``with`` below closes it)
+            handle = open(self.path / self.LOCK, "a+")  # noqa: SIM115 (the ``with`` below closes it)
         except OSError as error:
             raise RunWriteError(f"cannot train {self.path}: its lock cannot be opened ({error.strerror})") from None
         with handle:
-            deadline = time.monotonic() + (self.LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+            deadline = time.monotonic() + wait
+            said = False
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
+                    who = self.trainer() or "another process"
                     if time.monotonic() > deadline:
-                        raise ValueError(f"{self.path} is being trained by another process") from None
+                        raise ValueError(f"{self.path} is being trained by {who}; it is still training after "
+                                         f"{wait:g}s of waiting") from None  # fmt: skip
+                    if not said:  # a waiting resume is not a hung one
+                        print(f"{self.path} is being trained by {who}: waiting up to {wait:g}s for it to stop",
+                              flush=True)  # fmt: skip
+                        said = True
                     time.sleep(0.2)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
             try:
                 yield
             finally:
+                handle.truncate(0)
+                handle.flush()
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def trainer(self) -> str | None:
+        """Who trains the run now, in words ("process 4242, at step 12,288"); None when no process holds its lock.
+        The lock is only tested (taken shared for an instant), never waited for."""
+        lock = self.path / self.LOCK
+        try:
+            handle = open(lock)  # noqa: SIM115 (closed below; a missing lock file means no trainer)
+        except OSError:
+            return None
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = handle.read().strip()
+            else:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                return None
+        try:
+            step = f"at step {self.trained_steps():,}"
+        except ValueError:  # metrics being written: the step is a detail
+            step = ""
+        return ", ".join(part for part in (f"process {pid}" if pid.isdigit() else "another process", step) if part)
+
     def read_config(self) -> RunConfig:
-        """The run's config, or a one-line ValueError saying what is missing or wrong."""
+        """The run's config, or a one-line ValueError saying what is missing or wrong (a file given for the run
+        directory names the run it belongs to)."""
+        if self.path.is_file():
+            raise ValueError(self._a_file_not_a_run())
         if not self.path.is_dir():
             raise ValueError(f"run directory {self.path} does not exist")
         if not self.config_file.is_file():
@@ -231,6 +271,18 @@ class RunDir:
             return RunConfig.from_json(json.loads(self.config_file.read_text()))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             raise ValueError(f"{self.config_file} is unreadable: {error}") from None
+
+    def _a_file_not_a_run(self) -> str:
+        """Why the file ``self.path`` is not a run directory, naming the run it is a file of (rl-zoo3 and SB3 load
+        a model file; pixelarena takes the run, and --weights chooses its file)."""
+        for run in (RunDir(parent) for parent in list(self.path.parents)[:2]):
+            if run.config_file.is_file():
+                inside = self.path.relative_to(run.path).as_posix()
+                weights = next((name for name, file in self.WEIGHTS.items() if file == inside), None)
+                default = ", the default," if weights == "final" else ""
+                reads = "" if weights is None else f" (--weights {weights}{default} reads this file)"
+                return f"{self.path} is a file of the run {run.path}: give the run directory, {run.path}{reads}"
+        return f"{self.path} is a file, not a run directory (a directory with {self.CONFIG})"
 
     def write_config(self, config: RunConfig) -> None:
         write_json_atomically(self.config_file, config.to_json())

@@ -106,6 +106,11 @@ class TrainArgs(RunOptions):
     resume: Annotated[Path | None, default("a new run")] = None
     """Continue the run in this directory from its last checkpoint, with its own settings; --steps N raises its
     step target, which also extends a finished run."""
+    init_from: Annotated[Path | None, default("a fresh initialisation")] = None
+    """Start a new run from another run's weights, under this run's own settings (rl-zoo3's --trained-agent): RUN
+    takes its final policy, RUN/checkpoints/best.safetensors or RUN/checkpoints/latest.safetensors those weights.
+    Only the policy's weights carry over (safetensors: no code is run); the encoder, its arguments and the
+    observation mode must be the run's, and the tensors fit (a fully convolutional policy may change map size)."""
     wandb_group: Annotated[str | None, default("WANDB_RUN_GROUP; compare: <comparison>/<encoder spec>")] = None
     """The W&B group of the run."""
     wandb_tags: Annotated[tuple[str, ...], default("WANDB_TAGS")] = ()

@@ -25,7 +25,7 @@ PPO_OPTIONS = ("learning_rate", "n_steps", "batch_size", "n_epochs", "ent_coef",
                "vf_coef", "max_grad_norm", "lr_schedule", "clip_schedule")  # fmt: skip
 # What defines a run: given with --resume, they would silently not apply (the run keeps its own).
 RESUME_IGNORES = ("env", "encoder", "obs", "preset", "n_envs", *PPO_OPTIONS, "eval_every", "run_dir", "vec_env",
-                  "seconds", "demos", "bc_epochs", "lstm_size")  # fmt: skip
+                  "seconds", "demos", "bc_epochs", "lstm_size", "init_from")  # fmt: skip
 BC_EPOCHS = 10
 """Passes of behaviour cloning over the demonstrations when --demos comes without --bc-epochs."""
 
@@ -133,6 +133,10 @@ def resolve(args: TrainArgs) -> RunConfig:
     # The observation mode may have come from the preset: a game is probed with the config's own.
     _check_encoder_fits(config, config.env_spec().probe() if spec.builtin else external)
     _check_recordable(config)
+    if args.init_from is not None:
+        from pixelarena.agents.training.init_from import check_init_from
+
+        config = check_init_from(config, args.init_from)
     return config
 
 
@@ -302,7 +306,8 @@ def resume_config(args: TrainArgs) -> RunConfig | None:
     given = [f"--{name.replace('_', '-')}" for name in RESUME_IGNORES if getattr(args, name) is not None]
     given += ["--recurrent"] if args.recurrent else []
     if given:
-        raise ValueError(f"--resume continues the run with its own settings; drop {', '.join(given)}")
+        raise ValueError(f"--resume continues the run with its own settings; drop {', '.join(given)}, or start a new "
+                         f"run from its weights under new settings: --init-from {run} instead of --resume")  # fmt: skip
     if args.steps is not None:
         target = round_up(parse_steps(args.steps), config.rollout_steps)
         if target < config.steps:

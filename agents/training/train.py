@@ -27,6 +27,7 @@ from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.run.tensorboard_events import TensorBoardWriter
 from pixelarena.agents.training.best_policy import BestPolicy
 from pixelarena.agents.training.callbacks import Checkpointer, ProgressBar
+from pixelarena.agents.training.init_from import init_weights
 from pixelarena.agents.training.pretrain import pretrain
 from pixelarena.agents.training.resume_state import ResumeState, read_resume_state, restore_logger, restore_state
 from pixelarena.agents.training.signals import EnvFailed, StopOnSignal, TrainingFailed, TrainingStopped
@@ -95,6 +96,9 @@ def _train(config: RunConfig, run: RunDir, resume: bool) -> Path:
         model.num_timesteps = start_step
         identity = {key: checkpoint.header.get(key) for key in ("wandb_id", "wandb_name")}
         resume_state = read_resume_state(checkpoint, run.checkpoint_file)
+    elif config.init_from:  # a new run (or one killed before its first checkpoint) from another run's weights
+        step = init_weights(model, config)
+        print(f"Policy initialised from {config.init_from} (its step {step:,}); optimizer and counters start afresh")
     raised_target = resume and config.steps != run.read_config().steps
     if resume:
         logged = run.read_metrics()  # what the stopped process logged (to W&B too) before the resume truncates it

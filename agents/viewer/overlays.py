@@ -1,7 +1,10 @@
 """Overlays drawn over the game view: the policy's action map, feature maps of a layer, and saliency.
 
 Each overlay is a row of :data:`OVERLAYS`: whether it applies to a policy, what it needs computed
-(a layer's output, a gradient), and how it draws into the game view (a numpy RGB image).
+(a layer's output, a gradient), and how it draws into the game view (a numpy RGB image). What an overlay adds
+must not be mistaken for the game: the chosen action is an outline in :data:`CHOICE_COLOR`, which no sprite uses;
+heat maps come with their colour scale in the panel (:func:`heat_legend`); feature maps are drawn beside the game,
+not over it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,11 @@ ALPHA = 0.75
 """Opacity of a heat map at its peak, on the game's background."""
 SPRITE_ALPHA = 0.3
 """Opacity of a heat map over sprites, relative to ALPHA: the objects stay visible under it."""
-CHOICE_COLOR = (120, 255, 160)
+CHOICE_COLOR = (255, 0, 255)
+"""The chosen action's outline (and per-cell arrows): magenta, far from every sprite colour of the games (their
+greens, reds, yellows, blues and the wall's grey; tests/test_overlays.py holds it)."""
+FEATURE_GAP = 6
+"""Pixels between the game and the feature maps beside it."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,25 @@ def _heat(view: np.ndarray, values: np.ndarray) -> np.ndarray:
     return draw.blend(view, colors, alpha)
 
 
+def heat_legend(name: str, insight: Insight | None) -> tuple[str, str] | None:
+    """What the two ends of the colour scale mean for overlay ``name`` (the panel draws the scale between them),
+    or None when the overlay draws no heat map."""
+    if insight is None:
+        return None
+    if name in ("saliency", "value-saliency") and insight.saliency is not None:
+        top = float(np.percentile(insight.saliency, 99.0))
+        return "0", f"|grad| {top:.2g} (99th pct)"
+    if name != "actions":
+        return None
+    if insight.kind == "click" and insight.grid is not None:
+        return "p 0", f"p {float(insight.probs[0].max()):.2f}"
+    if insight.kind == "cells" and insight.grid is not None:
+        return None if insight.probs.shape[1] == len(CELL_MOVES) else ("p 0", "p 1")
+    if insight.attention is not None:
+        return "0", f"weight {float(insight.attention.max()):.2f}"
+    return None
+
+
 def _cell_box(view: np.ndarray, grid: tuple[int, int], row: int, col: int) -> tuple[int, int, int, int]:
     """``(x, y, w, h)`` in view pixels of a cell of the action grid."""
     h, w = view.shape[:2]
@@ -73,13 +99,21 @@ def draw_action_map(view: np.ndarray, insight: Insight) -> np.ndarray:
     if insight.kind == "click" and insight.grid is not None:
         out = _heat(view, draw.normalise(insight.probs[0].reshape(insight.grid)))
         row, col = divmod(int(insight.action[0]), insight.grid[1])
-        draw.outline(out, *_cell_box(out, insight.grid, row, col), CHOICE_COLOR)
+        choice_outline(out, *_cell_box(out, insight.grid, row, col))
         return out
     if insight.kind == "cells" and insight.grid is not None:
         return _draw_moves(view, insight)
     if insight.attention is not None:
         return _heat(view, draw.normalise(insight.attention))
     return view
+
+
+def choice_outline(view: np.ndarray, x: int, y: int, w: int, h: int) -> None:
+    """The chosen cell's outline in :data:`CHOICE_COLOR`, thick enough to see (an eighth of the cell, at least 2
+    pixels where the cell has room), inside the cell so that its neighbours stay as they are drawn."""
+    thickness = max(1, min(w, h) // 8, 2 if min(w, h) >= 6 else 1)
+    for inset in range(thickness):
+        draw.outline(view, x + inset, y + inset, max(1, w - 2 * inset), max(1, h - 2 * inset), CHOICE_COLOR)
 
 
 def _draw_moves(view: np.ndarray, insight: Insight) -> np.ndarray:
@@ -106,22 +140,38 @@ def _draw_moves(view: np.ndarray, insight: Insight) -> np.ndarray:
 
 
 def draw_features(view: np.ndarray, insight: Insight) -> np.ndarray:
-    """The chosen layer's channels as a grid of small images, each scaled to its own range."""
+    """The game as it is, and beside it (to the right, in a square as high as the game) the chosen layer's
+    channels as a grid of small images, each scaled to its own range. The result is wider than ``view`` by
+    :func:`features_width`; every layer gives the same width, so a recording keeps one frame size."""
     if insight.features is None:
         return view
-    maps = insight.features[:MAX_FEATURE_TILES]
+    h, w = view.shape[:2]
+    side = features_panel(insight.features, h)
+    out = np.zeros((h, w + FEATURE_GAP + side.shape[1], 3), dtype=np.uint8)
+    out[:, :w] = view
+    out[:, w + FEATURE_GAP :] = side
+    return out
+
+
+def features_width(height: int) -> int:
+    """How much wider :func:`draw_features` makes a view of ``height`` pixels."""
+    return FEATURE_GAP + height
+
+
+def features_panel(features: np.ndarray, size: int) -> np.ndarray:
+    """``features`` (channels, h, w) as a ``size`` x ``size`` RGB square of tiles (at most MAX_FEATURE_TILES)."""
+    maps = features[:MAX_FEATURE_TILES]
     n = len(maps)
     cols = math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
-    h, w = view.shape[:2]
     gap = 2
-    tile_h, tile_w = max(1, (h - gap * (rows + 1)) // rows), max(1, (w - gap * (cols + 1)) // cols)
-    out = draw.blend(view, np.zeros_like(view), 0.85)  # the game stays faintly visible behind the tiles
+    tile_h, tile_w = max(1, (size - gap * (rows + 1)) // rows), max(1, (size - gap * (cols + 1)) // cols)
+    out = np.zeros((size, size, 3), dtype=np.uint8)
     for i, channel in enumerate(maps):
         r, c = divmod(i, cols)
         y, x = gap + r * (tile_h + gap), gap + c * (tile_w + gap)
-        tile = draw.resize_nearest(draw.heat_colors(draw.stretch(channel)), tile_h, tile_w)
-        out[y : y + tile_h, x : x + tile_w] = tile
+        out[y : y + tile_h, x : x + tile_w] = draw.resize_nearest(draw.heat_colors(draw.stretch(channel)), tile_h,
+                                                                  tile_w)  # fmt: skip
     return out
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from pixelarena.agents.viewer import draw
 from pixelarena.agents.viewer.introspect import Insight
-from pixelarena.agents.viewer.overlays import CELL_MOVES
+from pixelarena.agents.viewer.overlays import CELL_MOVES, heat_legend
 from pixelarena.envs.core import MOVE_NAMES
 
 PANEL_WIDTH = 240
@@ -128,7 +128,21 @@ def _draw_panel(frame: np.ndarray, x: int, y: int, info: PanelInfo) -> None:
     if info.layer:
         draw.text(frame, x, y, info.layer, DIM, SMALL)
         y += LINE
+    legend = heat_legend(info.overlay, insight)
+    if legend is not None:  # a heat map is drawn: what its colours mean
+        _colour_scale(frame, x, y, width, *legend)
+        y += LINE
     draw.text(frame, x, y, info.status, DIM, FONT)
+
+
+def _colour_scale(frame: np.ndarray, x: int, y: int, w: int, low: str, high: str) -> None:
+    """One row: ``low``, the heat maps' colours from dark (low) to bright (high), ``high``."""
+    end = x + w
+    x += draw.text(frame, x, y, low, DIM, SMALL) + 4
+    ramp_w = max(8, end - x - draw.text_size(high, SMALL)[0] - 4)
+    ramp = draw.heat_colors(np.linspace(0.0, 1.0, ramp_w, dtype=np.float32))
+    frame[y + 3 : y + LINE - 5, x : x + ramp_w] = ramp[None, :, :]
+    draw.text(frame, x + ramp_w + 4, y, high, DIM, SMALL)
 
 
 def _sparkline(frame: np.ndarray, x: int, y: int, w: int, h: int, values: Sequence[float]) -> None:
