@@ -3,8 +3,8 @@
 Rows hold ``step``, ``wall_time`` (seconds of training, continued across resumes), CleanRL-style names for what
 CleanRL logs (``charts/episode_return``, ``charts/episode_length``, ``charts/sps``, ``charts/learning_rate``,
 ``charts/greedy_return`` with ``--eval-every``, ``losses/*``), and every other number stable-baselines3 logs under
-its own name (``train/clip_range``, ``train/n_updates``, ``time/iterations``, ...). The same rows go to W&B and
-TensorBoard. Reports and plots are rebuilt from this file alone.
+its own name (``train/clip_range``, ``train/n_updates``, ...) but for SB3's own clock and counters of one ``learn()``
+call (:data:`DROPPED`). The same rows go to W&B and TensorBoard. Reports and plots are rebuilt from this file alone.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ RENAMES = {
     "eval/greedy_return": "charts/greedy_return",  # --eval-every (agents/training/best_policy.py)
 }
 
+
+DROPPED = ("time/iterations", "time/time_elapsed", "time/total_timesteps")
+"""SB3 keys not written: ``step`` and ``wall_time`` say the same for the whole run, while these restart at each
+``learn()`` call, so a resumed run would count anew where an uninterrupted one goes on (rows must be the same)."""
 
 NEGATED = ("train/entropy_loss",)
 """SB3 keys whose value is the negative of what their metrics name means (the entropy loss is -entropy)."""
@@ -86,6 +90,8 @@ def metrics_row(key_values: dict[str, Any], step: int, wall_time: float) -> dict
     for key, value in key_values.items():
         # numpy scalars count (SB3 hands approx_kl as numpy.float32). Non-finite values (SB3's explained
         # variance of constant returns is NaN) are left out: JSON has none. Strings, videos, figures are not rows.
+        if key in DROPPED:
+            continue
         if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
             name = RENAMES.get(key, key)
             if name not in ("step", "wall_time"):
