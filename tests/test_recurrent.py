@@ -47,6 +47,9 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run
 
 
+# Learning a memory task takes about 50 s of training on 2 cores: slow. The default run keeps the recurrent run's
+# exact resume, its ONNX export and the API's memory (the tests below).
+@pytest.mark.slow
 @pytest.mark.parametrize(("recurrent", "low", "high"), [(True, 0.9, 1.0), (False, 0.0, 0.5)])
 def test_memory_recalls_a_cue_that_a_policy_without_memory_cannot(
     recurrent: bool, low: float, high: float, tmp_path: Path
