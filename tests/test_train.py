@@ -72,30 +72,45 @@ def test_train_writes_a_complete_run_and_eval_reads_it(tmp_path: Path) -> None:
     assert json.loads(bigger.stdout)["env_kwargs"] == {"view": "ego", "size": 16, "n_enemies": 5}
 
 
+def wait_for_wandb_history(folder: Path, process: subprocess.Popen, timeout: float = 120) -> None:
+    """Until the training's offline W&B file holds its run and a row of history."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the training ended before W&B wrote its history"
+        try:
+            if any(part.steps for part in offline_runs(folder)):
+                return
+        except (AssertionError, ValueError, OSError):
+            pass  # not written yet
+        time.sleep(0.1)
+    raise AssertionError(f"no W&B history in {folder} after {timeout:.0f}s")
+
+
 def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    process = start("train", "--steps", "6k", "--run-dir", str(run), "--checkpoint-every", "1k", "--wandb", *TINY)
+    process = start("train", "--steps", "12k", "--run-dir", str(run), "--checkpoint-every", "1k", "--wandb", *TINY)
     wait_for_checkpoint(run, process, 2048)
+    wait_for_wandb_history(run / "wandb", process)  # W&B writes its file in blocks: killed before, it holds nothing
     process.send_signal(signal.SIGKILL)
     process.wait()
     killed_at = load_checkpoint(run / "checkpoints" / "latest.safetensors").step
-    assert killed_at < 6144  # 6k rounded up to whole rollouts of 8 x 32 steps
+    assert killed_at < 12032  # 12k rounded up to whole rollouts of 8 x 32 steps
 
     resumed = pixelarena("train", "--resume", str(run))
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming at step {killed_at:,}" in resumed.stdout
     steps = [r["step"] for r in read_metrics(run / "metrics.jsonl")]
-    assert steps == list(range(256, 6145, 256)), "metrics continue without gaps or repeats"
+    assert steps == list(range(256, 12033, 256)), "metrics continue without gaps or repeats"
     walls = [r["wall_time"] for r in read_metrics(run / "metrics.jsonl")]
     assert walls == sorted(walls)
-    assert load_checkpoint(run / "model.safetensors").step == 6144
+    assert load_checkpoint(run / "model.safetensors").step == 12032
     assert load_checkpoint(run / "checkpoints" / "latest.safetensors").optimizer is not None
     # W&B: the resume continues the killed process's run (same id, resumed); the steps it logged after the
     # checkpoint are not logged again, so `wandb sync RUN/wandb` uploads one history in step order.
     first, second = offline_runs(run / "wandb")
     assert first.run.run_id == second.run.run_id and second.run.resume
     assert first.run.display_name == second.run.display_name
-    assert second.steps[0] > max(first.steps[-1], killed_at) and second.steps[-1] == 6144
+    assert second.steps[0] > max(first.steps[-1], killed_at) and second.steps[-1] == 12032
     assert set(first.steps + second.steps) <= set(steps) and first.steps + second.steps == sorted(
         set(first.steps + second.steps)
     )
