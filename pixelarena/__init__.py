@@ -112,7 +112,8 @@ class Agent:
     """The run's complete configuration (config.json): game, encoder, observation mode, every PPO setting."""
     model: PPO
     """The stable-baselines3 model (PPO; MaskablePPO for masked actions; sb3-contrib's RecurrentPPO for a run
-    trained with ``--recurrent``) with the run's policy."""
+    trained with ``--recurrent``) with the run's policy, loaded to act: it holds no optimizer (to train on, use
+    ``train(resume=run)``, or ``init_from=run`` for a new run under new settings)."""
 
     def __post_init__(self) -> None:
         from pixelarena.agents.run.acting import Actor  # here: importing pixelarena imports no torch

@@ -53,10 +53,32 @@ def make_vec_env(config: RunConfig, n_envs: int, seed: int | None) -> VecEnv:
     return config.env_spec().make_vec_env(n_envs, seed)
 
 
-def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
+class ActingOnly:
+    """The optimizer of a policy loaded to act (eval, play, export, the viewer): it holds nothing and never steps.
+
+    torch's own optimizers import torch's compiler the first time one is made (2.1 s of a 6.1 s ``pixelarena eval``,
+    docs/performance.md), and a policy that only acts never uses its optimizer.
+    """
+
+    def __init__(self, params: Any, **settings: Any) -> None:
+        self.param_groups: list[dict[str, Any]] = []
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        pass
+
+    def step(self, closure: Any = None) -> None:
+        raise RuntimeError("this policy was loaded to act, not to train: train runs with pixelarena train")
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+
+def build_model(config: RunConfig, vec_env: VecEnv, acting: bool = False) -> PPO:
     """PPO (MaskablePPO when the env has action masks, RecurrentPPO for a recurrent run) with pixelarena's policy
     and the config's settings; on a GPU the rollout stays on the device (agents/run/device_buffer.py; PPO with Box
     observations).
+
+    ``acting``: the policy only acts (no optimizer is made: :class:`ActingOnly`).
 
     Raises:
         ValueError: A recurrent run whose encoder or env cannot take an LSTM (one line).
@@ -70,6 +92,8 @@ def build_model(config: RunConfig, vec_env: VecEnv) -> PPO:
     policy_kwargs = {"encoder": config.encoder, "encoder_kwargs": config.encoder_kwargs_on(vec_env.metadata)}
     if config.recurrent:
         policy_kwargs["lstm_hidden_size"] = config.lstm_size
+    if acting:
+        policy_kwargs["optimizer_class"] = ActingOnly
     model = algo(
         policy,
         vec_env,
@@ -132,7 +156,7 @@ def load_weights(run_dir: Path | RunDir, device: str = "cpu", weights: Weights =
     loading = dataclasses.replace(
         config, device=device, ppo=dataclasses.replace(config.ppo, batch_size=config.ppo.n_steps)
     )
-    model = build_model(loading, make_vec_env(loading, 1, seed=0))
+    model = build_model(loading, make_vec_env(loading, 1, seed=0), acting=True)
     try:
         check_spaces(checkpoint, model.observation_space, model.action_space, path)
         load_policy_weights(model.policy, checkpoint)
