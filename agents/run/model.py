@@ -147,16 +147,21 @@ def load_trained(run_dir: Path | RunDir, device: str = "cpu", weights: Weights =
     return config, model
 
 
+def acting_model(config: RunConfig, device: str = "cpu") -> PPO:
+    """The run's model, built to act (no optimizer) on one env, its weights still to be loaded."""
+    # One env suffices to rebuild the model; a minibatch of one rollout keeps SB3 from warning about it.
+    loading = dataclasses.replace(
+        config, device=device, ppo=dataclasses.replace(config.ppo, batch_size=config.ppo.n_steps)
+    )
+    return build_model(loading, make_vec_env(loading, 1, seed=0), acting=True)
+
+
 def load_weights(run_dir: Path | RunDir, device: str = "cpu", weights: Weights = "final") -> tuple[RunConfig, PPO, int]:
     """:func:`load_trained`, also returning the step of the weights loaded (for the commands to name them)."""
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     config = run.read_config()
     path, checkpoint = checked_weights(run, config, weights)
-    # One env suffices to rebuild the model; a minibatch of one rollout keeps SB3 from warning about it.
-    loading = dataclasses.replace(
-        config, device=device, ppo=dataclasses.replace(config.ppo, batch_size=config.ppo.n_steps)
-    )
-    model = build_model(loading, make_vec_env(loading, 1, seed=0), acting=True)
+    model = acting_model(config, device)
     try:
         check_spaces(checkpoint, model.observation_space, model.action_space, path)
         load_policy_weights(model.policy, checkpoint)
@@ -232,18 +237,23 @@ def _wrong_step(run: RunDir, config: RunConfig, weights: Weights, step: int) -> 
     return ""
 
 
+def _first_boundary(config: RunConfig, every: int) -> int:
+    """The step of the first rollout boundary at which something done ``every`` steps happens (or the run's end)."""
+    return min(round_up(every, config.rollout_steps), config.steps)
+
+
 def _why_missing(run: RunDir, config: RunConfig, weights: Weights) -> str:
     if weights == "best" and not config.eval_every:
         return " (a best policy is kept only by runs trained with --eval-every)"
     trained = run.trained_steps()
     if weights == "best" and not run.finished:
         # Evaluations come at rollout boundaries, and one at the end.
-        first = min(round_up(config.eval_every, config.rollout_steps), config.steps)
+        first = _first_boundary(config, config.eval_every)
         if trained < first:
             return (f" (the first evaluation writes it, at step {first:,}; the run has trained {trained:,} steps"
                     f"{'' if run.trainer() else ' and is not training now'})")  # fmt: skip
     if weights == "latest" and not run.finished:
-        first = min(round_up(config.checkpoint_every, config.rollout_steps), config.steps)
+        first = _first_boundary(config, config.checkpoint_every)
         return (f" (the first checkpoint writes it, at step {first:,} or when the training stops; the run has "
                 f"trained {trained:,} steps)")  # fmt: skip
     return ""

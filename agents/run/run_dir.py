@@ -272,17 +272,26 @@ class RunDir:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             raise ValueError(f"{self.config_file} is unreadable: {error}") from None
 
+    @classmethod
+    def owner_of(cls, file: Path) -> tuple[RunDir, str | None] | None:
+        """The run ``file`` lies in (directly, or in its checkpoints/) and which of its :attr:`WEIGHTS` the file is
+        (None for another of its files); None when it lies in no run."""
+        for run in (cls(parent) for parent in list(Path(file).parents)[:2]):
+            if run.is_run:
+                inside = Path(file).relative_to(run.path).as_posix()
+                return run, next((name for name, path in cls.WEIGHTS.items() if path == inside), None)
+        return None
+
     def _a_file_not_a_run(self) -> str:
         """Why the file ``self.path`` is not a run directory, naming the run it is a file of (rl-zoo3 and SB3 load
         a model file; pixelarena takes the run, and --weights chooses its file)."""
-        for run in (RunDir(parent) for parent in list(self.path.parents)[:2]):
-            if run.config_file.is_file():
-                inside = self.path.relative_to(run.path).as_posix()
-                weights = next((name for name, file in self.WEIGHTS.items() if file == inside), None)
-                default = ", the default," if weights == "final" else ""
-                reads = "" if weights is None else f" (--weights {weights}{default} reads this file)"
-                return f"{self.path} is a file of the run {run.path}: give the run directory, {run.path}{reads}"
-        return f"{self.path} is a file, not a run directory (a directory with {self.CONFIG})"
+        owner = self.owner_of(self.path)
+        if owner is None:
+            return f"{self.path} is a file, not a run directory (a directory with {self.CONFIG})"
+        run, weights = owner
+        default = ", the default," if weights == "final" else ""
+        reads = "" if weights is None else f" (--weights {weights}{default} reads this file)"
+        return f"{self.path} is a file of the run {run.path}: give the run directory, {run.path}{reads}"
 
     def write_config(self, config: RunConfig) -> None:
         write_json_atomically(self.config_file, config.to_json())

@@ -21,7 +21,7 @@ from pixelarena.agents.run.checkpoint import (
     load_policy_weights,
 )
 from pixelarena.agents.run.config import RunConfig
-from pixelarena.agents.run.model import build_model, checked_weights, make_vec_env
+from pixelarena.agents.run.model import acting_model, checked_weights
 from pixelarena.agents.run.run_dir import RunDir
 
 _SAME = ("encoder", "encoder_kwargs", "obs", "frame_stack", "recurrent", "lstm_size")
@@ -37,12 +37,9 @@ def source_weights(path: Path) -> tuple[RunDir, str]:
     """
     path = Path(path)
     if path.is_file():
-        for parent in list(path.parents)[:2]:
-            run = RunDir(parent)
-            inside = path.relative_to(parent).as_posix()
-            weights = next((name for name, file in RunDir.WEIGHTS.items() if file == inside), None)
-            if run.is_run and weights is not None:
-                return run, weights
+        owner = RunDir.owner_of(path)
+        if owner is not None and owner[1] is not None:
+            return owner[0], owner[1]
         raise ValueError(f"--init-from {path}: give a run directory, or one of its weights files "
                          f"({', '.join(RunDir.WEIGHTS.values())})")  # fmt: skip
     return RunDir(path), "final"
@@ -68,7 +65,7 @@ def check_init_from(config: RunConfig, path: Path) -> RunConfig:
                          f"{run.checkpoint_file} starts from its last checkpoint")  # fmt: skip
     try:
         file, checkpoint = checked_weights(run, source, weights)  # type: ignore[arg-type]
-        _load(_model(config), checkpoint)
+        _load(acting_model(config), checkpoint)  # the new run's policy, to try the weights on
     except CheckpointError as error:
         raise ValueError(f"--init-from {path}: {error}") from None
     return dataclasses.replace(config, init_from=str(file))
@@ -79,14 +76,6 @@ def init_weights(model: Any, config: RunConfig) -> int:
     checkpoint = load_checkpoint(Path(config.init_from))
     _load(model, checkpoint)
     return checkpoint.step
-
-
-def _model(config: RunConfig) -> Any:
-    """The new run's model on one env, on the CPU (as eval loads a run), to try the weights on."""
-    loading = dataclasses.replace(
-        config, device="cpu", ppo=dataclasses.replace(config.ppo, batch_size=config.ppo.n_steps)
-    )
-    return build_model(loading, make_vec_env(loading, 1, seed=0))
 
 
 def _load(model: Any, checkpoint: Checkpoint) -> None:
