@@ -54,7 +54,10 @@ def check_init_from(config: RunConfig, path: Path) -> RunConfig:
             one line that names what differs.
     """
     run, weights = source_weights(path)
-    source = run.read_config()
+    try:
+        source = run.read_config()
+    except ValueError as error:  # named as the option it came from
+        raise ValueError(f"--init-from {path}: {error}") from None
     for name in _SAME:
         theirs, ours = getattr(source, name), getattr(config, name)
         if theirs != ours:
