@@ -15,6 +15,7 @@ import torch
 pytest.importorskip("onnxruntime", reason="the export extra is not installed (pip install -e '.[export]')")
 
 from pixelarena.agents.cli.main import main
+from pixelarena.agents.environments.env_spec import EnvSpec
 from pixelarena.agents.export.onnx import env_observations, export_onnx
 from pixelarena.agents.run.checkpoint import save_checkpoint
 from pixelarena.agents.run.config import PPOSettings, RunConfig
@@ -41,13 +42,25 @@ def make_run(tmp_path: Path, env: str, encoder: str, obs: str | None, frame_stac
         with torch.no_grad():
             for p in model.policy.action_net.parameters():
                 p.mul_(100)
-        actions, _ = model.policy.predict(env_observations(config.env_spec(), 100), deterministic=True)
+        observations, masks = greedy_inputs(config.env_spec(), frame_stack)
+        kwargs = {"action_masks": masks} if masks is not None else {}
+        actions, _ = model.policy.predict(observations, deterministic=True, **kwargs)
         if len(np.unique(actions)) > 1:
             break
     run = RunDir.create(tmp_path / "run", config)
     save_checkpoint(run.model_file, model.policy, None, 64, model.observation_space, model.action_space)
     run.write_eval(EvalResult(1, 0.0, 0.0, 0.0, [0.0]))  # finished: it has a final policy
     return run.path
+
+
+def greedy_inputs(spec: EnvSpec, frame_stack: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """100 observations to compare greedy actions on, with the valid-action masks of a game that has them: the
+    greedy action is taken among the valid ones (as MaskablePPO's), so a policy is decisive only if that one varies."""
+    game = spec.make_game(100) if spec.builtin and frame_stack == 1 else None
+    if game is None or not game.HAS_ACTION_MASKS:
+        return env_observations(spec, 100), None
+    game.reset(seeds=123 + np.arange(100, dtype=np.uint64))
+    return game.observe(), game.action_masks()
 
 
 def pytorch_outputs(policy: torch.nn.Module, observations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,11 +110,9 @@ def test_onnxruntime_matches_pytorch_and_its_greedy_actions(
     np.testing.assert_allclose(log_softmax(logits, choices), reference_logp, rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(value, reference_value, rtol=1e-5, atol=1e-5)
     space = model.action_space
-    masks = None
-    game = spec.make_game(100) if spec.builtin and frame_stack == 1 else None
-    if game is not None and game.HAS_ACTION_MASKS:  # the greedy action among the valid ones, as MaskablePPO's
-        game.reset(seeds=123 + np.arange(100, dtype=np.uint64))
-        observations, masks = game.observe(), game.action_masks()
+    masked_observations, masks = greedy_inputs(spec, frame_stack)
+    if masks is not None:  # the greedy action among the valid ones, as MaskablePPO's
+        observations = masked_observations
         logits, _ = session.run(None, {"obs": observations})
         logits = np.where(masks.reshape(logits.shape), logits, -np.inf)
     per_cell = hasattr(space, "nvec")  # one choice per cell: logits are cells x choices
