@@ -27,11 +27,11 @@ from tests.wandb_records import offline_runs
 
 TINY = ["--n-envs", "8", "--n-steps", "32", "--batch-size", "128", "--n-epochs", "2", "--eval-episodes", "4"]
 ENV = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "SDL_VIDEODRIVER": "dummy"}
-TARGET = 6144  # 6k steps, a multiple of one rollout (8 envs x 32 steps)
+TARGET = 4096  # 4k steps, a multiple of one rollout (8 envs x 32 steps)
 
 
 def grid_args(run_dir: Path) -> list[str]:
-    return ["compare", "--env", "Chase", "--encoders", "mlp:vector,cnn:grid", "--seeds", "2", "--steps", "6k",
+    return ["compare", "--env", "Chase", "--encoders", "mlp:vector,cnn:grid", "--seeds", "2", "--steps", "4k",
             "--jobs", "2", "--checkpoint-every", "512", "--eval-env-kwargs", "size=8", "n_enemies=5",
             "--run-dir", str(run_dir), "--wandb", "--wandb-artifacts", "--tensorboard", *TINY]  # fmt: skip
 
@@ -127,7 +127,7 @@ def test_interrupted_grid_resumes_without_redoing_finished_runs(interrupted: Int
 def test_compare_report_has_a_row_per_encoder_plots_and_the_transfer_table(interrupted: Interrupted) -> None:
     report = (interrupted.root / "report.md").read_text()
     assert f"compare: report in {interrupted.root / 'report.md'}" in interrupted.rerun.stdout
-    assert "6,144 env steps per run, seeds 0, 1" in report
+    assert "4,096 env steps per run, seeds 0, 1" in report
     rows = [line for line in report.splitlines() if line.startswith(("| mlp |", "| cnn |"))]
     assert [row.split(" | ")[:3] for row in rows] == [["| mlp", "vector", "2/2"], ["| cnn", "grid@ego", "2/2"]]
     assert rows[0].split(" | ")[8] == "global" and rows[1].split(" | ")[8].endswith(" px")

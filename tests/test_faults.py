@@ -233,6 +233,13 @@ def test_a_full_disk_keeps_the_last_checkpoint_and_the_run_resumes(
                                 "on device; the previous version is kept"], err  # fmt: skip
     assert not list(run.rglob(".*.tmp")), "a half-written file stayed"
     assert load_checkpoint(run / "checkpoints" / "latest.safetensors").step == 256
+    # A writer of pixelarena's own (not safetensors, which removes its partial file itself): the ONNX export.
+    fill(disk, leave=4096)
+    code, err = in_process(capsys, "export", str(run), "--onnx", str(disk / "policy.onnx"), "--weights", "latest")
+    assert (code, error_lines(err)) == (1, [f"pixelarena: cannot write {disk / 'policy.onnx'}: No space left on "
+                                            "device"]), err  # fmt: skip
+    assert not list(disk.rglob(".*.tmp")), "a half-written file stayed"
+    (disk / "filler").unlink()
     subprocess.run(["mount", "-o", "remount,size=16m", str(disk)], check=True)
     code, err = in_process(capsys, "train", "--resume", str(run))
     assert code == 0, err

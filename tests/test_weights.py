@@ -147,6 +147,39 @@ def test_every_command_names_the_weights_it_used(run: Path, tmp_path: Path, caps
     assert code == 0 and f"from {rundir.checkpoint_file} (step 512)" in out, err
 
 
+def prefer(path: Path, action: int) -> None:
+    """Make the weights in ``path`` choose ``action`` on every observation (its header, step included, kept)."""
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata()
+    tensors = load_file(str(path))
+    tensors["policy.action_net.bias"][:] = 0.0
+    tensors["policy.action_net.bias"][action] = 1e4
+    save_file(tensors, str(path), metadata=metadata)
+
+
+def test_each_choice_of_weights_acts_on_the_file_it_names(
+    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The final policy is the best kept, so here best and final hold one step and the same weights: the step a
+    command prints cannot tell them apart. Each file is made to prefer its own move, and the policy each
+    ``--weights`` exports (run by onnxruntime, apart from the exporter's own check) must make that move."""
+    onnxruntime = pytest.importorskip("onnxruntime", reason="the export extra is not installed")
+    from pixelarena.agents.export.onnx import env_observations
+
+    copied = copy(run, tmp_path)
+    moves = {name: move for move, name in enumerate(RunDir.WEIGHTS)}  # final: 0, best: 1, latest: 2
+    for name, move in moves.items():
+        prefer(copied.weights_file(name), move)
+    observations = env_observations(copied.read_config().env_spec(), 16)
+    for name, move in moves.items():
+        policy = tmp_path / f"{name}.onnx"
+        code, _, err = run_main(["export", str(copied.path), "--onnx", str(policy), "--weights", name], capsys)
+        assert code == 0, err
+        session = onnxruntime.InferenceSession(str(policy), providers=["CPUExecutionProvider"])
+        logits, _ = session.run(None, {"obs": observations})
+        assert (logits.argmax(1) == move).all(), f"--weights {name} acted on another file's weights"
+
+
 def test_an_unfinished_run_has_no_final_policy_but_its_last_checkpoint(
     run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,7 +54,8 @@ def make_vec_env(config: RunConfig, n_envs: int, seed: int | None) -> VecEnv:
 
 
 class ActingOnly:
-    """The optimizer of a policy loaded to act (eval, play, export, the viewer): it holds nothing and never steps.
+    """The optimizer of a policy loaded to act (eval, play, export, the viewer) or built only to be checked (a
+    config resolved before training): it holds nothing and never steps.
 
     torch's own optimizers import torch's compiler the first time one is made (2.1 s of a 6.1 s ``pixelarena eval``,
     docs/performance.md), and a policy that only acts never uses its optimizer.

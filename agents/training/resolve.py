@@ -13,7 +13,7 @@ import gymnasium as gym
 from pixelarena.agents.checks import check_keys, choose, keyword_names, parse_kwargs, parse_steps
 from pixelarena.agents.environments.env_spec import EnvProbe, EnvSpec
 from pixelarena.agents.run.config import SCHEDULES, VEC_ENVS, PPOSettings, RunConfig, round_up
-from pixelarena.agents.run.model import pick_device
+from pixelarena.agents.run.model import ActingOnly, pick_device
 from pixelarena.agents.run.presets import DEFAULT_ENCODER, PRESETS, Preset, load_preset_file, preset_name
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.run.tensorboard_events import check_tensorboard
@@ -289,7 +289,8 @@ def _check_encoder_fits(config: RunConfig, probe: EnvProbe) -> None:
         valid.append("vector_dim")
     check_keys("--encoder-kwargs", f"the {config.encoder} encoder", kwargs, valid)
     try:
-        PixelPolicy(probe.observation_space, probe.action_space, lambda _: 0.0,
+        # Built only to be checked: no optimizer (its first one imports torch's compiler, seconds of start-up).
+        PixelPolicy(probe.observation_space, probe.action_space, lambda _: 0.0, optimizer_class=ActingOnly,
                     encoder=config.encoder, encoder_kwargs=kwargs)  # fmt: skip
     except TypeError as error:  # a keyword the encoder does not take
         raise ValueError(f"--encoder-kwargs: {config.encoder} does not take it: {error}") from None
