@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -94,7 +95,9 @@ def wait_for_wandb_history(folder: Path, process: subprocess.Popen, timeout: flo
 
 def test_killed_run_resumes_to_exactly_its_target(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    process = start("train", "--steps", "12k", "--run-dir", str(run), "--checkpoint-every", "1k", "--wandb", *TINY)
+    # The vector observation and the MLP: the quickest steps; what is killed and resumed is the same for any encoder.
+    process = start("train", "--steps", "12k", "--run-dir", str(run), "--checkpoint-every", "1k", "--wandb",
+                    "--encoder", "mlp", "--obs", "vector", *TINY)  # fmt: skip
     wait_for_checkpoint(run, process, 2048)
     wait_for_wandb_history(run / "wandb", process)  # W&B writes its file in blocks: killed before, it holds nothing
     process.send_signal(signal.SIGKILL)
@@ -137,15 +140,23 @@ def test_sigterm_saves_a_checkpoint_and_exits_130(tmp_path: Path) -> None:
     assert step >= 512 and step % 256 == 0
 
 
-def test_pickle_payload_checkpoint_is_refused_and_never_runs(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished 256-step Chase run, trained once for the tests that tamper with a copy of it."""
+    run = tmp_path_factory.mktemp("small") / "run"
+    result = pixelarena("train", "--steps", "256", "--run-dir", str(run), *TINY)
+    assert result.returncode == 0, result.stderr
+    return run
+
+
+def test_pickle_payload_checkpoint_is_refused_and_never_runs(small_run: Path, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
 
     class Payload:
         def __reduce__(self):  # executed by pickle.load / torch.load(weights_only=False)
             return (os.system, (f"touch {marker}",))
 
-    run = tmp_path / "run"
-    assert pixelarena("train", "--steps", "256", "--run-dir", str(run), *TINY).returncode == 0
+    run = Path(shutil.copytree(small_run, tmp_path / "run"))
     torch.save({"policy": Payload()}, run / "model.safetensors")  # a pickle where our weights were
     before = {p: p.stat().st_mtime for p in run.rglob("*")}
     result = pixelarena("eval", str(run), "--episodes", "2")
@@ -164,9 +175,8 @@ def test_truncated_checkpoint_gives_a_clear_error(tmp_path: Path) -> None:
         load_checkpoint(path)
 
 
-def test_checkpoint_for_other_spaces_is_refused(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    assert pixelarena("train", "--steps", "256", "--run-dir", str(run), *TINY).returncode == 0
+def test_checkpoint_for_other_spaces_is_refused(small_run: Path, tmp_path: Path) -> None:
+    run = Path(shutil.copytree(small_run, tmp_path / "run"))
     config = json.loads((run / "config.json").read_text())
     config["env_kwargs"] = {"size": 9}  # a flat-head policy cannot act on other map sizes
     config["encoder"] = "mlp"
