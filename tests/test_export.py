@@ -32,8 +32,8 @@ CASES = [("Chase", "cnn", "pixels", 1), ("Chase", "cnn", "grid", 1), ("Chase", "
 
 def make_run(tmp_path: Path, env: str, encoder: str, obs: str | None, frame_stack: int = 1) -> Path:
     """A finished run directory with final weights: initial weights made decisive (a greedy tie would test
-    nothing), from the first seed whose greedy actions differ between the env's observations (an initial policy
-    may pick one action everywhere, and which seeds do depends on the machine's linear algebra)."""
+    nothing), from the first seed whose greedy actions differ between the env's observations, on at least 10 of
+    100 (an initial policy may pick one action everywhere, and a few actions may follow the machine's rounding)."""
     for seed in range(10):
         config = RunConfig(env=env, encoder=encoder, obs=obs, steps=64, seed=seed, n_envs=2, device="cpu",
                            env_kwargs={} if env == USER_ENV else {"size": 8}, frame_stack=frame_stack,
@@ -45,7 +45,7 @@ def make_run(tmp_path: Path, env: str, encoder: str, obs: str | None, frame_stac
         observations, masks = greedy_inputs(config.env_spec(), frame_stack)
         kwargs = {"action_masks": masks} if masks is not None else {}
         actions, _ = model.policy.predict(observations, deterministic=True, **kwargs)
-        if len(np.unique(actions)) > 1:
+        if np.sort(np.unique(actions, return_counts=True)[1])[:-1].sum() >= 10:  # a margin against rounding
             break
     run = RunDir.create(tmp_path / "run", config)
     save_checkpoint(run.model_file, model.policy, None, 64, model.observation_space, model.action_space)
