@@ -139,6 +139,29 @@ def test_a_second_trainer_of_the_same_run_is_refused(tmp_path: Path) -> None:
         first.wait()
 
 
+HALF_BUILT = """
+from pixelarena.agents.cli.main import _run
+
+class HalfBuilt:  # as a ZipFile a signal stopped inside its constructor: its destructor reads what was never set
+    def __del__(self):
+        self._writing
+
+def command(args):
+    half = HalfBuilt()
+    raise KeyboardInterrupt
+
+raise SystemExit(_run(command, None))
+"""
+
+
+def test_an_interrupt_is_one_line_even_when_it_leaves_an_object_half_built() -> None:
+    """Seen in `pixelarena demos` under SIGTERM (rarely: the signal must land inside ZipFile's constructor): the
+    half-built object's destructor failed as the interrupted frames were freed, and Python printed that after the
+    command's one line."""
+    result = subprocess.run([sys.executable, "-c", HALF_BUILT], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stderr) == (130, "pixelarena: interrupted\n")
+
+
 def test_a_burst_of_sigterms_stops_a_training_once_and_it_says_so(tmp_path: Path) -> None:
     """Linux's parent-death signal, which stops a comparison's trainings when the comparison dies, comes once per
     exiting thread of the parent: a burst of SIGTERMs. Whenever the repeats land, the training saves a checkpoint,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -72,7 +73,8 @@ def _run(runner: Callable[[Any], None], args: Any) -> int:
     except (ValueError, FileNotFoundError) as error:  # bad input: one line, no traceback
         _error(f"pixelarena: error: {error}")
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        _release_interrupted(interrupt)
         _error("pixelarena: interrupted")
         return 130
     except OSError as error:  # the disk or the system refused (read-only, full, permissions): not the input's fault
@@ -88,6 +90,24 @@ def _run(runner: Callable[[Any], None], args: Any) -> int:
             return 130
         raise
     return 0
+
+
+def _release_interrupted(interrupt: BaseException) -> None:
+    """Free what the interrupted frames hold, their destructors' complaints silenced. A signal can stop an object
+    half-built (a ZipFile inside its constructor, while a recording is compressed), and its destructor then fails on
+    an attribute it never set: as the frames were freed, after the one line, Python printed that failure."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        seen: set[int] = set()
+        error: BaseException | None = interrupt
+        while error is not None and id(error) not in seen:  # the errors it was raised during hold frames too
+            seen.add(id(error))
+            error.__traceback__ = None
+            error = error.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _error(message: str) -> None:
