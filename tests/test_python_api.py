@@ -69,23 +69,16 @@ def test_weights_loads_the_file_it_names_and_the_actions_follow_it(run: Path, tm
     final policy does not (here the two files start out alike: a 256-step run keeps its only policy twice)."""
     import shutil
 
-    from safetensors import safe_open
-    from safetensors.torch import load_file, save_file
+    from tests.planted_weights import prefer
 
     copy = Path(shutil.copytree(run, tmp_path / "copy"))
     observations = pixelarena.load(copy).make_vec_env(num_envs=16).reset()
     final_actions = pixelarena.load(copy).act(observations)
     preferred = (int(final_actions[0]) + 1) % 5
-    latest = copy / "checkpoints" / "latest.safetensors"
-    with safe_open(str(latest), framework="pt") as handle:
-        metadata = handle.metadata()
-    tensors = load_file(str(latest))
-    tensors["policy.action_net.bias"][:] = 0.0
-    tensors["policy.action_net.bias"][preferred] = 1e4
-    save_file(tensors, str(latest), metadata=metadata)
+    planted = prefer(copy / "checkpoints" / "latest.safetensors", preferred)
     agent = pixelarena.load(copy, weights="latest")
     loaded = agent.model.policy.state_dict()["action_net.bias"]
-    assert loaded.equal(tensors["policy.action_net.bias"])
+    assert loaded.equal(planted)
     assert (agent.act(observations) == preferred).all()
     assert (pixelarena.load(copy).act(observations) == final_actions).all()
     assert final_actions[0] != preferred

@@ -19,6 +19,7 @@ from safetensors.torch import load, load_file, save_file
 from pixelarena.agents.cli.main import main
 from pixelarena.agents.run.checkpoint import HEADER_KEY, load_checkpoint
 from pixelarena.agents.run.run_dir import RunDir
+from tests.planted_weights import prefer
 from tests.test_faults import TINY, pixelarena
 
 ROLLOUT = 256  # 8 envs x 32 steps
@@ -145,16 +146,6 @@ def test_every_command_names_the_weights_it_used(run: Path, tmp_path: Path, caps
         assert json.loads(out) | {"weights": str(rundir.weights_file(weights)), "step": step} == json.loads(out)
     code, out, err = run_main(["export", str(run), "--onnx", str(tmp_path / "p.onnx"), "--weights", "latest"], capsys)
     assert code == 0 and f"from {rundir.checkpoint_file} (step 512)" in out, err
-
-
-def prefer(path: Path, action: int) -> None:
-    """Make the weights in ``path`` choose ``action`` on every observation (its header, step included, kept)."""
-    with safe_open(str(path), framework="pt") as handle:
-        metadata = handle.metadata()
-    tensors = load_file(str(path))
-    tensors["policy.action_net.bias"][:] = 0.0
-    tensors["policy.action_net.bias"][action] = 1e4
-    save_file(tensors, str(path), metadata=metadata)
 
 
 def test_each_choice_of_weights_acts_on_the_file_it_names(
