@@ -40,6 +40,8 @@ from typing import ClassVar
 import gymnasium as gym
 import numpy as np
 
+from pixelarena.envs import minimap as minimap_view
+from pixelarena.envs.minimap import minimap_factor_of
 from pixelarena.envs.observations import (
     ENTITY_FIELDS,
     OBS_MODES,
@@ -101,6 +103,9 @@ class BatchedGame(ABC):
             the player, what lies beyond the map drawn as wall; games with a player). See ``envs.views``.
         view_radius: with ``view="ego"``, see only ``view_radius`` cells around the player (a square of
             ``2 * view_radius + 1`` cells, the same shape on every map size); None sees the whole map.
+        minimap: with ``view_radius``, stack the whole map pooled by this odd factor (``minimap`` x ``minimap``
+            cells per minimap cell), centred on the player, onto the crop: the screen-plus-minimap view
+            (``envs.minimap``); None: the crop alone.
     """
 
     KINDS: ClassVar[tuple[Kind, ...]]
@@ -126,6 +131,7 @@ class BatchedGame(ABC):
         max_steps: int | None = None,
         view: str = "map",
         view_radius: int | None = None,
+        minimap: int | None = None,
     ) -> None:
         self.num_games = check_positive_int("num_games", num_games)
         self.height = self.width = check_positive_int("size", size, MIN_SIZE, MAX_SIZE)
@@ -143,25 +149,30 @@ class BatchedGame(ABC):
         self._player = player
         self.view_radius = view_radius_of(type(self).__name__, view, view_radius, obs, player is not None, self.height)
         """The radius of the view centred on the player, None for the map's frame."""
-        self._observer = self._make_observer(obs, self.view_radius)
+        self.minimap = minimap_factor_of(minimap, None if view_radius is None else self.view_radius, self.height)
+        """The minimap's pooling factor, None without one."""
+        self._observer = self._make_observer(obs, self.view_radius, self.minimap)
         self._other_observers: dict[str, Observer] = {}  # observe_as's, made on first use
         self.slot_counts = tuple(ys.shape[1] for ys, _ in self._objects())
         self.single_action_space = self._action_space()
         length = len(self.entity_layout() if obs == "entities" else self.vector_layout())
         self.single_observation_space = observation_space(
-            obs, self.height, self.width, self.cell_px, len(self.KINDS), length, self.view_radius
+            obs, self.height, self.width, self.cell_px, len(self.KINDS), length, self.view_radius, self.minimap
         )
         self._seeded = False
 
     @property
     def metadata(self) -> dict[str, int]:
         """What the env adapters add to their Gymnasium ``metadata``: ``cell_px`` for pixel observations, so that
-        an encoder can read one game cell per position (``nets.stems``); the row count and width of entities
+        an encoder can read one game cell per position (``nets.stems``), and ``image_frames`` = 2 when a minimap's
+        RGB is stacked on the crop's (a colour stem per frame); the row count and width of entities
         observations, so that an entity encoder can read their rows; nothing for grid or vector ones."""
         if self.obs_mode == "entities":
             rows = sum(count for k, count in enumerate(self.slot_counts) if k != self._player)
             return {"entity_rows": rows, "entity_features": len(ENTITY_FIELDS) + len(self.KINDS) - 1}
-        return {"cell_px": self.cell_px} if self.obs_mode == "pixels" else {}
+        if self.obs_mode != "pixels":
+            return {}
+        return {"cell_px": self.cell_px, **({"image_frames": 2} if self.minimap is not None else {})}
 
     # ----------------------------------------------------------------------------------------- hooks
     @abstractmethod
@@ -275,11 +286,12 @@ class BatchedGame(ABC):
             else:
                 getattr(self, name)[...] = value
         # Observations are drawn from the state (pixels incrementally): new observers draw them in full.
-        self._observer = self._make_observer(self.obs_mode, self.view_radius)
+        self._observer = self._make_observer(self.obs_mode, self.view_radius, self.minimap)
         self._other_observers = {}
 
-    def _make_observer(self, mode: str, radius: int | None = None) -> Observer:
-        return Observer(mode, self.num_games, self.height, self.width, self.cell_px, self.KINDS, self._player, radius)
+    def _make_observer(self, mode: str, radius: int | None = None, minimap: int | None = None) -> Observer:
+        return Observer(mode, self.num_games, self.height, self.width, self.cell_px, self.KINDS, self._player, radius,
+                        minimap)  # fmt: skip
 
     def observe(self) -> np.ndarray:
         """Observations of all games, a fresh array ``(N, *single_observation_space.shape)``."""
@@ -319,6 +331,17 @@ class BatchedGame(ABC):
             raise ValueError(f"{type(self).__name__} was made with view='map': its view is the map (render())")
         ys, xs = self.player_cells()  # type: ignore[misc]
         return centre(self.render(cell_px), "pixels", ys, xs, self.view_radius, cell_px)
+
+    def render_minimap(self, cell_px: int = 24) -> np.ndarray | None:
+        """RGB frames of the minimap the network sees beside its crop (``minimap=k``), at ``cell_px`` pixels per
+        minimap cell, uint8 ``(N, side * cell_px, side * cell_px, 3)``; None for a game made without one."""
+        if self.minimap is None:
+            return None
+        assert self.view_radius is not None
+        ys, xs = self.player_cells()  # type: ignore[misc]
+        painter = minimap_view.MinimapPainter("pixels", self.KINDS, cell_px)
+        grids = self.observe_as("grid")
+        return minimap_view.minimap_from_grids(grids, ys, xs, self.view_radius, self.minimap, painter)
 
     def vector_layout(self) -> list[str]:
         """Names of the entries of a "vector" observation."""

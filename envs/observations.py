@@ -18,6 +18,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
+from pixelarena.envs import minimap as minimap_view
 from pixelarena.envs.render import FrameBuffer, Kind, window_gather
 
 OBS_MODES = ("pixels", "grid", "vector", "entities")
@@ -70,8 +71,12 @@ class GridBuffer:
     def windows(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
         """Views centred on cell ``(ys[i], xs[i])`` of game i: a fresh uint8 array ``(N, K + 1, side, side)``,
         ``side = 2 * pad + 1``, the last channel the wall beyond the map."""
+        return self._channels(self.window_bytes(ys, xs), self.kinds + 1)
+
+    def window_bytes(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """The cell bytes of the views :meth:`windows` splits into channels: uint8 ``(N, side, side)``."""
         side = 2 * self.pad + 1
-        return self._channels(window_gather(self.cells, ys, xs, side, side), self.kinds + 1)
+        return window_gather(self.cells, ys, xs, side, side)
 
 
 def pack_vector(
@@ -133,16 +138,25 @@ def vector_layout(kinds: tuple[Kind, ...], counts: tuple[int, ...], extra_names:
 
 
 def observation_space(
-    mode: str, height: int, width: int, cell_px: int, num_kinds: int, vector_size: int, radius: int | None = None
+    mode: str,
+    height: int,
+    width: int,
+    cell_px: int,
+    num_kinds: int,
+    vector_size: int,
+    radius: int | None = None,
+    minimap: int | None = None,
 ) -> gym.spaces.Box:
     """The single-game observation space of ``mode`` (``vector_size``: the length of a vector or entities one;
-    ``radius``: the view centred on the player, ``2 * radius + 1`` cells a side, None for the map's frame)."""
+    ``radius``: the view centred on the player, ``2 * radius + 1`` cells a side, None for the map's frame;
+    ``minimap``: its pooling factor when the minimap is stacked on the crop, ``envs.minimap``)."""
     if radius is not None:
         height = width = 2 * radius + 1
+    parts = 2 if minimap is not None else 1
     if mode == "pixels":
-        return gym.spaces.Box(0, 255, (height * cell_px, width * cell_px, 3), np.uint8)
+        return gym.spaces.Box(0, 255, (height * cell_px, width * cell_px, 3 * parts), np.uint8)
     if mode == "grid":
-        return gym.spaces.Box(0, 1, (num_kinds + (radius is not None), height, width), np.uint8)
+        return gym.spaces.Box(0, 1, ((num_kinds + (radius is not None)) * parts, height, width), np.uint8)
     return gym.spaces.Box(-1.0, 1.0, (vector_size,), np.float32)
 
 
@@ -150,17 +164,23 @@ class Observer:
     """Turns object positions into observations of one mode, keeping incremental buffers where they pay.
 
     ``radius`` (pixels and grid only) centres the view on the player (kind index ``player``): ``2 * radius + 1``
-    cells a side, what lies beyond the map drawn as wall (``envs.views``); None keeps the map's frame.
+    cells a side, what lies beyond the map drawn as wall (``envs.views``); None keeps the map's frame. ``minimap``
+    (with a radius) stacks the whole map pooled by that factor onto the crop (``envs.minimap``).
     """
 
     def __init__(self, mode: str, num_games: int, height: int, width: int, cell_px: int, kinds: tuple[Kind, ...],
-                 player: int | None = None, radius: int | None = None) -> None:  # fmt: skip
+                 player: int | None = None, radius: int | None = None, minimap: int | None = None) -> None:  # fmt: skip
         if mode not in OBS_MODES:
             raise ValueError(f"unknown obs mode {mode!r}; expected one of {', '.join(OBS_MODES)}")
         self.mode, self.h, self.w, self.player, self.radius = mode, height, width, player, radius
         pad = radius or 0
         self.frames = FrameBuffer(num_games, height, width, cell_px, kinds, pad) if mode == "pixels" else None
         self.grids = GridBuffer(num_games, height, width, len(kinds), pad) if mode == "grid" else None
+        self.minimap = minimap
+        if minimap is not None:
+            assert radius is not None and mode in ("pixels", "grid")
+            self.minimap_cells = GridBuffer(num_games, height, width, len(kinds), minimap_view.reach(radius, minimap))
+            self.painter = minimap_view.MinimapPainter(mode, kinds, cell_px)
 
     def __call__(self, objects: list[tuple[np.ndarray, np.ndarray]], extras: np.ndarray | None) -> np.ndarray:
         buffer = self.frames if self.frames is not None else self.grids
@@ -171,7 +191,13 @@ class Observer:
             assert self.player is not None
             ys, xs = objects[self.player]
             # A player that is gone (parked on the hidden row) is looked at from the map's last row.
-            return buffer.windows(np.minimum(ys[:, 0], self.h - 1), xs[:, 0])
+            ys, xs = np.minimum(ys[:, 0], self.h - 1), xs[:, 0]
+            crop = buffer.windows(ys, xs)
+            if self.minimap is None:
+                return crop
+            self.minimap_cells.draw(objects)
+            pooled = minimap_view.pool(self.minimap_cells.window_bytes(ys, xs), self.minimap)
+            return minimap_view.stack(crop, self.painter(pooled), self.mode)
         if self.mode == "entities":
             assert self.player is not None
             return pack_entities(objects, self.player, self.h, self.w, extras)

@@ -214,6 +214,7 @@ VIEWS_MEASURED: tuple[tuple[str, dict[str, object]], ...] = (
     ("map", {}),
     ("ego", {"view": "ego"}),
     ("ego, radius 5", {"view": "ego", "view_radius": 5}),
+    ("ego, radius 5, minimap 3", {"view": "ego", "view_radius": 5, "minimap": 3}),
 )
 """The frames of reference ``bench --views`` compares (``envs.views``)."""
 

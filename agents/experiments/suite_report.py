@@ -71,7 +71,7 @@ def suite_markdown(folder: Path, reports: list[ExperimentReport]) -> str:
             continue
         timed = next((by_key[e.key] for e in experiments.values() if e.seconds_of == key and e.key in by_key), None)
         limits = {run.config.seconds for group in (timed.groups if timed else []) for run in group.runs}
-        title = f"{experiment.env}: {experiment.claim} against the state-based arms"
+        title = f"{experiment.title.split(':')[0]}: {experiment.claim} against the state-based arms"
         summaries.append(claim_table(title, experiment.claim, by_key[key].groups,
                                      timed.groups if timed else [], max(limits) if limits else None))  # fmt: skip
     if summaries:

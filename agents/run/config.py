@@ -115,7 +115,10 @@ class RunConfig:
 
     def encoder_kwargs_on(self, env_metadata: dict[str, Any]) -> dict[str, Any]:
         """The encoder's arguments: the config's, over what the env's metadata declares (:func:`declared_kwargs`)."""
-        return {**declared_kwargs(self.encoder, env_metadata), **self.encoder_kwargs}
+        declared = declared_kwargs(self.encoder, env_metadata)
+        if "frames" in declared and "frames" in self.encoder_kwargs:  # a frame stack of screen-plus-minimap frames
+            return {**declared, **self.encoder_kwargs, "frames": declared["frames"] * self.encoder_kwargs["frames"]}
+        return {**declared, **self.encoder_kwargs}
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -157,8 +160,9 @@ class RunConfig:
 def declared_kwargs(encoder: str, env_metadata: dict[str, Any]) -> dict[str, Any]:
     """Encoder arguments from what an env declares in its metadata (pixelarena's games do; any Gymnasium env can):
     ``cell_px``, so the stem reads one position per game cell (``nets.stems``); the codes stem where the image
-    holds integer codes (``image_codes``, as MiniGrid's does); for the entity encoder, the rows of an entities
-    observation (``entity_rows``, ``entity_features``)."""
+    holds integer codes (``image_codes``, as MiniGrid's does); ``image_frames``, the RGB images stacked on
+    the channels (a screen-plus-minimap view: two), each read by the colour stem; for the entity encoder, the
+    rows of an entities observation (``entity_rows``, ``entity_features``)."""
     from pixelarena.nets import ENCODERS
 
     if encoder in ENCODERS and ENCODERS[encoder].reads_entity_rows:
@@ -167,7 +171,8 @@ def declared_kwargs(encoder: str, env_metadata: dict[str, Any]) -> dict[str, Any
         return {"rows": int(env_metadata["entity_rows"]), "row_features": int(env_metadata["entity_features"])}
     cell_px = int(env_metadata.get("cell_px", 1))
     codes = {"stem": "codes"} if env_metadata.get("image_codes") else {}
-    return {**({"cell_px": cell_px} if cell_px > 1 else {}), **codes}
+    frames = int(env_metadata.get("image_frames", 1))
+    return {**({"cell_px": cell_px} if cell_px > 1 else {}), **({"frames": frames} if frames > 1 else {}), **codes}
 
 
 # The JSON types each annotation of RunConfig / PPOSettings accepts (bool is not an int here).

@@ -17,23 +17,27 @@ def encoder_label(config: RunConfig) -> str:
 
 def view_label(env_kwargs: dict[str, Any]) -> str:
     """A run's frame of reference as encoder specs write it: ``@ego`` (centred on the player), ``@ego5`` (its crop
-    of radius 5), ``@map``; empty when the run does not say (the map's frame, the default)."""
+    of radius 5), ``@ego5m5`` (the crop and a minimap pooled by 5, ``envs.minimap``), ``@map``; empty when the run
+    does not say (the map's frame, the default)."""
     view = env_kwargs.get("view")
     if view is None:
         return ""
-    radius = env_kwargs.get("view_radius")
-    return f"@{view}{radius if view == 'ego' and radius is not None else ''}"
+    radius, minimap = env_kwargs.get("view_radius"), env_kwargs.get("minimap")
+    crop = radius if view == "ego" and radius is not None else ""
+    return f"@{view}{crop}{f'm{minimap}' if minimap is not None and crop != '' else ''}"
 
 
 def parse_view(text: str) -> tuple[str, ...]:
-    """The env kwargs of a spec's view: ``ego`` -> ``view=ego``, ``ego5`` -> ``view=ego view_radius=5``, ``map``
-    -> ``view=map view_radius=None``; a one-line ValueError for anything else."""
-    match = re.fullmatch(r"(map|ego)(\d*)", text)
-    if match is None or (match[1] == "map" and match[2]):
-        raise ValueError(f"view {text!r} after '@': choose map, ego (centred on the player) or egoN (the N-cell crop "
-                         "around it, e.g. ego5)")  # fmt: skip
-    view, radius = match[1], match[2]
-    return (f"view={view}", f"view_radius={radius or None}")
+    """The env kwargs of a spec's view: ``ego`` -> ``view=ego``, ``ego5`` -> ``view=ego view_radius=5``,
+    ``ego5m5`` -> the same with ``minimap=5``, ``map`` -> ``view=map view_radius=None``; a one-line ValueError
+    for anything else."""
+    match = re.fullmatch(r"(map|ego)(\d*)(?:m(\d+))?", text)
+    if match is None or (match[1] == "map" and match[2]) or (match[3] and not match[2]):
+        raise ValueError(f"view {text!r} after '@': choose map, ego (centred on the player), egoN (the N-cell crop "
+                         "around it, e.g. ego5) or egoNmK (the crop and the map pooled K-fold, e.g. "
+                         "ego5m5)")  # fmt: skip
+    view, radius, minimap = match[1], match[2], match[3]
+    return (f"view={view}", f"view_radius={radius or None}", *((f"minimap={minimap}",) if minimap else ()))
 
 
 def spec_label(config: RunConfig) -> str:

@@ -86,7 +86,9 @@ def resolve(args: TrainArgs) -> RunConfig:
         raise ValueError(f"preset {args.preset!r} is for {preset.env}, not {spec.name}")
     preset_kwargs = dict(preset.env_kwargs) if preset else {}
     if args.obs is not None and args.obs not in VIEW_MODES:  # the preset's view is of pixels: not for this obs
-        preset_kwargs = {key: value for key, value in preset_kwargs.items() if key not in ("view", "view_radius")}
+        preset_kwargs = {
+            key: value for key, value in preset_kwargs.items() if key not in ("view", "view_radius", "minimap")
+        }
     spec = spec.with_kwargs({**preset_kwargs, **parse_kwargs(args.env_kwargs)})
     spec = dataclasses.replace(spec, frame_stack=args.frame_stack, vec_env=_vec_env(args, spec))
     # An external env is built once here: its kwargs fail now, and its spaces choose the default encoder.

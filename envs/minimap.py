@@ -1,0 +1,104 @@
+"""The screen-plus-minimap view: the crop around the player at full resolution, and the whole map pooled to the
+crop's size, both centred on the player, stacked as channels of one observation (PySC2's ``feature_screen`` and
+``feature_minimap``, as one Box that every encoder and stock stable-baselines3 read).
+
+``minimap=k`` (with ``view="ego", view_radius=r``): each minimap cell covers ``k x k`` map cells, so the minimap
+sees ``(2r + 1) * k`` cells a side around the player; ``k`` is odd so that the player's cell is the centre of the
+minimap's centre cell. :func:`covering_factor` gives the smallest ``k`` that sees the whole map from every cell.
+
+A minimap cell is the max-pool of its ``k x k`` cells: in grids each kind's channel (and the wall's) is 1 where any
+of its cells holds one; in pixels the cell is drawn as the sprite of the last kind present (the kind that wins a
+shared cell in the map's frame too), else as wall if any of its cells lies beyond the map, else background.
+
+Observation shapes: pixels ``(side * cell_px, side * cell_px, 6)``, the crop's RGB then the minimap's; grids
+``(2 * (K + 1), side, side)``, the crop's K kinds and wall, then the minimap's. The env's metadata declares
+``image_frames = 2`` for pixels, so the colour stem reads each RGB half (``nets.stems``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pixelarena.envs.render import WALL, Kind, sprite_atlas, window_gather
+
+MAX_FACTOR = 63
+
+
+def covering_factor(radius: int, size: int) -> int:
+    """The smallest odd ``k`` whose minimap, ``(2 * radius + 1) * k`` cells a side centred on any cell of a
+    ``size``-cell map, covers the whole map (``2 * size - 1`` cells)."""
+    k = -(-(2 * size - 1) // (2 * radius + 1))
+    return k + 1 - k % 2
+
+
+def minimap_factor_of(minimap: object, radius: int | None, size: int) -> int | None:
+    """The minimap's pooling factor ``minimap`` asks for (None: no minimap), or a one-line ValueError that says
+    what is wrong and what is allowed."""
+    if minimap is None:
+        return None
+    if radius is None:
+        raise ValueError(f"minimap={minimap!r} pools the map to the size of the crop around the player: add "
+                         "view='ego' and view_radius=r (e.g. view_radius=5)")  # fmt: skip
+    if (isinstance(minimap, bool) or not isinstance(minimap, int | np.integer) or not 1 <= minimap <= MAX_FACTOR
+            or minimap % 2 == 0):  # fmt: skip
+        whole = covering_factor(radius, size)
+        raise ValueError(f"minimap must be an odd integer between 1 and {MAX_FACTOR} (map cells per minimap cell, a "
+                         f"side; {whole} sees the whole {size}x{size} map), got {minimap!r}")  # fmt: skip
+    return int(minimap)
+
+
+def reach(radius: int, factor: int) -> int:
+    """Cells the minimap sees on each side of the player."""
+    return (2 * radius + 1) * factor // 2
+
+
+def pool(windows: np.ndarray, factor: int) -> np.ndarray:
+    """Cell bytes ``(N, S * k, S * k)`` (bit j: an object of kind j, the last bit: wall) -> ``(N, S, S)``, each the
+    OR of its ``k x k`` block (a max-pool of every binary channel at once)."""
+    n, side = len(windows), windows.shape[1] // factor
+    blocks = windows.reshape(n, side, factor, side, factor)
+    return np.bitwise_or.reduce(np.bitwise_or.reduce(blocks, axis=4), axis=2)
+
+
+class MinimapPainter:
+    """Pooled cell bytes -> the minimap as an observation of one mode (pixels or grid)."""
+
+    def __init__(self, mode: str, kinds: tuple[Kind, ...], cell_px: int) -> None:
+        self.mode, self.kinds, self.px = mode, len(kinds), cell_px
+        self._bits = (1 << np.arange(self.kinds + 1, dtype=np.uint8))[:, None, None]
+        # Atlas: background, each kind, then wall; a byte's sprite is its last kind bit, else wall, else background.
+        self.atlas = np.concatenate([sprite_atlas(kinds, cell_px), np.full((1, cell_px, cell_px, 3), WALL, np.uint8)])
+        codes = np.arange(256)
+        sprite = np.zeros(256, dtype=np.int64)
+        sprite[(codes >> self.kinds) & 1 == 1] = self.kinds + 1
+        for k in range(self.kinds):
+            sprite[(codes >> k) & 1 == 1] = k + 1
+        self.sprite_of = sprite
+
+    def __call__(self, pooled: np.ndarray) -> np.ndarray:
+        """``(N, S, S)`` pooled bytes -> uint8 ``(N, K + 1, S, S)`` grids or ``(N, S * px, S * px, 3)`` pixels."""
+        if self.mode == "grid":
+            return (pooled[:, None] & self._bits != 0).view(np.uint8)
+        n, side = pooled.shape[:2]
+        sprites = self.atlas[self.sprite_of[pooled]]  # (N, S, S, px, px, 3)
+        return sprites.transpose(0, 1, 3, 2, 4, 5).reshape(n, side * self.px, side * self.px, 3)
+
+
+def stack(crop: np.ndarray, minimap: np.ndarray, mode: str) -> np.ndarray:
+    """The crop and its minimap as one observation: pixels side by side on the channel axis (last), grids on the
+    first axis after the batch."""
+    return np.concatenate([crop, minimap], axis=-1 if mode == "pixels" else 1)
+
+
+def minimap_from_grids(grids: np.ndarray, ys: np.ndarray, xs: np.ndarray, radius: int, factor: int,
+                       painter: MinimapPainter) -> np.ndarray:  # fmt: skip
+    """The minimap of map-frame ``grids`` ``(N, K, H, W)`` seen from cells ``(ys, xs)``: what a game made with this
+    minimap observes in the same state (for recordings, as ``envs.views.centre`` is for the crop)."""
+    n, k, h, w = grids.shape
+    pad = reach(radius, factor)
+    cells = np.full((n, h + 2 * pad, w + 2 * pad), 1 << k, dtype=np.uint8)
+    cells[:, pad : pad + h, pad : pad + w] = 0
+    for kind in range(k):
+        cells[:, pad : pad + h, pad : pad + w] |= (grids[:, kind] != 0).astype(np.uint8) << kind
+    side = 2 * pad + 1
+    return painter(pool(window_gather(cells, ys, xs, side, side), factor))
