@@ -23,6 +23,7 @@ from pixelarena.agents.demos.demo_file import (
     read_demos,
     read_header,
 )
+from pixelarena.envs import minimap as minimap_view
 from pixelarena.envs.views import centre
 
 SUFFIX = ".npz"
@@ -105,15 +106,21 @@ def _read(path: Path, obs: str | None, also: tuple[str, ...] = ()) -> Demonstrat
         raise ValueError(f"--demos: {error}") from None
 
 
-def _centred(observations: np.ndarray, vectors: np.ndarray, game: envs.BatchedGame, obs: str) -> np.ndarray:
-    """Map-frame ``observations`` seen as ``game`` (made with ``view="ego"``) sees them, centred on the player's
-    cell, which the packed vectors of the same steps hold (``<player>[0].x``, ``.y`` scaled to [0, 1])."""
+def _centred(recorded: dict[str, np.ndarray], game: envs.BatchedGame, obs: str) -> np.ndarray:
+    """Map-frame observations in mode ``obs`` seen as ``game`` (made with ``view="ego"``) sees them, centred on the
+    player's cell, which the packed vectors of the same steps hold (``<player>[0].x``, ``.y`` scaled to [0, 1]);
+    with a minimap, the minimap of the recorded grids stacked on the crop (``envs.minimap``)."""
     layout = game.vector_layout()
-    x, y = (vectors[:, layout.index(f"{game.PLAYER}[0].{axis}")] for axis in "xy")
+    x, y = (recorded["vector"][:, layout.index(f"{game.PLAYER}[0].{axis}")] for axis in "xy")
     xs = np.rint(x * max(game.width - 1, 1)).astype(np.int64)
     ys = np.rint(y * max(game.height - 1, 1)).astype(np.int64)
     assert game.view_radius is not None
-    return centre(observations, obs, ys, xs, game.view_radius, game.cell_px)
+    crop = centre(recorded[obs], obs, ys, xs, game.view_radius, game.cell_px)
+    if game.minimap is None:
+        return crop
+    painter = minimap_view.MinimapPainter(obs, game.KINDS, game.cell_px)
+    pooled = minimap_view.minimap_from_grids(recorded["grid"], ys, xs, game.view_radius, game.minimap, painter)
+    return minimap_view.stack(crop, pooled, obs)
 
 
 def discounted_returns(rewards: np.ndarray, ends: np.ndarray, gamma: float) -> np.ndarray:
@@ -139,9 +146,10 @@ def load_dataset(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str
     if run_game.view_radius is None:
         parts = [_read(path, obs) for path in files]
     else:  # recorded on the map's frame: seen from the player, as the run sees
-        parts = [_read(path, obs, also=("vector",)) for path in files]
+        also = tuple(m for m in ("vector", "grid") if m != obs and (m == "vector" or run_game.minimap is not None))
+        parts = [_read(path, obs, also=also) for path in files]
         for part in parts:
-            part.observations[obs] = _centred(part.observations[obs], part.observations["vector"], run_game, obs)
+            part.observations[obs] = _centred(part.observations, run_game, obs)
     ends = np.concatenate([p.terminated | p.truncated for p in parts])
     rewards = np.concatenate([p.rewards for p in parts])
     masks = [p.action_masks for p in parts]

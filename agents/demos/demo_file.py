@@ -53,7 +53,7 @@ class DemoFileError(ValueError):
     """A demonstration file that cannot be used: not one, damaged, changed after recording, or inconsistent."""
 
 
-NOT_SETTINGS = ("num_games", "obs", "view", "view_radius")
+NOT_SETTINGS = ("num_games", "obs", "view", "view_radius", "minimap")
 """Keyword arguments of a game that say how it is observed, not what is played: a recording holds every observation
 mode on the map's frame, and serves every view (:func:`agents.demos.dataset.load_dataset` centres it)."""
 

@@ -98,6 +98,11 @@ class GameSession(ABC):
         centred on the player, ``view="ego"``): overlays over the observation are drawn on it. None otherwise."""
         return None
 
+    def network_minimap(self, height: int) -> np.ndarray | None:
+        """The minimap the network sees beside its crop (``minimap=k``), drawn about ``height`` pixels high; None
+        without one."""
+        return None
+
     @abstractmethod
     def action_masks(self) -> np.ndarray | None:
         """The action masks for :meth:`observation` (batch of one), or None without masks."""
@@ -161,6 +166,11 @@ class BuiltinSession(GameSession):
         if self.game.view_radius is None:
             return None
         return self.game.render_centred(max(2, height // (2 * self.game.view_radius + 1)))[0]
+
+    def network_minimap(self, height: int) -> np.ndarray | None:
+        if self.game.minimap is None or self.game.view_radius is None:
+            return None
+        return self.game.render_minimap(max(2, height // (2 * self.game.view_radius + 1)))[0]  # type: ignore[index]
 
     def action_names(self) -> tuple[str, ...] | None:
         return self.game.action_names()

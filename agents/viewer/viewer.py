@@ -193,6 +193,9 @@ class Viewer:
             seen, view = (None, overlay.draw(view, insight)) if seen is None else (overlay.draw(seen, insight), view)
         if seen is not None:
             view = beside(view, seen)
+            minimap = session.network_minimap(view.shape[0])  # the screen-plus-minimap view's second part
+            if minimap is not None:
+                view = beside(view, minimap)
         layer = self.agent.layer_name(state.layer) if overlay.layer and self.agent is not None else None
         info = PanelInfo(
             title=self.title,
