@@ -174,12 +174,17 @@ class Observer:
             raise ValueError(f"unknown obs mode {mode!r}; expected one of {', '.join(OBS_MODES)}")
         self.mode, self.h, self.w, self.player, self.radius = mode, height, width, player, radius
         pad = radius or 0
-        self.frames = FrameBuffer(num_games, height, width, cell_px, kinds, pad) if mode == "pixels" else None
-        self.grids = GridBuffer(num_games, height, width, len(kinds), pad) if mode == "grid" else None
+        # Pixels at one pixel per cell with a minimap: both halves are colour lookups of cell bytes (one pass).
+        self._pair_colours = minimap is not None and mode == "pixels" and cell_px == 1
+        pixels = mode == "pixels" and not self._pair_colours
+        self.frames = FrameBuffer(num_games, height, width, cell_px, kinds, pad) if pixels else None
+        self.grids = (
+            GridBuffer(num_games, height, width, len(kinds), pad) if mode == "grid" or self._pair_colours else None
+        )
         self.minimap = minimap
         if minimap is not None:
             assert radius is not None and mode in ("pixels", "grid")
-            self.minimap_cells = GridBuffer(num_games, height, width, len(kinds), minimap_view.reach(radius, minimap))
+            self.minimap_cells = minimap_view.MinimapCells(num_games, height, width, len(kinds), radius, minimap)
             self.painter = minimap_view.MinimapPainter(mode, kinds, cell_px)
 
     def __call__(self, objects: list[tuple[np.ndarray, np.ndarray]], extras: np.ndarray | None) -> np.ndarray:
@@ -192,12 +197,12 @@ class Observer:
             ys, xs = objects[self.player]
             # A player that is gone (parked on the hidden row) is looked at from the map's last row.
             ys, xs = np.minimum(ys[:, 0], self.h - 1), xs[:, 0]
-            crop = buffer.windows(ys, xs)
             if self.minimap is None:
-                return crop
-            self.minimap_cells.draw(objects)
-            pooled = minimap_view.pool(self.minimap_cells.window_bytes(ys, xs), self.minimap)
-            return minimap_view.stack(crop, self.painter(pooled), self.mode)
+                return buffer.windows(ys, xs)
+            pooled = self.minimap_cells(objects, ys, xs)
+            if self._pair_colours:
+                return self.painter.pixels_beside(self.grids.window_bytes(ys, xs), pooled)  # type: ignore[union-attr]
+            return minimap_view.stack(buffer.windows(ys, xs), self.painter(pooled), self.mode)
         if self.mode == "entities":
             assert self.player is not None
             return pack_entities(objects, self.player, self.h, self.w, extras)

@@ -87,6 +87,15 @@ def test_the_pixel_minimap_draws_the_pooled_grid_with_the_player_at_the_centre(c
     is_wall = (middle == WALL).all(axis=-1)
     assert np.array_equal(is_wall, (cells[:, 3] == 1) & (cells[:, :3].sum(axis=1) == 0))
     assert np.array_equal(pixels.render_minimap(cell_px), seen[..., 3:])
+    crop_only = envs.Chase(n, size=24, view="ego", view_radius=5, cell_px=cell_px)
+    crop_only.reset(seeds=np.arange(n))
+    rng = np.random.default_rng(1)
+    for _ in range(20):  # the first half is the crop's pixels, drawn however the observer draws them
+        assert np.array_equal(pixels.observe()[..., :3], crop_only.observe())
+        actions = rng.integers(0, 5, n)
+        for game in (pixels, crop_only):
+            _, terminated, truncated = game.step(actions)
+            game.reset(np.flatnonzero(terminated | truncated))
 
 
 def test_a_covering_factor_sees_the_whole_map_from_every_cell() -> None:
