@@ -106,7 +106,7 @@ ROWS: list[tuple[str, int, str]] = [
         "train --env-kwargs siz=16",
         2,
         "unknown key 'siz': Chase takes n_enemies, n_coins, enemy_speed, enemy_noise, "
-        "spawn_distance, size, cell_px, max_steps, view, view_radius; did you mean 'size'?",
+        "spawn_distance, size, cell_px, max_steps, view, view_radius, minimap; did you mean 'size'?",
     ),
     ("train --env Swarm --env-kwargs n_unit=4", 2, "did you mean 'n_units'?"),
     ("train --env-kwargs size", 2, "key=value"),
