@@ -339,9 +339,9 @@ class BatchedGame(ABC):
             return None
         assert self.view_radius is not None
         ys, xs = self.player_cells()  # type: ignore[misc]
-        painter = minimap_view.MinimapPainter("pixels", self.KINDS, cell_px)
-        grids = self.observe_as("grid")
-        return minimap_view.minimap_from_grids(grids, ys, xs, self.view_radius, self.minimap, painter)
+        cells = minimap_view.MinimapCells(self.num_games, self.height, self.width, len(self.KINDS), self.view_radius,
+                                          self.minimap)  # fmt: skip
+        return minimap_view.MinimapPainter("pixels", self.KINDS, cell_px)(cells(self._objects(), ys, xs))
 
     def vector_layout(self) -> list[str]:
         """Names of the entries of a "vector" observation."""

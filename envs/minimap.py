@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pixelarena.envs.render import WALL, Kind, sprite_atlas, window_gather
+from pixelarena.envs.render import WALL, Kind, sprite_atlas
 
 MAX_FACTOR = 63
 
@@ -86,14 +86,6 @@ class MinimapCells:
         return flat[: self._spare].reshape(self.n, self.side, self.side)
 
 
-def pool(windows: np.ndarray, factor: int) -> np.ndarray:
-    """Cell bytes ``(N, S * k, S * k)`` (bit j: an object of kind j, the last bit: wall) -> ``(N, S, S)``, each the
-    OR of its ``k x k`` block (a max-pool of every binary channel at once)."""
-    n, side = len(windows), windows.shape[1] // factor
-    blocks = windows.reshape(n, side, factor, side, factor)
-    return np.bitwise_or.reduce(np.bitwise_or.reduce(blocks, axis=4), axis=2)
-
-
 class MinimapPainter:
     """Pooled cell bytes -> the minimap as an observation of one mode (pixels or grid)."""
 
@@ -144,12 +136,14 @@ def stack(crop: np.ndarray, minimap: np.ndarray, mode: str) -> np.ndarray:
 def minimap_from_grids(grids: np.ndarray, ys: np.ndarray, xs: np.ndarray, radius: int, factor: int,
                        painter: MinimapPainter) -> np.ndarray:  # fmt: skip
     """The minimap of map-frame ``grids`` ``(N, K, H, W)`` seen from cells ``(ys, xs)``: what a game made with this
-    minimap observes in the same state (for recordings, as ``envs.views.centre`` is for the crop)."""
-    n, k, h, w = grids.shape
-    pad = reach(radius, factor)
-    cells = np.full((n, h + 2 * pad, w + 2 * pad), 1 << k, dtype=np.uint8)
-    cells[:, pad : pad + h, pad : pad + w] = 0
-    for kind in range(k):
-        cells[:, pad : pad + h, pad : pad + w] |= (grids[:, kind] != 0).astype(np.uint8) << kind
-    side = 2 * pad + 1
-    return painter(pool(window_gather(cells, ys, xs, side, side), factor))
+    minimap observes in the same state (for recordings, as ``envs.views.centre`` is for the crop). Each kind's
+    occupied cells become object slots (absent ones parked at ``y == H``) for :class:`MinimapCells`."""
+    n, kinds, h, w = grids.shape
+    objects = []
+    for kind in range(kinds):
+        occupied = grids[:, kind].reshape(n, h * w) != 0
+        slots = max(int(occupied.sum(axis=1).max()), 1)
+        cells = np.argsort(~occupied, axis=1, kind="stable")[:, :slots]  # occupied cells first
+        present = np.take_along_axis(occupied, cells, axis=1)
+        objects.append((np.where(present, cells // w, h), cells % w))
+    return painter(MinimapCells(n, h, w, kinds, radius, factor)(objects, ys, xs))

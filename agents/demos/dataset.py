@@ -146,7 +146,8 @@ def load_dataset(source: Path, env: str, env_kwargs: Mapping[str, Any], obs: str
     if run_game.view_radius is None:
         parts = [_read(path, obs) for path in files]
     else:  # recorded on the map's frame: seen from the player, as the run sees
-        also = tuple(m for m in ("vector", "grid") if m != obs and (m == "vector" or run_game.minimap is not None))
+        # The player's cell is in the packed vector; a minimap is rebuilt from the recorded grids.
+        also = ("vector", *(("grid",) if run_game.minimap is not None and obs != "grid" else ()))
         parts = [_read(path, obs, also=also) for path in files]
         for part in parts:
             part.observations[obs] = _centred(part.observations, run_game, obs)

@@ -9,7 +9,7 @@ of another experiment on other game settings, one key varied at a time (stored i
 
 Budgets. cpu: sized for 2 CPU cores (a few hours with --jobs 2): Chase and Snake at 300k steps, where the arms
 seen from the player learn past the scripted policy on Chase; Target at 60k and Swarm at 120k, where the U-Net
-learns; E6 (Chase on 24x24 maps) at 200k, where the cnn on the whole 47x47 view costs ~16 minutes a run;
+learns; E6 (Chase on 24x24 maps) at 200k, where the cnn on the whole 47x47 view takes ~26 minutes a run;
 3 seeds. Each equal-wall-clock experiment trains the
 arms that are faster per step than its claim arm for the seconds that arm took (``compare.equal_seconds``).
 gpu: larger step targets for a GPU machine; not run in full yet. ``pixels`` is the ablation of the colour and cell

@@ -23,8 +23,9 @@ def view_label(env_kwargs: dict[str, Any]) -> str:
     if view is None:
         return ""
     radius, minimap = env_kwargs.get("view_radius"), env_kwargs.get("minimap")
-    crop = radius if view == "ego" and radius is not None else ""
-    return f"@{view}{crop}{f'm{minimap}' if minimap is not None and crop != '' else ''}"
+    if view != "ego" or radius is None:
+        return f"@{view}"
+    return f"@ego{radius}" + (f"m{minimap}" if minimap is not None else "")
 
 
 def parse_view(text: str) -> tuple[str, ...]:

@@ -168,9 +168,9 @@ class BuiltinSession(GameSession):
         return self.game.render_centred(max(2, height // (2 * self.game.view_radius + 1)))[0]
 
     def network_minimap(self, height: int) -> np.ndarray | None:
-        if self.game.minimap is None or self.game.view_radius is None:
+        if self.game.minimap is None:
             return None
-        return self.game.render_minimap(max(2, height // (2 * self.game.view_radius + 1)))[0]  # type: ignore[index]
+        return self.game.render_minimap(max(2, height // (2 * self.game.view_radius + 1)))[0]  # type: ignore[index,operator]
 
     def action_names(self) -> tuple[str, ...] | None:
         return self.game.action_names()
