@@ -17,7 +17,7 @@ from pixelarena.agents.run.checkpoint import load_checkpoint
 from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.agents.training.options import TrainArgs
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+CLI_PAGE = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 TINY = dict(env_kwargs=("size=8",), n_envs=8, n_steps=32, batch_size=128, n_epochs=1, eval_episodes=2, threads=1,
             eval_every="0")  # fmt: skip
 
@@ -153,11 +153,11 @@ def test_a_new_run_starts_from_another_runs_weights(tmp_path: Path, capsys: pyte
 
 
 def test_the_readme_table_for_users_of_other_tools_agrees_with_the_hints() -> None:
-    """Each row of README's "Coming from rl-zoo3 / SB3 / CleanRL" names an option of the table here, and
+    """Each row of docs/cli.md's "Coming from rl-zoo3 / SB3 / CleanRL" names an option of the table here, and
     pixelarena's name for it is the one the hint gives."""
-    text = README.read_text()
-    section = text[text.index("### Coming from rl-zoo3") :]
-    section = section[: section.index("\n#", 1)]
+    text = CLI_PAGE.read_text()
+    section = text[text.index("## Coming from rl-zoo3") :]
+    section = section[: section.index("\n#", 1)] if "\n#" in section[1:] else section
     rows = re.findall(r"^\| (`[^|]+`) \| ([^|]+) \| ([^|]+) \|", section, flags=re.M)
     assert len(rows) >= 10
     for theirs, tool, ours in rows:

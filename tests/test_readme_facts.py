@@ -1,6 +1,6 @@
 """The README's facts are the program's: the games table against each game's RANDOM_SCORE and SOLVED_SCORE, the
-presets table against PRESETS, the sprite legend against each game's KINDS, the run-directory listing against
-RunDir's files."""
+presets table against PRESETS, the sprite legend against each game's KINDS, and docs/runs.md's run-directory listing
+against RunDir's files."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pixelarena.agents.run.run_dir import RunDir
 from pixelarena.envs import GAMES
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+RUNS_PAGE = (Path(__file__).resolve().parent.parent / "docs" / "runs.md").read_text()
 SHAPES = {"full": "square", "block": "block", "disc": "disc", "diamond": "diamond", "cross": "cross", "ring": "ring"}
 """How the legend names each sprite shape of envs/render.py."""
 COLOURS = {(250, 204, 60): "yellow", (232, 72, 72): "red", (232, 56, 56): "red", (86, 156, 255): "blue",
@@ -75,7 +76,7 @@ def test_the_sprite_legend_covers_every_game_and_kind() -> None:
 
 
 def test_the_run_directory_listing_has_every_file() -> None:
-    listing = README[README.index("Each run is a directory") :]
+    listing = RUNS_PAGE[RUNS_PAGE.index("Each run is a directory") :]
     listing = listing[listing.index("```") + 4 : listing.index("```", listing.index("```") + 3)]
     named = {line.split()[0] for line in listing.splitlines() if line.strip()}
     files = {value for key, value in vars(RunDir).items() if key.isupper() and isinstance(value, str)}
